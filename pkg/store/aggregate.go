@@ -1,0 +1,217 @@
+package store
+
+import (
+	"errors"
+	"fmt"
+	"time"
+)
+
+// ErrUnknownModel is returned for a model the store has never seen.
+var ErrUnknownModel = errors.New("unknown model")
+
+// ColumnKind names a part of the inference record.
+type ColumnKind uint8
+
+// The record parts a query can refer to.
+const (
+	ColFeature ColumnKind = iota + 1
+	ColTag
+	ColVersion
+	ColEnvironment
+	ColPredLabel
+	ColPredScore
+	ColPredValue
+	ColActualLabel
+	ColActualValue
+	ColID
+	ColText
+	ColTime
+)
+
+// Column refers to one stored column of a model's records. Name is the feature
+// or tag name for ColFeature and ColTag; the store maps it to its own column
+// through its catalog, so a name never reaches SQL text.
+type Column struct {
+	Kind ColumnKind
+	Name string
+}
+
+// String renders the column as a field reference (DESIGN §4 syntax).
+func (c Column) String() string {
+	switch c.Kind {
+	case ColFeature:
+		return "features." + c.Name
+	case ColTag:
+		return "tags." + c.Name
+	case ColVersion:
+		return "version"
+	case ColEnvironment:
+		return "environment"
+	case ColPredLabel:
+		return "prediction.label"
+	case ColPredScore:
+		return "prediction.score"
+	case ColPredValue:
+		return "prediction.value"
+	case ColActualLabel:
+		return "actual.label"
+	case ColActualValue:
+		return "actual.value"
+	case ColID:
+		return "id"
+	case ColText:
+		return "text"
+	case ColTime:
+		return "timestamp"
+	}
+	return fmt.Sprintf("column(%d)", c.Kind)
+}
+
+// FilterOp is a comparison in a filter.
+type FilterOp string
+
+// Filter operators.
+const (
+	OpEq      FilterOp = "="
+	OpNe      FilterOp = "!="
+	OpLt      FilterOp = "<"
+	OpLe      FilterOp = "<="
+	OpGt      FilterOp = ">"
+	OpGe      FilterOp = ">="
+	OpIn      FilterOp = "in"
+	OpNotIn   FilterOp = "not in"
+	OpIsNull  FilterOp = "is null"
+	OpNotNull FilterOp = "is not null"
+)
+
+// FilterOps lists the operators a filter accepts.
+var FilterOps = []FilterOp{OpEq, OpNe, OpLt, OpLe, OpGt, OpGe, OpIn, OpNotIn, OpIsNull, OpNotNull}
+
+// Filter keeps the records whose column compares true with the values.
+type Filter struct {
+	Col    Column
+	Op     FilterOp
+	Values []Value
+}
+
+// Scope selects the records of one model that an aggregate reads.
+type Scope struct {
+	Model        string
+	Versions     []string // empty: all versions
+	Environments []string // empty: all environments
+	From, To     time.Time
+	Filters      []Filter
+	// WithActual keeps only records whose ground truth is known.
+	WithActual bool
+}
+
+// KeyKind says how a group key is computed.
+type KeyKind uint8
+
+// Group key kinds.
+const (
+	// KeyColumn groups by a column's value.
+	KeyColumn KeyKind = iota + 1
+	// KeyBucket groups by time bucket start: floor(t / interval) * interval, epoch ms.
+	KeyBucket
+	// KeyBin groups a numeric column into right-closed bins: the key is the number
+	// of edges below the value (searchsorted side=left); missing values get -1.
+	KeyBin
+	// KeyIn is true when the column's value is one of Values, false when it is
+	// another value, null when missing.
+	KeyIn
+)
+
+// Key is one group key of an aggregate.
+type Key struct {
+	Kind     KeyKind
+	Col      Column
+	Interval time.Duration
+	Edges    []float64
+	Values   []string
+}
+
+// MeasureOp is an aggregate function.
+type MeasureOp uint8
+
+// Aggregate functions. A and B are the operand columns where one is needed.
+const (
+	// Count counts records.
+	Count MeasureOp = iota + 1
+	// CountNotNull counts records whose A is not null.
+	CountNotNull
+	// Sum adds A.
+	Sum
+	// SumSquares adds A².
+	SumSquares
+	// SumSqErr adds (A − B)².
+	SumSqErr
+	// SumAbsErr adds |A − B|.
+	SumAbsErr
+	// SumAbsPctErr adds |A − B| / max(|A|, machine epsilon): A is the actual.
+	SumAbsPctErr
+	// SumLogLoss adds −ln(p) for positives and −ln(1−p) for negatives, p = A
+	// clipped to [1e-15, 1−1e-15]; a record is positive when B equals Positive.
+	SumLogLoss
+	// Min and Max of A.
+	Min
+	Max
+)
+
+// Measure is one aggregate over each group.
+type Measure struct {
+	Op       MeasureOp
+	A, B     Column
+	Positive string
+}
+
+// AggregateRequest asks the store for grouped aggregates over a scope.
+type AggregateRequest struct {
+	Scope    Scope
+	Keys     []Key
+	Measures []Measure
+	// MaxGroups bounds the result size; the store fails with ErrTooManyGroups past it.
+	MaxGroups int
+}
+
+// ErrTooManyGroups is returned when an aggregate would return more groups than allowed.
+var ErrTooManyGroups = errors.New("too many groups")
+
+// KeyValue is one group key value: a bucket start (ms), a bin index, a string,
+// a boolean or null.
+type KeyValue struct {
+	Null bool
+	Int  int64
+	Str  string
+	Num  float64
+	Bool bool
+}
+
+// AggregateRow is one group: its key values in the order of the request's Keys
+// and its measures in the order of Measures (NaN where undefined).
+type AggregateRow struct {
+	Keys     []KeyValue
+	Measures []float64
+}
+
+// AggregateResult holds the groups and how many records were scanned.
+type AggregateResult struct {
+	Rows []AggregateRow
+}
+
+// ErrUnknownField is returned for a field the model does not have.
+var ErrUnknownField = errors.New("unknown field")
+
+// ErrTypeMismatch is returned when a value's kind does not match its field's kind.
+var ErrTypeMismatch = errors.New("type mismatch")
+
+// String renders a value for messages.
+func (v Value) String() string {
+	switch v.Kind {
+	case Numeric:
+		return fmt.Sprint(v.Num)
+	case Categorical:
+		return fmt.Sprintf("%q", v.Str)
+	}
+	return "null"
+}

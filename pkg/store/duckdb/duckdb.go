@@ -1,0 +1,173 @@
+// Package duckdb is the embedded inference store: one DuckDB file, one table per
+// model with a column per feature and tag, so histograms scan only the columns
+// they need.
+package duckdb
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"net/url"
+	"regexp"
+	"strings"
+	"sync"
+
+	duckdb "github.com/duckdb/duckdb-go/v2"
+
+	"github.com/vigil-mlobs/vigil/pkg/store"
+)
+
+// Options configure the embedded store.
+type Options struct {
+	// Path is the database file; "" or ":memory:" keeps everything in memory.
+	Path string
+	// ReadOnly opens the file without taking the writer lock.
+	ReadOnly bool
+	// Threads bounds DuckDB's worker threads (0: DuckDB's default).
+	Threads int
+	// MemoryLimit is DuckDB's memory limit, e.g. "1GB" ("" : DuckDB's default).
+	MemoryLimit string
+}
+
+// Store is the DuckDB implementation of store.Store.
+type Store struct {
+	db        *sql.DB
+	connector *duckdb.Connector
+	readOnly  bool
+
+	// writeMu serialises writers: one ingest or catalog change at a time.
+	writeMu sync.Mutex
+	// catMu guards the catalog cache.
+	catMu   sync.RWMutex
+	catalog map[string]*modelEntry
+}
+
+var _ store.Store = (*Store)(nil)
+
+// ErrLocked means another process holds the database file.
+var ErrLocked = errors.New("database file is locked by another process")
+
+var lockHolder = regexp.MustCompile(`Conflicting lock is held in (.*?) \(PID (\d+)\)`)
+
+// Open opens (creating if needed) the store.
+func Open(ctx context.Context, opts Options) (*Store, error) {
+	dsn, err := buildDSN(opts)
+	if err != nil {
+		return nil, err
+	}
+	connector, err := duckdb.NewConnector(dsn, nil)
+	if err != nil {
+		return nil, classifyOpenError(opts.Path, err)
+	}
+	db := sql.OpenDB(connector)
+	s := &Store{db: db, connector: connector, readOnly: opts.ReadOnly, catalog: map[string]*modelEntry{}}
+	if err := db.PingContext(ctx); err != nil {
+		_ = db.Close()
+		return nil, classifyOpenError(opts.Path, err)
+	}
+	if !opts.ReadOnly {
+		if err := s.migrate(ctx); err != nil {
+			_ = s.Close()
+			return nil, err
+		}
+	}
+	if err := s.loadCatalog(ctx); err != nil {
+		_ = s.Close()
+		return nil, err
+	}
+	return s, nil
+}
+
+func buildDSN(opts Options) (string, error) {
+	path := opts.Path
+	if path == ":memory:" {
+		path = ""
+	}
+	if strings.ContainsAny(path, "?#") {
+		return "", fmt.Errorf("database path %q: must not contain '?' or '#'", opts.Path)
+	}
+	q := url.Values{}
+	if opts.ReadOnly {
+		q.Set("access_mode", "read_only")
+	}
+	if opts.Threads > 0 {
+		q.Set("threads", fmt.Sprint(opts.Threads))
+	}
+	if opts.MemoryLimit != "" {
+		q.Set("memory_limit", opts.MemoryLimit)
+	}
+	if len(q) == 0 {
+		return path, nil
+	}
+	return path + "?" + q.Encode(), nil
+}
+
+func classifyOpenError(path string, err error) error {
+	msg := err.Error()
+	if m := lockHolder.FindStringSubmatch(msg); m != nil {
+		return fmt.Errorf("%w: %s is held by %s (PID %s); while that process runs, "+
+			"ingest through it (vigil ingest --grafana URL --token T --datasource UID) or stop it first",
+			ErrLocked, path, m[1], m[2])
+	}
+	if strings.Contains(msg, "Could not set lock") {
+		return fmt.Errorf("%w: %s: %v", ErrLocked, path, err)
+	}
+	return fmt.Errorf("open database %s: %w", path, err)
+}
+
+// Close releases the database.
+func (s *Store) Close() error {
+	err := s.db.Close()
+	if cerr := s.connector.Close(); err == nil {
+		err = cerr
+	}
+	return err
+}
+
+// DB exposes the connection pool to tests and benchmarks in this module.
+func (s *Store) DB() *sql.DB { return s.db }
+
+const schemaSQL = `
+CREATE TABLE IF NOT EXISTS vigil_models (
+	model_key INTEGER PRIMARY KEY,
+	name VARCHAR NOT NULL UNIQUE,
+	embedding_dim INTEGER NOT NULL DEFAULT 0,
+	created_ms BIGINT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS vigil_fields (
+	model_key INTEGER NOT NULL,
+	kind VARCHAR NOT NULL,
+	name VARCHAR NOT NULL,
+	idx INTEGER NOT NULL,
+	dtype VARCHAR NOT NULL,
+	PRIMARY KEY (model_key, kind, name)
+);
+CREATE TABLE IF NOT EXISTS vigil_versions (
+	model_key INTEGER NOT NULL,
+	version VARCHAR NOT NULL,
+	status VARCHAR NOT NULL,
+	status_ms BIGINT NOT NULL,
+	PRIMARY KEY (model_key, version)
+);
+CREATE TABLE IF NOT EXISTS vigil_pending_actuals (
+	model_key INTEGER NOT NULL,
+	id VARCHAR NOT NULL,
+	actual_label VARCHAR,
+	actual_value DOUBLE,
+	actual_ms BIGINT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS vigil_batches (
+	idempotency_key VARCHAR PRIMARY KEY,
+	ingested_ms BIGINT NOT NULL,
+	inferences BIGINT NOT NULL,
+	actuals BIGINT NOT NULL
+);
+`
+
+func (s *Store) migrate(ctx context.Context) error {
+	if _, err := s.db.ExecContext(ctx, schemaSQL); err != nil {
+		return fmt.Errorf("create catalog tables: %w", err)
+	}
+	return nil
+}
