@@ -151,11 +151,15 @@ const (
 	// SumAbsPctErr adds |A − B| / max(|A|, machine epsilon): A is the actual.
 	SumAbsPctErr
 	// SumLogLoss adds −ln(p) for positives and −ln(1−p) for negatives, p = A
-	// clipped to [1e-15, 1−1e-15]; a record is positive when B equals Positive.
+	// clipped to [ε, 1−ε] with ε = float64 machine epsilon (metrics.LogLossClip,
+	// scikit-learn's default); a record is positive when B equals Positive.
 	SumLogLoss
 	// Min and Max of A.
 	Min
 	Max
+	// CountEqual counts records whose A equals B, both not null (for example the
+	// predicted and the actual label: the correct predictions of any classifier).
+	CountEqual
 )
 
 // Measure is one aggregate over each group.

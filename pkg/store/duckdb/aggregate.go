@@ -7,6 +7,7 @@ import (
 	"math"
 	"strings"
 
+	"github.com/vigil-mlobs/vigil/pkg/metrics"
 	"github.com/vigil-mlobs/vigil/pkg/store"
 )
 
@@ -251,10 +252,35 @@ func (m *modelEntry) measureExpr(q *query, ms store.Measure) error {
 		if err != nil {
 			return err
 		}
-		p := "least(greatest(" + a + ", 1e-15), 1 - 1e-15)"
+		// p = A clipped to [ε, 1−ε], ε bound as a parameter so SQL and Go agree.
+		clipped := func() {
+			q.write("least(greatest(", a, ", ")
+			q.arg(metrics.LogLossClip)
+			q.write("), ")
+			q.arg(1 - metrics.LogLossClip)
+			q.write(")")
+		}
 		q.write("fsum(CASE WHEN ", b, " = ")
 		q.arg(ms.Positive)
-		q.write(" THEN -ln(", p, ") ELSE -ln(1 - ", p, ") END)")
+		q.write(" THEN -ln(")
+		clipped()
+		q.write(") ELSE -ln(1 - ")
+		clipped()
+		q.write(") END)")
+		return nil
+	case store.CountEqual:
+		a, ka, err := m.column(ms.A)
+		if err != nil {
+			return err
+		}
+		b, kb, err := m.column(ms.B)
+		if err != nil {
+			return err
+		}
+		if ka != kb {
+			return fmt.Errorf("%w: cannot compare %s (%s) with %s (%s)", store.ErrTypeMismatch, ms.A, ka, ms.B, kb)
+		}
+		q.write("count(CASE WHEN ", a, " = ", b, " THEN 1 END)")
 		return nil
 	}
 	a, err := operand(ms.A)

@@ -1,0 +1,261 @@
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"github.com/vigil-mlobs/vigil/pkg/ingest"
+	"github.com/vigil-mlobs/vigil/pkg/store"
+	"github.com/vigil-mlobs/vigil/pkg/store/duckdb"
+)
+
+type ingestFlags struct {
+	db, grafana, token, datasource, format string
+	batch                                  int
+	mapping                                ingest.Mapping
+	csv                                    ingest.CSVOptions
+	features, tags, categorical, nulls     listFlag
+	columns                                listFlag
+	labelMap, delimiter                    string
+	noTrim                                 bool
+}
+
+func runIngest(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	var f ingestFlags
+	fs := newFlags("ingest", stderr)
+	fs.StringVar(&f.db, "db", "", "DuckDB file to write (when no process holds it)")
+	fs.StringVar(&f.grafana, "grafana", "", "Grafana URL: send batches through the datasource's resource API")
+	fs.StringVar(&f.token, "token", "", "Grafana service account token (with --grafana)")
+	fs.StringVar(&f.datasource, "datasource", "", "datasource UID (with --grafana)")
+	fs.StringVar(&f.format, "format", "", "ndjson, csv or parquet (default: from the file extension)")
+	fs.IntVar(&f.batch, "batch", ingest.DefaultLimits.BatchRecords, "records per batch (each batch is all-or-nothing)")
+	m := &f.mapping
+	fs.StringVar(&m.Model, "model", "", "model name for every row (CSV/Parquet)")
+	fs.StringVar(&m.ModelCol, "model-col", "", "column holding the model name")
+	fs.StringVar(&m.Version, "version", "", "model version for every row")
+	fs.StringVar(&m.VersionCol, "version-col", "", "column holding the version")
+	fs.StringVar(&m.Environment, "environment", "", "environment for every row (default production)")
+	fs.StringVar(&m.EnvironmentCol, "environment-col", "", "column holding the environment")
+	fs.StringVar(&m.IDCol, "id-col", "", "column holding the record id (default: FILE:ROW)")
+	fs.StringVar(&m.Timestamp, "timestamp", "", "RFC 3339 time for every row")
+	fs.StringVar(&m.TimestampCol, "timestamp-col", "", "time column, or DATECOL+HOURCOL")
+	fs.StringVar(&m.TimestampUnit, "timestamp-unit", "", "unit of numeric time columns: s or ms (default ms)")
+	fs.StringVar(&m.PredictionLabelCol, "prediction-label-col", "", "predicted class label column")
+	fs.StringVar(&m.PredictionScoreCol, "prediction-score-col", "", "predicted score (probability of the positive class) column")
+	fs.StringVar(&m.PredictionValueCol, "prediction-value-col", "", "predicted value column (regression)")
+	fs.StringVar(&m.ActualLabelCol, "actual-label-col", "", "actual class label column")
+	fs.StringVar(&m.ActualValueCol, "actual-value-col", "", "actual value column (regression)")
+	fs.StringVar(&m.EmbeddingCol, "embedding-col", "", "embedding column (a JSON list in CSV)")
+	fs.StringVar(&m.TextCol, "text-col", "", "raw input text column")
+	fs.Var(&f.features, "feature-cols", "feature columns, comma-separated (default: every column not mapped otherwise)")
+	fs.Var(&f.tags, "tag-cols", "tag columns, comma-separated")
+	fs.Var(&f.categorical, "categorical-cols", "columns to read as categorical even when numeric")
+	fs.Var(&f.nulls, "null-values", "cell texts that mean missing, comma-separated (the empty cell always does)")
+	fs.StringVar(&f.labelMap, "label-map", "", `JSON object rewriting labels, e.g. {">50K.":">50K"}`)
+	fs.Var(&f.columns, "columns", "column names of a CSV file without a header row")
+	fs.IntVar(&f.csv.SkipLines, "skip-lines", 0, "lines to skip before the header or first row (CSV)")
+	fs.StringVar(&f.delimiter, "delimiter", ",", "CSV field separator")
+	fs.BoolVar(&f.noTrim, "no-trim", false, "keep spaces around CSV cells")
+	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	files := fs.Args()
+	if len(files) == 0 {
+		return usagef("no input files (give one or more FILEs)")
+	}
+	if (f.db == "") == (f.grafana == "") {
+		return usagef("give exactly one of --db FILE or --grafana URL")
+	}
+	if f.grafana != "" && (f.token == "" || f.datasource == "") {
+		return usagef("--grafana needs --token and --datasource")
+	}
+	if f.batch <= 0 {
+		return usagef("--batch must be positive")
+	}
+	m.FeatureCols, m.TagCols, m.CategoricalCols, m.NullValues = f.features, f.tags, f.categorical, f.nulls
+	if f.labelMap != "" {
+		if err := json.Unmarshal([]byte(f.labelMap), &m.LabelMap); err != nil {
+			return usagef("--label-map: must be a JSON object of strings: %v", err)
+		}
+	}
+	r, size := utf8.DecodeRuneInString(f.delimiter)
+	if size != len(f.delimiter) || r == utf8.RuneError {
+		return usagef("--delimiter must be one character")
+	}
+	f.csv.Delimiter, f.csv.Columns, f.csv.Trim = r, f.columns, !f.noTrim
+
+	var sink batchSink
+	if f.db != "" {
+		st, err := duckdb.Open(ctx, duckdb.Options{Path: f.db})
+		if err != nil {
+			return err
+		}
+		defer st.Close()
+		sink = &storeSink{st: st}
+	} else {
+		sink = &grafanaSink{base: strings.TrimRight(f.grafana, "/"), token: f.token, uid: f.datasource, client: &http.Client{Timeout: 5 * time.Minute}}
+	}
+	lim := ingest.DefaultLimits
+	lim.BatchRecords = f.batch
+	var total store.IngestResult
+	for _, path := range files {
+		res, err := ingestFile(ctx, path, f, lim, sink)
+		add(&total, res)
+		if err != nil {
+			fmt.Fprintf(stdout, "%s: %s before the error\n", path, describe(res))
+			return fmt.Errorf("%s: %w", path, err)
+		}
+		fmt.Fprintf(stdout, "%s: %s\n", path, describe(res))
+	}
+	if len(files) > 1 {
+		fmt.Fprintf(stdout, "total: %s\n", describe(total))
+	}
+	return nil
+}
+
+func add(total *store.IngestResult, r store.IngestResult) {
+	total.Inferences += r.Inferences
+	total.Duplicates += r.Duplicates
+	total.Actuals += r.Actuals
+	total.PendingActuals += r.PendingActuals
+}
+
+func describe(r store.IngestResult) string {
+	return fmt.Sprintf("%d records accepted (%d new inferences, %d duplicates ignored, %d actuals attached, %d actuals waiting for their inference)",
+		r.Inferences+r.Duplicates+r.Actuals+r.PendingActuals, r.Inferences, r.Duplicates, r.Actuals, r.PendingActuals)
+}
+
+func formatOf(path, flagValue string) (string, error) {
+	if flagValue != "" {
+		switch flagValue {
+		case "ndjson", "csv", "parquet":
+			return flagValue, nil
+		}
+		return "", usagef("--format %q: must be ndjson, csv or parquet", flagValue)
+	}
+	switch strings.ToLower(filepath.Ext(path)) {
+	case ".ndjson", ".jsonl", ".json":
+		return "ndjson", nil
+	case ".csv", ".tsv", ".data", ".test", ".txt":
+		return "csv", nil
+	case ".parquet", ".pq":
+		return "parquet", nil
+	}
+	return "", usagef("%s: cannot tell the format from the extension; give --format ndjson|csv|parquet", path)
+}
+
+func ingestFile(ctx context.Context, path string, f ingestFlags, lim ingest.Limits, sink batchSink) (store.IngestResult, error) {
+	var res store.IngestResult
+	format, err := formatOf(path, f.format)
+	if err != nil {
+		return res, err
+	}
+	file, err := os.Open(path)
+	if err != nil {
+		return res, err
+	}
+	defer file.Close()
+	emit := func(ctx context.Context, batch []store.Record) error {
+		r, err := sink.send(ctx, batch)
+		add(&res, r)
+		return err
+	}
+	m := f.mapping
+	if m.IDPrefix == "" {
+		m.IDPrefix = filepath.Base(path)
+	}
+	switch format {
+	case "ndjson":
+		_, err = ingest.ReadNDJSON(ctx, bufio.NewReaderSize(file, 1<<20), lim, emit)
+	case "csv":
+		_, err = ingest.ReadCSV(ctx, bufio.NewReaderSize(file, 1<<20), f.csv, m, lim, emit)
+	case "parquet":
+		st, serr := file.Stat()
+		if serr != nil {
+			return res, serr
+		}
+		_, err = ingest.ReadParquet(ctx, file, st.Size(), m, lim, emit)
+	}
+	return res, err
+}
+
+// batchSink stores one batch: directly in the file, or through Grafana.
+type batchSink interface {
+	send(ctx context.Context, batch []store.Record) (store.IngestResult, error)
+}
+
+type storeSink struct{ st store.Store }
+
+func (s *storeSink) send(ctx context.Context, batch []store.Record) (store.IngestResult, error) {
+	return s.st.Ingest(ctx, batch, store.IngestOptions{})
+}
+
+// grafanaSink posts NDJSON batches to the datasource's ingest route, with an
+// idempotency key derived from the batch so a retried batch is a no-op.
+type grafanaSink struct {
+	base, token, uid string
+	client           *http.Client
+}
+
+func (g *grafanaSink) send(ctx context.Context, batch []store.Record) (store.IngestResult, error) {
+	var res store.IngestResult
+	var body bytes.Buffer
+	if err := ingest.WriteNDJSON(&body, batch); err != nil {
+		return res, fmt.Errorf("encode batch: %w", err)
+	}
+	sum := sha256.Sum256(body.Bytes())
+	key := hex.EncodeToString(sum[:16])
+	endpoint := g.base + "/api/datasources/uid/" + url.PathEscape(g.uid) + "/resources/ingest"
+	for attempt := 0; ; attempt++ {
+		req, err := http.NewRequestWithContext(ctx, http.MethodPost, endpoint, bytes.NewReader(body.Bytes()))
+		if err != nil {
+			return res, err
+		}
+		req.Header.Set("Authorization", "Bearer "+g.token)
+		req.Header.Set("Content-Type", "application/x-ndjson")
+		req.Header.Set("Idempotency-Key", key)
+		resp, err := g.client.Do(req)
+		if err != nil {
+			return res, fmt.Errorf("send batch to %s: %w", g.base, err)
+		}
+		payload, _ := io.ReadAll(io.LimitReader(resp.Body, 1<<20))
+		_ = resp.Body.Close()
+		if resp.StatusCode == http.StatusTooManyRequests && attempt < 10 {
+			wait := 2 * time.Second
+			if s, err := strconv.Atoi(resp.Header.Get("Retry-After")); err == nil && s > 0 {
+				wait = time.Duration(s) * time.Second
+			}
+			select {
+			case <-time.After(wait):
+				continue
+			case <-ctx.Done():
+				return res, ctx.Err()
+			}
+		}
+		if resp.StatusCode != http.StatusOK {
+			return res, fmt.Errorf("Grafana answered %s: %s", resp.Status, strings.TrimSpace(string(payload)))
+		}
+		var out struct {
+			Inferences, Duplicates, Actuals, PendingActuals int
+		}
+		if err := json.Unmarshal(payload, &out); err != nil {
+			return res, errors.New("unexpected answer from the ingest route: " + strings.TrimSpace(string(payload)))
+		}
+		return store.IngestResult{Inferences: out.Inferences, Duplicates: out.Duplicates, Actuals: out.Actuals, PendingActuals: out.PendingActuals}, nil
+	}
+}

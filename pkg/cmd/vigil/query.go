@@ -1,0 +1,245 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"math"
+	"os"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/grafana/grafana-plugin-sdk-go/backend"
+	"github.com/grafana/grafana-plugin-sdk-go/data"
+
+	"github.com/vigil-mlobs/vigil/pkg/ingest"
+	"github.com/vigil-mlobs/vigil/pkg/models"
+	"github.com/vigil-mlobs/vigil/pkg/plugin"
+	"github.com/vigil-mlobs/vigil/pkg/store/duckdb"
+)
+
+type queryFlags struct {
+	db, from, to, query string
+	interval            string
+	timeout             int
+}
+
+func (f *queryFlags) register(fs interface {
+	StringVar(*string, string, string, string)
+	IntVar(*int, string, int, string)
+}) {
+	fs.StringVar(&f.db, "db", "", "DuckDB file to read (required)")
+	fs.StringVar(&f.from, "from", "", "start of the time range, RFC 3339 or now-7d (required)")
+	fs.StringVar(&f.to, "to", "now", "end of the time range, RFC 3339 or now")
+	fs.StringVar(&f.query, "query", "", "the query JSON (DESIGN §4), a JSON list of queries, or @FILE (required)")
+	fs.StringVar(&f.interval, "interval", "", "Grafana's $__interval for queries without their own interval (default 1h)")
+	fs.IntVar(&f.timeout, "timeout", models.DefaultQueryTimeout, "query timeout in seconds")
+}
+
+// runQueries runs the queries through the datasource's QueryData, exactly as
+// Grafana would.
+func runQueries(ctx context.Context, f queryFlags) (*backend.QueryDataResponse, []string, error) {
+	if f.db == "" || f.from == "" || f.query == "" {
+		return nil, nil, usagef("--db, --from and --query are required")
+	}
+	now := time.Now().UTC()
+	from, err := parseCLITime(f.from, now)
+	if err != nil {
+		return nil, nil, usagef("--from: %v", err)
+	}
+	to, err := parseCLITime(f.to, now)
+	if err != nil {
+		return nil, nil, usagef("--to: %v", err)
+	}
+	text := f.query
+	if strings.HasPrefix(text, "@") {
+		b, err := os.ReadFile(text[1:])
+		if err != nil {
+			return nil, nil, usagef("--query: %v", err)
+		}
+		text = string(b)
+	}
+	var raws []json.RawMessage
+	trimmed := strings.TrimSpace(text)
+	if strings.HasPrefix(trimmed, "[") {
+		if err := json.Unmarshal([]byte(trimmed), &raws); err != nil {
+			return nil, nil, usagef("--query: not a JSON list of queries: %v", err)
+		}
+	} else {
+		raws = []json.RawMessage{json.RawMessage(trimmed)}
+	}
+	var interval time.Duration
+	if f.interval != "" {
+		if interval, err = time.ParseDuration(f.interval); err != nil {
+			return nil, nil, usagef("--interval: %v", err)
+		}
+	}
+	req := &backend.QueryDataRequest{}
+	var refIDs []string
+	for i, raw := range raws {
+		var head struct {
+			RefID     string `json:"refId"`
+			QueryType string `json:"queryType"`
+		}
+		if err := json.Unmarshal(raw, &head); err != nil {
+			return nil, nil, usagef("--query: query %d is not a JSON object: %v", i+1, err)
+		}
+		if head.RefID == "" {
+			head.RefID = string(rune('A' + i%26))
+			if i >= 26 {
+				head.RefID += fmt.Sprint(i / 26)
+			}
+		}
+		refIDs = append(refIDs, head.RefID)
+		req.Queries = append(req.Queries, backend.DataQuery{
+			RefID: head.RefID, QueryType: head.QueryType, JSON: raw, Interval: interval, MaxDataPoints: 10_000,
+			TimeRange: backend.TimeRange{From: from, To: to},
+		})
+	}
+	st, err := duckdb.Open(ctx, duckdb.Options{Path: f.db, ReadOnly: true})
+	if err != nil {
+		return nil, nil, err
+	}
+	ds := plugin.New(st, models.Settings{Path: f.db, QueryTimeout: f.timeout})
+	defer ds.Dispose()
+	resp, err := ds.QueryData(ctx, req)
+	return resp, refIDs, err
+}
+
+func parseCLITime(s string, now time.Time) (time.Time, error) {
+	if s == "now" {
+		return now, nil
+	}
+	if rest, ok := strings.CutPrefix(s, "now-"); ok {
+		d, err := parseDurationWithDays(rest)
+		if err != nil {
+			return time.Time{}, err
+		}
+		return now.Add(-d), nil
+	}
+	return ingest.ParseTime(s)
+}
+
+func parseDurationWithDays(s string) (time.Duration, error) {
+	if n, ok := strings.CutSuffix(s, "d"); ok {
+		var days int
+		if _, err := fmt.Sscanf(n, "%d", &days); err == nil && fmt.Sprint(days) == n {
+			return time.Duration(days) * 24 * time.Hour, nil
+		}
+	}
+	d, err := time.ParseDuration(s)
+	if err != nil {
+		return 0, fmt.Errorf("%q is not a duration such as 90m, 6h or 7d", s)
+	}
+	return d, nil
+}
+
+func runQuery(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	var f queryFlags
+	fs := newFlags("query", stderr)
+	f.register(fs)
+	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	resp, refIDs, err := runQueries(ctx, f)
+	if err != nil {
+		return err
+	}
+	out, err := json.MarshalIndent(resp, "", "  ")
+	if err != nil {
+		return fmt.Errorf("encode response: %w", err)
+	}
+	fmt.Fprintln(stdout, string(out))
+	var failed []string
+	for _, id := range refIDs {
+		if r := resp.Responses[id]; r.Error != nil {
+			failed = append(failed, fmt.Sprintf("%s: %v", id, r.Error))
+		}
+	}
+	if len(failed) > 0 {
+		return fmt.Errorf("%s", strings.Join(failed, "; "))
+	}
+	return nil
+}
+
+func runGate(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	var f queryFlags
+	fs := newFlags("gate", stderr)
+	f.register(fs)
+	maxV := fs.Float64("max", math.NaN(), "fail when any value is above this bound")
+	minV := fs.Float64("min", math.NaN(), "fail when any value is below this bound")
+	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	if math.IsNaN(*maxV) && math.IsNaN(*minV) {
+		return usagef("give --max, --min or both")
+	}
+	resp, refIDs, err := runQueries(ctx, f)
+	if err != nil {
+		return err
+	}
+	crossed, checked := 0, 0
+	for _, id := range refIDs {
+		r := resp.Responses[id]
+		if r.Error != nil {
+			return fmt.Errorf("query %s: %v", id, r.Error)
+		}
+		for _, frame := range r.Frames {
+			if frame.Meta == nil || frame.Meta.Type != data.FrameTypeTimeSeriesMulti || len(frame.Fields) < 2 {
+				continue
+			}
+			tf, vf := frame.Fields[0], frame.Fields[1]
+			if vf.Len() == 0 {
+				continue
+			}
+			checked++
+			var worst []string
+			for i := 0; i < vf.Len(); i++ {
+				v, ok := vf.ConcreteAt(i)
+				if !ok {
+					continue
+				}
+				x, _ := v.(float64)
+				if (!math.IsNaN(*maxV) && x > *maxV) || (!math.IsNaN(*minV) && x < *minV) {
+					t, _ := tf.At(i).(time.Time)
+					worst = append(worst, fmt.Sprintf("%s=%.6g", t.UTC().Format(time.RFC3339), x))
+				}
+			}
+			if len(worst) > 0 {
+				crossed++
+				fmt.Fprintf(stdout, "CROSSED %s {%s}: %d of %d buckets out of bounds: %s\n", frame.Name, labelText(vf.Labels), len(worst), vf.Len(), firstN(worst, 5))
+			}
+		}
+	}
+	if checked == 0 {
+		return fmt.Errorf("the query returned no series to check")
+	}
+	if crossed > 0 {
+		fmt.Fprintf(stdout, "gate failed: %d of %d series crossed the bound\n", crossed, checked)
+		return errGateFailed
+	}
+	fmt.Fprintf(stdout, "gate passed: %d series within bounds\n", checked)
+	return nil
+}
+
+func labelText(l data.Labels) string {
+	keys := make([]string, 0, len(l))
+	for k := range l {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	parts := make([]string, len(keys))
+	for i, k := range keys {
+		parts[i] = k + "=" + l[k]
+	}
+	return strings.Join(parts, ", ")
+}
+
+func firstN(ss []string, n int) string {
+	if len(ss) <= n {
+		return strings.Join(ss, ", ")
+	}
+	return strings.Join(ss[:n], ", ") + fmt.Sprintf(" … (+%d more)", len(ss)-n)
+}

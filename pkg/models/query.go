@@ -1,0 +1,430 @@
+// Package models holds the datasource settings and the query model of DESIGN
+// §4: parsing, defaults and validation. Every mistake a user can make is a
+// *QueryError naming the option and the allowed values.
+package models
+
+import (
+	"encoding/json"
+	"fmt"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/grafana/grafana-plugin-sdk-go/backend/gtime"
+)
+
+// Query types.
+const (
+	TypeDrift          = "drift"
+	TypeEmbeddingDrift = "embeddingDrift"
+	TypePerformance    = "performance"
+	TypeFairness       = "fairness"
+	TypeBiasTrace      = "biasTrace"
+	TypeTraffic        = "traffic"
+	TypeEmbeddings     = "embeddings"
+	TypeDistribution   = "distribution"
+	TypeModels         = "models"
+)
+
+// QueryTypes lists every query type.
+var QueryTypes = []string{TypeDrift, TypeEmbeddingDrift, TypePerformance, TypeFairness, TypeBiasTrace,
+	TypeTraffic, TypeEmbeddings, TypeDistribution, TypeModels}
+
+// Metrics allowed per query type; the first is the default.
+var Metrics = map[string][]string{
+	TypeDrift:          {"psi", "kl", "js", "hellinger", "ks", "ks_pvalue", "wasserstein", "wasserstein_norm", "chi2", "chi2_pvalue"},
+	TypeDistribution:   {"psi", "kl", "js", "hellinger", "ks", "ks_pvalue", "wasserstein", "wasserstein_norm", "chi2", "chi2_pvalue"},
+	TypeEmbeddingDrift: {"euclidean", "cosine"},
+	TypePerformance:    {"accuracy", "precision", "recall", "f1", "auc", "log_loss", "rmse", "mae", "mape", "r2"},
+	TypeFairness: {"disparate_impact", "statistical_parity_difference", "equal_opportunity_difference",
+		"average_odds_difference", "predictive_parity_ratio", "selection_rate"},
+	TypeBiasTrace: {"disparate_impact", "statistical_parity_difference", "equal_opportunity_difference",
+		"average_odds_difference", "predictive_parity_ratio", "selection_rate"},
+	TypeTraffic: {"count", "share"},
+}
+
+// Drift targets.
+var Targets = []string{"feature", "prediction", "actual"}
+
+// Reference types.
+var ReferenceTypes = []string{"environment", "window", "rolling", "version"}
+
+// Binning strategies.
+var BinningStrategies = []string{"quantile", "uniform"}
+
+// Reference says what the current data is compared with.
+type Reference struct {
+	Type        string `json:"type"`
+	Environment string `json:"environment,omitempty"`
+	Version     string `json:"version,omitempty"`
+	From        string `json:"from,omitempty"`
+	To          string `json:"to,omitempty"`
+	Window      string `json:"window,omitempty"`
+
+	FromTime, ToTime time.Time     `json:"-"`
+	WindowDur        time.Duration `json:"-"`
+}
+
+// Binning says how numeric values are binned.
+type Binning struct {
+	Strategy string `json:"strategy"`
+	Bins     int    `json:"bins"`
+}
+
+// Filter keeps records whose field compares true with the value.
+type Filter struct {
+	Field string          `json:"field"`
+	Op    string          `json:"op"`
+	Value json.RawMessage `json:"value"`
+}
+
+// Fairness names the protected attribute and its groups.
+type Fairness struct {
+	Attribute string   `json:"attribute"`
+	Protected []string `json:"protected"`
+	Reference []string `json:"reference"`
+	Favorable string   `json:"favorable"`
+}
+
+// Query is one Vigil query as saved in dashboards and alert rules.
+type Query struct {
+	RefID       string     `json:"refId"`
+	QueryType   string     `json:"queryType"`
+	Model       string     `json:"model"`
+	Versions    []string   `json:"versions,omitempty"`
+	Environment string     `json:"environment,omitempty"`
+	Target      string     `json:"target,omitempty"`
+	Features    []string   `json:"features,omitempty"`
+	Metric      string     `json:"metric,omitempty"`
+	Reference   *Reference `json:"reference,omitempty"`
+	Binning     *Binning   `json:"binning,omitempty"`
+	Filters     []Filter   `json:"filters,omitempty"`
+	Interval    string     `json:"interval,omitempty"`
+	GroupBy     []string   `json:"groupBy,omitempty"`
+	Fairness    *Fairness  `json:"fairness,omitempty"`
+	Positive    string     `json:"positive,omitempty"`
+	Limit       int        `json:"limit,omitempty"`
+	// ReferenceLimit and CurrentLimit bound the embeddings samples.
+	ReferenceLimit int `json:"referenceLimit,omitempty"`
+	CurrentLimit   int `json:"currentLimit,omitempty"`
+	// MinCount is the smallest segment a bias trace ranks.
+	MinCount int `json:"minCount,omitempty"`
+
+	// Resolved by Parse.
+	From, To       time.Time     `json:"-"`
+	IntervalDur    time.Duration `json:"-"`
+	MaxDataPoints  int64         `json:"-"`
+	grafanaDefault time.Duration
+}
+
+// QueryError is a user mistake in a query: the option and what is wrong.
+type QueryError struct {
+	Option string
+	Msg    string
+}
+
+func (e *QueryError) Error() string {
+	if e.Option == "" {
+		return e.Msg
+	}
+	return fmt.Sprintf("query option %q: %s", e.Option, e.Msg)
+}
+
+func qerr(option, format string, args ...any) error {
+	return &QueryError{Option: option, Msg: fmt.Sprintf(format, args...)}
+}
+
+func oneOf(values []string) string { return strings.Join(values, ", ") }
+
+func contains(values []string, v string) bool {
+	for _, x := range values {
+		if x == v {
+			return true
+		}
+	}
+	return false
+}
+
+// Limits bound what one query may ask for.
+type Limits struct {
+	MaxBuckets int
+}
+
+// DefaultLimits are used when the settings give none.
+var DefaultLimits = Limits{MaxBuckets: 10_000}
+
+// Request is the part of Grafana's request a query needs.
+type Request struct {
+	JSON          []byte
+	QueryType     string
+	RefID         string
+	From, To      time.Time
+	Interval      time.Duration
+	MaxDataPoints int64
+}
+
+// Parse reads, defaults and validates one query.
+func Parse(req Request, lim Limits) (*Query, error) {
+	if lim.MaxBuckets <= 0 {
+		lim.MaxBuckets = DefaultLimits.MaxBuckets
+	}
+	var q Query
+	if len(req.JSON) > 0 {
+		if err := json.Unmarshal(req.JSON, &q); err != nil {
+			return nil, qerr("", "the query is not valid JSON for Vigil: %v", err)
+		}
+	}
+	if q.QueryType == "" {
+		q.QueryType = req.QueryType
+	}
+	if req.RefID != "" {
+		q.RefID = req.RefID
+	}
+	q.From, q.To, q.MaxDataPoints, q.grafanaDefault = req.From.UTC(), req.To.UTC(), req.MaxDataPoints, req.Interval
+	if err := q.validate(lim); err != nil {
+		return nil, err
+	}
+	return &q, nil
+}
+
+func (q *Query) validate(lim Limits) error {
+	if q.QueryType == "" {
+		return qerr("queryType", "is required; one of %s", oneOf(QueryTypes))
+	}
+	if !contains(QueryTypes, q.QueryType) {
+		return qerr("queryType", "%q is not a query type; one of %s", q.QueryType, oneOf(QueryTypes))
+	}
+	if q.From.After(q.To) {
+		return qerr("timeRange", "from (%s) is after to (%s)", q.From.Format(time.RFC3339), q.To.Format(time.RFC3339))
+	}
+	if q.QueryType != TypeModels && q.QueryType != TypeTraffic && q.Model == "" {
+		return qerr("model", "is required for %s queries", q.QueryType)
+	}
+	if allowed, ok := Metrics[q.QueryType]; ok {
+		if q.Metric == "" {
+			q.Metric = allowed[0]
+		}
+		if !contains(allowed, q.Metric) {
+			return qerr("metric", "%q is not a %s metric; one of %s", q.Metric, q.QueryType, oneOf(allowed))
+		}
+	} else if q.Metric != "" {
+		return qerr("metric", "%s queries take no metric", q.QueryType)
+	}
+	for i, v := range q.Versions {
+		if v == "" {
+			return qerr("versions", "entry %d is empty", i+1)
+		}
+	}
+	if err := q.resolveInterval(lim); err != nil {
+		return err
+	}
+	switch q.QueryType {
+	case TypeDrift, TypeDistribution:
+		if q.Target == "" {
+			q.Target = "feature"
+		}
+		if !contains(Targets, q.Target) {
+			return qerr("target", "%q is not a drift target; one of %s", q.Target, oneOf(Targets))
+		}
+		if q.Target == "feature" && len(q.Features) == 0 && q.QueryType == TypeDistribution {
+			return qerr("features", "a distribution query needs one feature")
+		}
+		if q.QueryType == TypeDistribution && len(q.Features) > 1 {
+			return qerr("features", "a distribution query shows one feature; got %d", len(q.Features))
+		}
+		if err := q.validateBinning(); err != nil {
+			return err
+		}
+	case TypeEmbeddingDrift, TypeEmbeddings:
+	case TypeFairness, TypeBiasTrace:
+		if err := q.validateFairness(); err != nil {
+			return err
+		}
+	case TypePerformance:
+		if q.Positive == "" {
+			q.Positive = "1"
+		}
+	}
+	if needsReference(q.QueryType) {
+		if err := q.validateReference(); err != nil {
+			return err
+		}
+	} else if q.Reference != nil && q.QueryType != TypeBiasTrace {
+		return qerr("reference", "%s queries take no reference", q.QueryType)
+	}
+	for i, f := range q.Filters {
+		if f.Field == "" {
+			return qerr(fmt.Sprintf("filters[%d].field", i), "is required")
+		}
+		if _, err := ParseField(f.Field); err != nil {
+			return qerr(fmt.Sprintf("filters[%d].field", i), "%v", err)
+		}
+		if f.Op == "" {
+			q.Filters[i].Op = "="
+		}
+	}
+	for i, g := range q.GroupBy {
+		if _, err := ParseField(g); err != nil {
+			return qerr(fmt.Sprintf("groupBy[%d]", i), "%v", err)
+		}
+	}
+	if q.Limit < 0 || q.ReferenceLimit < 0 || q.CurrentLimit < 0 || q.MinCount < 0 {
+		return qerr("limit", "limits must not be negative")
+	}
+	return nil
+}
+
+func needsReference(queryType string) bool {
+	switch queryType {
+	case TypeDrift, TypeDistribution, TypeEmbeddingDrift, TypeEmbeddings:
+		return true
+	}
+	return false
+}
+
+func (q *Query) resolveInterval(lim Limits) error {
+	switch {
+	case q.Interval != "" && q.Interval != "$__interval":
+		d, err := gtime.ParseDuration(q.Interval)
+		if err != nil || d <= 0 {
+			return qerr("interval", "%q is not a duration such as 1m, 1h or 1d", q.Interval)
+		}
+		q.IntervalDur = d
+	case q.grafanaDefault > 0:
+		q.IntervalDur = q.grafanaDefault
+	default:
+		q.IntervalDur = time.Hour
+	}
+	if q.IntervalDur < time.Second {
+		q.IntervalDur = time.Second
+	}
+	if q.IntervalDur%time.Millisecond != 0 {
+		q.IntervalDur = q.IntervalDur.Truncate(time.Millisecond)
+	}
+	if span := q.To.Sub(q.From); span > 0 {
+		if n := int64(span / q.IntervalDur); n > int64(lim.MaxBuckets) {
+			return qerr("interval", "%s over %s makes %d buckets, more than the limit of %d; choose a longer interval",
+				gtime.FormatInterval(q.IntervalDur), span, n, lim.MaxBuckets)
+		}
+	}
+	return nil
+}
+
+func (q *Query) validateBinning() error {
+	if q.Binning == nil {
+		q.Binning = &Binning{}
+	}
+	if q.Binning.Strategy == "" {
+		q.Binning.Strategy = "quantile"
+	}
+	if !contains(BinningStrategies, q.Binning.Strategy) {
+		return qerr("binning.strategy", "%q is not a binning strategy; one of %s", q.Binning.Strategy, oneOf(BinningStrategies))
+	}
+	if q.Binning.Bins == 0 {
+		q.Binning.Bins = 10
+	}
+	if q.Binning.Bins < 2 || q.Binning.Bins > 100 {
+		return qerr("binning.bins", "%d bins: must be between 2 and 100", q.Binning.Bins)
+	}
+	return nil
+}
+
+func (q *Query) validateReference() error {
+	if q.Reference == nil || q.Reference.Type == "" {
+		q.Reference = &Reference{Type: "environment", Environment: "training"}
+	}
+	r := q.Reference
+	switch r.Type {
+	case "environment":
+		if r.Environment == "" {
+			r.Environment = "training"
+		}
+	case "version":
+		if r.Version == "" {
+			return qerr("reference.version", "a version reference needs the version to compare with")
+		}
+	case "window":
+		if r.From == "" || r.To == "" {
+			return qerr("reference.from", "a window reference needs from and to (RFC 3339 or now-7d style)")
+		}
+		var err error
+		if r.FromTime, err = parseTimeRef(r.From, q.To); err != nil {
+			return qerr("reference.from", "%v", err)
+		}
+		if r.ToTime, err = parseTimeRef(r.To, q.To); err != nil {
+			return qerr("reference.to", "%v", err)
+		}
+		if !r.FromTime.Before(r.ToTime) {
+			return qerr("reference.from", "the window's from (%s) must be before its to (%s)", r.FromTime.Format(time.RFC3339), r.ToTime.Format(time.RFC3339))
+		}
+	case "rolling":
+		if r.Window == "" {
+			return qerr("reference.window", "a rolling reference needs a window such as 7d")
+		}
+		d, err := gtime.ParseDuration(r.Window)
+		if err != nil || d <= 0 {
+			return qerr("reference.window", "%q is not a duration such as 1h, 1d or 7d", r.Window)
+		}
+		r.WindowDur = d
+	default:
+		return qerr("reference.type", "%q is not a reference type; one of %s", r.Type, oneOf(ReferenceTypes))
+	}
+	return nil
+}
+
+// parseTimeRef reads RFC 3339, epoch milliseconds, or "now", "now-7d".
+func parseTimeRef(s string, now time.Time) (time.Time, error) {
+	if s == "now" {
+		return now, nil
+	}
+	if rest, ok := strings.CutPrefix(s, "now-"); ok {
+		d, err := gtime.ParseDuration(rest)
+		if err != nil {
+			return time.Time{}, fmt.Errorf("%q is not a time such as now-7d", s)
+		}
+		return now.Add(-d), nil
+	}
+	if t, err := time.Parse(time.RFC3339Nano, s); err == nil {
+		return t.UTC(), nil
+	}
+	var ms int64
+	if _, err := fmt.Sscanf(s, "%d", &ms); err == nil && fmt.Sprint(ms) == s {
+		return time.UnixMilli(ms).UTC(), nil
+	}
+	return time.Time{}, fmt.Errorf("%q is not an RFC 3339 time, epoch milliseconds or now-<duration>", s)
+}
+
+func (q *Query) validateFairness() error {
+	f := q.Fairness
+	if f == nil {
+		return qerr("fairness", "a %s query needs a fairness block: attribute, protected, reference, favorable", q.QueryType)
+	}
+	if f.Attribute == "" {
+		return qerr("fairness.attribute", "is required (e.g. tags.sex or features.sex)")
+	}
+	if _, err := ParseField(f.Attribute); err != nil {
+		return qerr("fairness.attribute", "%v", err)
+	}
+	if len(f.Protected) == 0 {
+		return qerr("fairness.protected", "needs at least one value of %s", f.Attribute)
+	}
+	if len(f.Reference) == 0 {
+		return qerr("fairness.reference", "needs at least one value of %s", f.Attribute)
+	}
+	for _, p := range f.Protected {
+		if contains(f.Reference, p) {
+			return qerr("fairness.reference", "%q is in both the protected and the reference groups", p)
+		}
+	}
+	if f.Favorable == "" {
+		f.Favorable = "1"
+	}
+	return nil
+}
+
+// SortedCopy returns a sorted copy of values.
+func SortedCopy(values []string) []string {
+	out := append([]string(nil), values...)
+	sort.Strings(out)
+	return out
+}

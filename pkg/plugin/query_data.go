@@ -1,0 +1,83 @@
+package plugin
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"runtime/debug"
+
+	"github.com/grafana/grafana-plugin-sdk-go/backend"
+
+	"github.com/vigil-mlobs/vigil/pkg/framing"
+	"github.com/vigil-mlobs/vigil/pkg/models"
+)
+
+// QueryData answers a batch of queries; the mux hands each query type's
+// queries to its handler and merges the responses.
+func (d *Datasource) QueryData(ctx context.Context, req *backend.QueryDataRequest) (*backend.QueryDataResponse, error) {
+	return d.mux.QueryData(ctx, req)
+}
+
+// queryData runs each query on its own, so one bad query never drops the others.
+func (d *Datasource) queryData(ctx context.Context, req *backend.QueryDataRequest) (*backend.QueryDataResponse, error) {
+	resp := backend.NewQueryDataResponse()
+	for _, q := range req.Queries {
+		resp.Responses[q.RefID] = d.query(ctx, q)
+	}
+	return resp, nil
+}
+
+func (d *Datasource) unknownQueryType(_ context.Context, req *backend.QueryDataRequest) (*backend.QueryDataResponse, error) {
+	resp := backend.NewQueryDataResponse()
+	for _, q := range req.Queries {
+		err := &models.QueryError{Option: "queryType", Msg: fmt.Sprintf("%q is not a query type; one of %v", q.QueryType, models.QueryTypes)}
+		if q.QueryType == "" {
+			err.Msg = fmt.Sprintf("is required; one of %v", models.QueryTypes)
+		}
+		resp.Responses[q.RefID] = errorResponse(err)
+	}
+	return resp, nil
+}
+
+func (d *Datasource) query(ctx context.Context, dq backend.DataQuery) (resp backend.DataResponse) {
+	defer func() {
+		if r := recover(); r != nil {
+			backend.Logger.Error("panic in query", "refId", dq.RefID, "queryType", dq.QueryType, "panic", r, "stack", string(debug.Stack()))
+			resp = backend.ErrorResponseWithErrorSource(backend.PluginError(fmt.Errorf("internal error while running query %s", dq.RefID)))
+		}
+	}()
+	q, err := models.Parse(models.Request{
+		JSON: dq.JSON, QueryType: dq.QueryType, RefID: dq.RefID,
+		From: dq.TimeRange.From, To: dq.TimeRange.To, Interval: dq.Interval, MaxDataPoints: dq.MaxDataPoints,
+	}, models.Limits{MaxBuckets: d.settings.MaxBuckets})
+	if err != nil {
+		return errorResponse(err)
+	}
+	ctx, cancel := context.WithTimeout(ctx, d.settings.QueryTimeoutDuration())
+	defer cancel()
+	res, err := d.engine.Run(ctx, q)
+	if err != nil {
+		if errors.Is(err, context.DeadlineExceeded) && ctx.Err() != nil {
+			err = fmt.Errorf("query %s took longer than the datasource's timeout of %s: %w", dq.RefID, d.settings.QueryTimeoutDuration(), err)
+		}
+		return errorResponse(err)
+	}
+	return backend.DataResponse{Frames: framing.Frames(dq.RefID, res)}
+}
+
+// errorResponse classifies an error: a user's mistake (bad query, unknown
+// model, timeout) is a downstream error with status 400 or 504; anything else
+// is our bug.
+func errorResponse(err error) backend.DataResponse {
+	var qe *models.QueryError
+	switch {
+	case errors.As(err, &qe):
+		return backend.DataResponse{Error: backend.DownstreamError(err), ErrorSource: backend.ErrorSourceDownstream, Status: backend.StatusBadRequest}
+	case errors.Is(err, context.DeadlineExceeded):
+		return backend.DataResponse{Error: backend.DownstreamError(err), ErrorSource: backend.ErrorSourceDownstream, Status: backend.StatusTimeout}
+	case errors.Is(err, context.Canceled):
+		return backend.DataResponse{Error: backend.DownstreamError(err), ErrorSource: backend.ErrorSourceDownstream, Status: backend.StatusBadRequest}
+	}
+	backend.Logger.Error("query failed", "error", err)
+	return backend.ErrorResponseWithErrorSource(backend.PluginError(err))
+}

@@ -1,0 +1,141 @@
+package duckdb
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"math"
+	"testing"
+	"time"
+
+	"github.com/vigil-mlobs/vigil/pkg/metrics"
+	"github.com/vigil-mlobs/vigil/pkg/store"
+)
+
+// labelled returns a classification record; an empty actual means none yet.
+func labelled(i int, pred string, score float64, act string) store.Record {
+	r := store.Record{
+		Line: i + 1, Model: "clf", ID: fmt.Sprintf("r%d", i), Version: "v1", Environment: "production",
+		Time:       t0.Add(time.Duration(i) * time.Second),
+		Prediction: store.Outcome{Label: pred, HasLabel: true, Score: score, HasScore: true},
+	}
+	if act != "" {
+		r.Actual = store.Outcome{Label: act, HasLabel: true}
+		r.ActualTime = r.Time
+	}
+	return r
+}
+
+func TestCountEqualCountsMatchingLabels(t *testing.T) {
+	s, _ := openTemp(t)
+	ctx := context.Background()
+	// Multi-class: equality of labels, not membership of a positive class.
+	rows := []struct{ pred, act string }{
+		{"0", "0"}, {"1", "1"}, {"2", "2"}, {"2", "0"}, {"0", "2"}, {"1", "0"}, {"2", ""}, {"1", ""},
+	}
+	var batch []store.Record
+	for i, r := range rows {
+		batch = append(batch, labelled(i, r.pred, 0.5, r.act))
+	}
+	if _, err := s.Ingest(ctx, batch, store.IngestOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	sc := store.Scope{Model: "clf", From: t0, To: t0.Add(time.Hour)}
+	res, err := s.Aggregate(ctx, store.AggregateRequest{
+		Scope: sc,
+		Measures: []store.Measure{
+			{Op: store.Count},
+			{Op: store.CountEqual, A: store.Column{Kind: store.ColPredLabel}, B: store.Column{Kind: store.ColActualLabel}},
+			{Op: store.CountNotNull, A: store.Column{Kind: store.ColActualLabel}},
+		},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(res.Rows) != 1 {
+		t.Fatalf("rows: %+v", res.Rows)
+	}
+	if got := res.Rows[0].Measures; got[0] != 8 || got[1] != 3 || got[2] != 6 {
+		t.Fatalf("count, equal, with actual = %v, want [8 3 6]", got)
+	}
+
+	_, err = s.Aggregate(ctx, store.AggregateRequest{
+		Scope:    sc,
+		Measures: []store.Measure{{Op: store.CountEqual, A: store.Column{Kind: store.ColPredLabel}, B: store.Column{Kind: store.ColPredScore}}},
+	})
+	if !errors.Is(err, store.ErrTypeMismatch) {
+		t.Fatalf("comparing a label with a score: want a type mismatch, got %v", err)
+	}
+}
+
+func TestSumLogLossClipsLikeMetrics(t *testing.T) {
+	s, _ := openTemp(t)
+	ctx := context.Background()
+	// Scores of exactly 0 and 1 on the wrong side make the clip decide the sum.
+	rows := []struct {
+		score float64
+		act   string
+	}{{0, "1"}, {1, "0"}, {0, "0"}, {1, "1"}, {0.3, "1"}, {0.8, "0"}, {1e-17, "1"}, {0.5, ""}}
+	var batch []store.Record
+	var scores []float64
+	var positive []bool
+	for i, r := range rows {
+		batch = append(batch, labelled(i, "1", r.score, r.act))
+		if r.act != "" {
+			scores = append(scores, r.score)
+			positive = append(positive, r.act == "1")
+		}
+	}
+	if _, err := s.Ingest(ctx, batch, store.IngestOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	res, err := s.Aggregate(ctx, store.AggregateRequest{
+		Scope: store.Scope{Model: "clf", From: t0, To: t0.Add(time.Hour), WithActual: true},
+		Measures: []store.Measure{
+			{Op: store.SumLogLoss, A: store.Column{Kind: store.ColPredScore}, B: store.Column{Kind: store.ColActualLabel}, Positive: "1"},
+			{Op: store.Count},
+		},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	counts, err := metrics.ScoreCountsOf(scores, positive)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want, err := metrics.LogLoss(counts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	w, _ := want.Get()
+	got := metrics.LogLossFromSum(res.Rows[0].Measures[0], int64(res.Rows[0].Measures[1]))
+	g, ok := got.Get()
+	if !ok || math.Abs(g-w) > 1e-12*math.Abs(w) {
+		t.Fatalf("log loss from SQL = %v, from metrics = %v", got, want)
+	}
+}
+
+func TestBinKeyWithoutEdgesMarksPresence(t *testing.T) {
+	s, _ := openTemp(t)
+	ctx := context.Background()
+	batch := []store.Record{labelled(0, "1", 0.9, "1"), labelled(1, "0", 0.2, ""), labelled(2, "0", 0.1, "0")}
+	batch[1].Prediction.HasScore = false
+	if _, err := s.Ingest(ctx, batch, store.IngestOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	res, err := s.Aggregate(ctx, store.AggregateRequest{
+		Scope:    store.Scope{Model: "clf", From: t0, To: t0.Add(time.Hour)},
+		Keys:     []store.Key{{Kind: store.KeyBin, Col: store.Column{Kind: store.ColPredScore}}},
+		Measures: []store.Measure{{Op: store.Count}},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := map[int64]float64{}
+	for _, r := range res.Rows {
+		got[r.Keys[0].Int] = r.Measures[0]
+	}
+	if len(got) != 2 || got[-1] != 1 || got[0] != 2 {
+		t.Fatalf("presence groups %v, want -1:1 and 0:2", got)
+	}
+}
