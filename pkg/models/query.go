@@ -274,6 +274,15 @@ func (q *Query) validate(lim Limits) error {
 	return nil
 }
 
+// Bucketed reports whether a query type answers with time series.
+func Bucketed(queryType string) bool {
+	switch queryType {
+	case TypeDrift, TypeEmbeddingDrift, TypePerformance, TypeFairness, TypeTraffic:
+		return true
+	}
+	return false
+}
+
 func needsReference(queryType string) bool {
 	switch queryType {
 	case TypeDrift, TypeDistribution, TypeEmbeddingDrift, TypeEmbeddings:
@@ -301,7 +310,7 @@ func (q *Query) resolveInterval(lim Limits) error {
 	if q.IntervalDur%time.Millisecond != 0 {
 		q.IntervalDur = q.IntervalDur.Truncate(time.Millisecond)
 	}
-	if span := q.To.Sub(q.From); span > 0 {
+	if span := q.To.Sub(q.From); span > 0 && Bucketed(q.QueryType) {
 		if n := int64(span / q.IntervalDur); n > int64(lim.MaxBuckets) {
 			return qerr("interval", "%s over %s makes %d buckets, more than the limit of %d; choose a longer interval",
 				gtime.FormatInterval(q.IntervalDur), span, n, lim.MaxBuckets)
