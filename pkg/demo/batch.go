@@ -9,7 +9,7 @@ import "github.com/vigil-mlobs/vigil/pkg/store"
 //
 // With reuse set (what Generate does), the next batch overwrites the records
 // and blocks of the previous one; strings are never overwritten. Without it
-// every batch and block is fresh, which costs about 1.7 times as much CPU
+// every batch and block is fresh, which costs two to three times as much CPU on one core
 // (allocation and garbage collection; see BenchmarkGenerate).
 type batch struct {
 	size   int

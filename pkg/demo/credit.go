@@ -61,7 +61,8 @@ type lateLabel struct {
 	ok  bool
 }
 
-func newCreditModel(g *generator) *creditModel {
+// addCreditRisk registers the credit-risk streams.
+func addCreditRisk(g *generator) {
 	m := &creditModel{
 		tl:         g.tl,
 		employment: cumulative(0.58, 0.17, 0.07, 0.12, 0.06),
@@ -86,7 +87,6 @@ func newCreditModel(g *generator) *creditModel {
 	ref("validation-v1", "v1", envValidation, creditValidN, dayTrainV1From, dayTrainV1To)
 	ref("training-v2", "v2", envTraining, creditTrainN, dayTrainV2From, dayTrainV2To)
 	ref("validation-v2", "v2", envValidation, creditValidN, dayValidV2From, dayValidV2To)
-	return m
 }
 
 // incomeFactor is the reporting change from day 12: +60%, creeping to +75%.

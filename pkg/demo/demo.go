@@ -142,9 +142,9 @@ func Lifecycle(cfg Config) []LifecycleEvent {
 // time for actual-only records), in batches of at most BatchSize records.
 //
 // The batch is only valid until emit returns: the next batch reuses the slice
-// and the Features, Tags and Embedding slices of its records (that halves the
-// CPU cost). Copy records emit wants to keep; their strings (ids, texts) are
-// never reused and may be kept as they are.
+// and the Features, Tags and Embedding slices of its records (fresh memory for
+// every batch costs more than twice the CPU). Copy records emit wants to keep;
+// their strings (ids, texts) are never reused and may be kept as they are.
 //
 // An error from emit or a cancelled ctx stops generation and is returned.
 func Generate(ctx context.Context, cfg Config, emit func([]store.Record) error) (Summary, error) {

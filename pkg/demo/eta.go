@@ -34,7 +34,8 @@ type trip struct {
 	expectedMinutes float64
 }
 
-func newETAModel(g *generator) *etaModel {
+// addDeliveryETA registers the delivery-eta streams.
+func addDeliveryETA(g *generator) {
 	m := &etaModel{
 		tl:      g.tl,
 		courier: cumulative(0.45, 0.35, 0.20),
@@ -53,7 +54,6 @@ func newETAModel(g *generator) *etaModel {
 	train := g.rng("delivery-eta/training")
 	a, b := tl.at(dayTrainV1From), tl.at(dayTrainV1To)
 	g.add(&etaTraining{m: m, rng: train, arr: newArrivals(train, a, b, sampleRate(etaTrainN, g.scale, a, b))}, false)
-	return m
 }
 
 func (m *etaModel) draw(rng *rand.Rand, t int64) trip {

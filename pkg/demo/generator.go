@@ -48,10 +48,6 @@ type generator struct {
 	// time can change whenever any stream writes.
 	queues []int
 
-	credit    *creditModel
-	eta       *etaModel
-	sentiment *sentimentModel
-
 	ids        [numModels]uint64
 	inferences [numModels]int64
 	actuals    int64
@@ -61,9 +57,9 @@ type generator struct {
 func newGenerator(c Config, reuse bool) *generator {
 	g := &generator{cfg: c, tl: newTimeline(c), scale: c.Scale}
 	g.b = newBatch(c.BatchSize, reuse)
-	g.credit = newCreditModel(g)
-	g.eta = newETAModel(g)
-	g.sentiment = newSentimentModel(g)
+	addCreditRisk(g)
+	addDeliveryETA(g)
+	addReviewSentiment(g)
 	return g
 }
 
@@ -268,28 +264,32 @@ func round(x, unit float64) float64 { return math.Round(x/unit) * unit }
 
 func clamp(x, lo, hi float64) float64 { return math.Max(lo, math.Min(hi, x)) }
 
-// queue is a FIFO of pending late actuals whose arrival times never decrease.
+// queue is a FIFO ring of pending late actuals whose arrival times never decrease.
 type queue[T any] struct {
-	items []T
-	head  int
+	items      []T
+	head, size int
 }
 
 func (q *queue[T]) push(x T) {
-	if q.head > 4096 && q.head*2 > len(q.items) {
-		n := copy(q.items, q.items[q.head:])
-		clear(q.items[n:])
-		q.items = q.items[:n]
-		q.head = 0
+	if q.size == len(q.items) {
+		grown := make([]T, max(1024, 2*len(q.items)))
+		n := copy(grown, q.items[q.head:])
+		copy(grown[n:], q.items[:q.head])
+		q.items, q.head = grown, 0
 	}
-	q.items = append(q.items, x)
+	q.items[(q.head+q.size)%len(q.items)] = x
+	q.size++
 }
 
 func (q *queue[T]) front() (T, bool) {
-	if q.head == len(q.items) {
+	if q.size == 0 {
 		var zero T
 		return zero, false
 	}
 	return q.items[q.head], true
 }
 
-func (q *queue[T]) pop() { q.head++ }
+func (q *queue[T]) pop() {
+	q.head = (q.head + 1) % len(q.items)
+	q.size--
+}

@@ -145,9 +145,11 @@ func psi(p, q []float64) float64 {
 	return s
 }
 
-func numericPSI(ref, cur []float64) float64 {
+// numericReference bins a reference sample once; the result scores current samples.
+func numericReference(ref []float64) func(cur []float64) float64 {
 	edges := quantileEdges(ref, 10)
-	return psi(binShares(ref, edges), binShares(cur, edges))
+	p := binShares(ref, edges)
+	return func(cur []float64) float64 { return psi(p, binShares(cur, edges)) }
 }
 
 // categoricalPSI compares category counts over the union of categories.

@@ -29,7 +29,8 @@ type sentimentModel struct {
 	spanishCentres [2][]float64
 }
 
-func newSentimentModel(g *generator) *sentimentModel {
+// addReviewSentiment registers the review-sentiment streams.
+func addReviewSentiment(g *generator) {
 	m := &sentimentModel{tl: g.tl, topics: cumulative(0.25, 0.2, 0.2, 0.15, 0.2), noise: newNormalTable()}
 	m.placeCentres(g.rng("review-sentiment/centres"))
 	tl := g.tl
@@ -48,7 +49,6 @@ func newSentimentModel(g *generator) *sentimentModel {
 	a, b := tl.at(dayTrainV1From), tl.at(dayTrainV1To)
 	g.add(&reviewStream{m: m, rng: tr, lang: &english, env: envTraining, withActual: true,
 		arr: newArrivals(tr, a, b, sampleRate(sentimentN, g.scale, a, b))}, false)
-	return m
 }
 
 // placeCentres puts each topic at a random direction with its two sentiments

@@ -297,12 +297,16 @@ func TestStoryIncomeDrift(t *testing.T) {
 	if len(s.trainNum[1]) < 15_000 {
 		t.Fatalf("training v1 sample has %d records", len(s.trainNum[1]))
 	}
+	var refs [4]func([]float64) float64
+	for i := range refs {
+		refs[i] = numericReference(s.trainNum[i])
+	}
 	var maxBefore, minAfter = 0.0, math.Inf(1)
 	var maxStable [4]float64
 	var maxStableCat [3]float64
 	for h, hb := range s.hours {
 		d := int((h*hourMs - s.startMs) / dayMs)
-		p := numericPSI(s.trainNum[1], hb.num[1])
+		p := refs[1](hb.num[1])
 		if d < dayIncomeShift {
 			maxBefore = math.Max(maxBefore, p)
 		} else {
@@ -310,7 +314,7 @@ func TestStoryIncomeDrift(t *testing.T) {
 		}
 		for i := range numericFeatures {
 			if i != 1 {
-				maxStable[i] = math.Max(maxStable[i], numericPSI(s.trainNum[i], hb.num[i]))
+				maxStable[i] = math.Max(maxStable[i], refs[i](hb.num[i]))
 			}
 		}
 		for i, f := range categoricalFeatures {

@@ -71,8 +71,8 @@ func checkParquetMagic(r io.ReaderAt, size int64) error {
 	return nil
 }
 
-// recovered turns a panic inside the Parquet decoder (possible on corrupt
-// input) into an error.
+// recovered turns a panic inside the Parquet decoder (possible on a damaged
+// file) into an error.
 func recovered(err *error, what string) {
 	if r := recover(); r != nil {
 		*err = fmt.Errorf("%s: the file is corrupt (%v)", what, r)
@@ -150,9 +150,12 @@ func parquetNumber(t arrow.DataType) bool {
 	switch t.ID() {
 	case arrow.INT8, arrow.INT16, arrow.INT32, arrow.INT64,
 		arrow.UINT8, arrow.UINT16, arrow.UINT32, arrow.UINT64,
-		arrow.FLOAT16, arrow.FLOAT32, arrow.FLOAT64,
-		arrow.DECIMAL32, arrow.DECIMAL64, arrow.DECIMAL128, arrow.DECIMAL256:
+		arrow.FLOAT16, arrow.FLOAT32, arrow.FLOAT64:
 		return true
+	case arrow.DECIMAL32, arrow.DECIMAL64, arrow.DECIMAL128, arrow.DECIMAL256:
+		// A damaged schema can declare a scale the decoder cannot format.
+		d := t.(arrow.DecimalType)
+		return d.GetPrecision() > 0 && d.GetScale() >= 0 && d.GetScale() <= d.GetPrecision()
 	}
 	return false
 }
@@ -280,33 +283,41 @@ func (s *parquetSource) close() {
 
 func (s *parquetSource) columns() []string { return s.cols }
 
-func (s *parquetSource) next() ([]cell, int, error) {
+func (s *parquetSource) next() (row []cell, line int, err error) {
+	defer s.recoverRow(&err)
 	for s.i >= s.n {
 		if err := s.advance(); err != nil {
 			return nil, 0, err
 		}
 	}
-	s.line++
-	row := make([]cell, len(s.cols))
+	row = make([]cell, len(s.cols))
 	size := 0
 	for k, conv := range s.conv {
 		c, msg := conv(s.i)
 		if msg != "" {
-			return nil, 0, &store.RecordError{Line: s.line, Field: s.field[k], Msg: msg}
+			return nil, 0, &store.RecordError{Line: s.line + 1, Field: s.field[k], Msg: msg}
 		}
 		row[s.pos[k]] = c
 		size += len(c.s) + 4*len(c.list)
 	}
 	s.i++
+	s.line++
 	if size > s.lim.MaxLineBytes {
 		return nil, 0, &store.RecordError{Line: s.line, Msg: fmt.Sprintf("row is longer than the limit of %d bytes", s.lim.MaxLineBytes)}
 	}
 	return row, s.line, nil
 }
 
+// recoverRow turns a panic while decoding (possible on a damaged file) into
+// an error naming the row.
+func (s *parquetSource) recoverRow(err *error) {
+	if r := recover(); r != nil {
+		*err = fmt.Errorf("read Parquet rows after row %d: the file is corrupt (%v)", s.line, r)
+	}
+}
+
 // advance decodes the next batch of rows.
-func (s *parquetSource) advance() (err error) {
-	defer recovered(&err, fmt.Sprintf("read Parquet rows after row %d", s.line))
+func (s *parquetSource) advance() error {
 	s.i, s.n = 0, 0
 	if s.rr == nil {
 		if s.left == 0 {
@@ -319,7 +330,7 @@ func (s *parquetSource) advance() (err error) {
 	}
 	if !s.rr.Next() {
 		if err := s.rr.Err(); err != nil {
-			return fmt.Errorf("read Parquet rows after row %d: %v", s.line, err)
+			return fmt.Errorf("read Parquet rows after row %d: %s", s.line, strings.TrimPrefix(err.Error(), "parquet: "))
 		}
 		return io.EOF
 	}

@@ -361,6 +361,12 @@ func TestReadParquetErrors(t *testing.T) {
 		t.Errorf("list column as a feature: %v", err)
 	}
 
+	_, _, err = readParquetAll(good, Mapping{Model: "m", Version: "v", TimestampCol: "ts", TextCol: "note", FeatureCols: []string{"region"}}, Limits{MaxLineBytes: 8})
+	var re *store.RecordError
+	if !errors.As(err, &re) || re.Line != 1 || !strings.Contains(re.Msg, "longer than the limit of 8 bytes") {
+		t.Errorf("row over the size limit: %v", err)
+	}
+
 	m = base
 	m.EmbeddingCol = "age"
 	_, _, err = readParquetAll(good, m, Limits{})

@@ -120,6 +120,10 @@ const (
 	// KeyIn is true when the column's value is one of Values, false when it is
 	// another value, null when missing.
 	KeyIn
+	// KeyGrid groups a numeric column into cells of Width starting at Origin: the
+	// key is floor((value − Origin) / Width) as an integer, null when missing.
+	// It bounds the groups of a column with many distinct values at O(1) per row.
+	KeyGrid
 )
 
 // Key is one group key of an aggregate.
@@ -129,6 +133,8 @@ type Key struct {
 	Interval time.Duration
 	Edges    []float64
 	Values   []string
+	// Origin and Width define the cells of KeyGrid.
+	Origin, Width float64
 }
 
 // MeasureOp is an aggregate function.

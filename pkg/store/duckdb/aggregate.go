@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"sort"
 	"strings"
 
 	"github.com/vigil-mlobs/vigil/pkg/metrics"
@@ -197,13 +198,30 @@ func (m *modelEntry) keyExpr(q *query, k store.Key) error {
 		if len(k.Edges) > maxBinEdges {
 			return fmt.Errorf("%d bin edges is more than the limit of %d", len(k.Edges), maxBinEdges)
 		}
-		q.write("CASE WHEN ", col, " IS NULL THEN -1 ELSE 0")
-		for _, e := range k.Edges {
-			q.write(" + (", col, " > ")
-			q.arg(e)
-			q.write(")::INTEGER")
+		q.write("CASE WHEN ", col, " IS NULL THEN -1 ELSE ")
+		if sort.Float64sAreSorted(k.Edges) && !hasNaN(k.Edges) {
+			binSearch(q, col, k.Edges, 0)
+		} else {
+			binCount(q, col, k.Edges, 0)
 		}
 		q.write(" END")
+		return nil
+	case store.KeyGrid:
+		col, kind, err := m.column(k.Col)
+		if err != nil {
+			return err
+		}
+		if kind != store.Numeric {
+			return fmt.Errorf("%w: %s is categorical and cannot be put on a grid", store.ErrTypeMismatch, k.Col)
+		}
+		if math.IsNaN(k.Origin) || math.IsInf(k.Origin, 0) || !(k.Width > 0) || math.IsInf(k.Width, 0) {
+			return fmt.Errorf("grid on %s: origin %v and width %v must be finite and the width positive", k.Col, k.Origin, k.Width)
+		}
+		q.write("CAST(floor((", col, " - ")
+		q.arg(k.Origin)
+		q.write(") / ")
+		q.arg(k.Width)
+		q.write(") AS BIGINT)")
 		return nil
 	case store.KeyIn:
 		col, _, err := m.column(k.Col)
@@ -219,6 +237,46 @@ func (m *modelEntry) keyExpr(q *query, k store.Key) error {
 		return nil
 	}
 	return fmt.Errorf("unknown group key kind %d", k.Kind)
+}
+
+// binLeaf is the largest run of edges compared one by one; above it binSearch splits.
+const binLeaf = 8
+
+// binCount writes base + the number of edges below col, one comparison per edge.
+func binCount(q *query, col string, edges []float64, base int) {
+	q.write(fmt.Sprint(base))
+	for _, e := range edges {
+		q.write(" + (", col, " > ")
+		q.arg(e)
+		q.write(")::INTEGER")
+	}
+}
+
+// binSearch writes base + the number of sorted edges below col as a balanced
+// CASE tree, so a row costs O(log n) comparisons instead of n: when col is
+// above the middle edge, every edge up to it is below col.
+func binSearch(q *query, col string, edges []float64, base int) {
+	if len(edges) <= binLeaf {
+		binCount(q, col, edges, base)
+		return
+	}
+	mid := len(edges) / 2
+	q.write("CASE WHEN ", col, " > ")
+	q.arg(edges[mid])
+	q.write(" THEN ")
+	binSearch(q, col, edges[mid+1:], base+mid+1)
+	q.write(" ELSE ")
+	binSearch(q, col, edges[:mid], base)
+	q.write(" END")
+}
+
+func hasNaN(xs []float64) bool {
+	for _, x := range xs {
+		if math.IsNaN(x) {
+			return true
+		}
+	}
+	return false
 }
 
 func (m *modelEntry) measureExpr(q *query, ms store.Measure) error {

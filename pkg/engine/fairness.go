@@ -1,0 +1,310 @@
+package engine
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"sort"
+	"strings"
+
+	"github.com/vigil-mlobs/vigil/pkg/metrics"
+	"github.com/vigil-mlobs/vigil/pkg/models"
+	"github.com/vigil-mlobs/vigil/pkg/store"
+)
+
+func init() {
+	register(models.TypeFairness, fairnessQuery)
+}
+
+// fairnessValueListLimit bounds the attribute values a notice lists.
+const fairnessValueListLimit = 20
+
+// fairnessNeedsActuals reports whether a fairness metric compares predictions
+// with the ground truth; the others only look at predictions.
+func fairnessNeedsActuals(metric string) bool {
+	switch metric {
+	case "equal_opportunity_difference", "average_odds_difference", "predictive_parity_ratio":
+		return true
+	}
+	return false
+}
+
+// fairBucket holds one version's confusion counts in one bucket: over every
+// record with a prediction (only the selections are used: a missing actual
+// counts as not favourable there) and over the records with an actual.
+type fairBucket struct {
+	selProtected, selReference metrics.Confusion
+	actProtected, actReference metrics.Confusion
+}
+
+// fairnessQuery compares a model's outcomes for a protected and a reference
+// group of a categorical attribute, per version and bucket, from one store
+// aggregate of confusion counts.
+func fairnessQuery(ctx context.Context, e *Engine, q *models.Query) (*Result, error) {
+	f := q.Fairness
+	if f == nil {
+		return nil, &models.QueryError{Option: "fairness", Msg: "a fairness query needs a fairness block: attribute, protected, reference, favorable"}
+	}
+	sch, err := e.schema(ctx, q.Model)
+	if err != nil {
+		return nil, err
+	}
+	attr, kind, err := resolveColumn(sch, "fairness.attribute", f.Attribute)
+	if err != nil {
+		return nil, err
+	}
+	if kind != store.Categorical {
+		return nil, &models.QueryError{Option: "fairness.attribute", Msg: fmt.Sprintf("%s is %s; the protected attribute must be categorical (a tag or a categorical feature)", attr, kind)}
+	}
+	favorable := f.Favorable
+	if favorable == "" {
+		favorable = "1"
+	}
+	sc, err := e.scope(sch, q)
+	if err != nil {
+		return nil, err
+	}
+	unfiltered := sc
+	members := make([]store.Value, 0, len(f.Protected)+len(f.Reference))
+	for _, v := range slices.Concat(f.Protected, f.Reference) {
+		members = append(members, store.Str(v))
+	}
+	sc.Filters = append(slices.Clone(sc.Filters), store.Filter{Col: attr, Op: store.OpIn, Values: members})
+	keys := []store.Key{
+		{Kind: store.KeyBucket, Interval: q.IntervalDur},
+		{Kind: store.KeyColumn, Col: colVersion},
+		{Kind: store.KeyColumn, Col: attr},
+		{Kind: store.KeyIn, Col: colPredLabel, Values: []string{favorable}},
+		{Kind: store.KeyIn, Col: colActualLabel, Values: []string{favorable}},
+	}
+	agg, err := e.Store.Aggregate(ctx, store.AggregateRequest{
+		Scope: sc, Keys: keys, Measures: []store.Measure{{Op: store.Count}}, MaxGroups: e.Limits.MaxGroups,
+	})
+	if err != nil {
+		return nil, fmt.Errorf("fairness %s of model %q by %s: %w", q.Metric, q.Model, attr, err)
+	}
+
+	versions := map[string]map[int64]*fairBucket{}
+	seen := map[string]bool{}
+	var records, withActual, unpredicted int64
+	for _, row := range agg.Rows {
+		if len(row.Keys) != len(keys) || len(row.Measures) != 1 {
+			return nil, fmt.Errorf("fairness %s of model %q: the store returned %d keys and %d measures, want %d and 1",
+				q.Metric, q.Model, len(row.Keys), len(row.Measures), len(keys))
+		}
+		n := int64(row.Measures[0])
+		value := row.Keys[2].Str
+		protected := slices.Contains(f.Protected, value)
+		if row.Keys[2].Null || (!protected && !slices.Contains(f.Reference, value)) {
+			continue
+		}
+		seen[value] = true
+		records += n
+		pred, act := row.Keys[3], row.Keys[4]
+		if !act.Null {
+			withActual += n
+		}
+		if pred.Null {
+			unpredicted += n
+			continue
+		}
+		byBucket, ok := versions[row.Keys[1].Str]
+		if !ok {
+			byBucket = map[int64]*fairBucket{}
+			versions[row.Keys[1].Str] = byBucket
+		}
+		b, ok := byBucket[row.Keys[0].Int]
+		if !ok {
+			b = &fairBucket{}
+			byBucket[row.Keys[0].Int] = b
+		}
+		sel, actual := &b.selReference, &b.actReference
+		if protected {
+			sel, actual = &b.selProtected, &b.actProtected
+		}
+		addConfusion(sel, pred.Bool, !act.Null && act.Bool, n)
+		if !act.Null {
+			addConfusion(actual, pred.Bool, act.Bool, n)
+		}
+	}
+
+	res := &Result{}
+	res.meta("records", records)
+	res.meta("recordsWithActuals", withActual)
+	names := make([]string, 0, len(versions))
+	for v := range versions {
+		names = append(names, v)
+	}
+	sort.Strings(names)
+	groups := []string{""}
+	if q.Metric == "selection_rate" {
+		groups = []string{"protected", "reference"}
+	}
+	for _, version := range names {
+		for _, group := range groups {
+			points, err := fairPoints(q.Metric, group, versions[version])
+			if err != nil {
+				return nil, fmt.Errorf("fairness %s of model %q version %q: %w", q.Metric, q.Model, version, err)
+			}
+			if len(points) == 0 {
+				continue
+			}
+			labels := []Label{{"model", q.Model}, {"version", version}}
+			name := q.Metric + " " + version
+			if q.Environment != "" {
+				labels = append(labels, Label{"environment", q.Environment})
+				name += " " + q.Environment
+			}
+			labels = append(labels, Label{"attribute", attr.String()}, Label{"metric", q.Metric})
+			name += " " + attr.String()
+			if group != "" {
+				labels = append(labels, Label{"group", group})
+				name += " " + group
+			}
+			res.Series = append(res.Series, Series{Name: name, Labels: labels, Unit: fairnessUnit(q.Metric), Points: points})
+		}
+	}
+
+	if err := e.noticeUnseenValues(ctx, res, unfiltered, attr, f, seen); err != nil {
+		return nil, err
+	}
+	switch {
+	case records == 0:
+		// noticeUnseenValues has said what the attribute holds.
+	case fairnessNeedsActuals(q.Metric) && withActual == 0:
+		res.notice(Warning, "none of the %s in the protected and reference groups has an actual yet; %s needs the ground truth", counted(records, "record", "records"), q.Metric)
+	case fairnessNeedsActuals(q.Metric):
+		res.notice(Info, "%s in the protected and reference groups; only those count", actualsPhrase(withActual, records))
+	}
+	if unpredicted > 0 {
+		res.notice(Warning, "%s no predicted label and %s left out", counted(unpredicted, "record has", "records have"),
+			map[bool]string{true: "is", false: "are"}[unpredicted == 1])
+	}
+	return res, nil
+}
+
+// fairPoints computes a version's metric per bucket. A bucket counts when it has
+// records the metric can use; an undefined value there is a null point.
+func fairPoints(metric, group string, buckets map[int64]*fairBucket) ([]Point, error) {
+	starts := make([]int64, 0, len(buckets))
+	for t := range buckets {
+		starts = append(starts, t)
+	}
+	sort.Slice(starts, func(i, j int) bool { return starts[i] < starts[j] })
+	var points []Point
+	for _, t := range starts {
+		b := buckets[t]
+		protected, reference := b.selProtected, b.selReference
+		if fairnessNeedsActuals(metric) {
+			protected, reference = b.actProtected, b.actReference
+		}
+		if protected.Total()+reference.Total() == 0 {
+			continue
+		}
+		s, err := metrics.Fairness(protected, reference)
+		if err != nil {
+			return nil, err
+		}
+		var v metrics.Optional
+		switch metric {
+		case "disparate_impact":
+			v = s.DisparateImpact
+		case "statistical_parity_difference":
+			v = s.StatisticalParityDifference
+		case "equal_opportunity_difference":
+			v = s.EqualOpportunityDifference
+		case "average_odds_difference":
+			v = s.AverageOddsDifference
+		case "predictive_parity_ratio":
+			v = s.PredictiveParityRatio
+		case "selection_rate":
+			v = s.SelectionRateReference
+			if group == "protected" {
+				v = s.SelectionRateProtected
+			}
+		default:
+			return nil, fmt.Errorf("%q is not a fairness metric; one of %s", metric, strings.Join(models.Metrics[models.TypeFairness], ", "))
+		}
+		points = append(points, Point{Time: bucketTime(t), Value: v})
+	}
+	return points, nil
+}
+
+// noticeUnseenValues tells the user which protected or reference values never
+// occur in the time range, listing the values the attribute does hold there.
+func (e *Engine) noticeUnseenValues(ctx context.Context, res *Result, sc store.Scope, attr store.Column, f *models.Fairness, seen map[string]bool) error {
+	unseenP := unseenValues(f.Protected, seen)
+	unseenQ := unseenValues(f.Reference, seen)
+	if len(unseenP) == 0 && len(unseenQ) == 0 {
+		return nil
+	}
+	held, err := e.attributeValues(ctx, sc, attr)
+	if err != nil {
+		return err
+	}
+	for _, g := range []struct {
+		option, group  string
+		values, unseen []string
+	}{{"fairness.protected", "protected", f.Protected, unseenP}, {"fairness.reference", "reference", f.Reference, unseenQ}} {
+		if len(g.unseen) == 0 {
+			continue
+		}
+		sev, consequence := Info, ""
+		if len(g.unseen) == len(g.values) {
+			sev, consequence = Warning, fmt.Sprintf(", so the %s group is empty", g.group)
+		}
+		res.notice(sev, "%s: no record in the time range has %s = %s%s; values seen: %s",
+			g.option, attr, strings.Join(quoteAll(g.unseen), " or "), consequence, held)
+	}
+	return nil
+}
+
+// attributeValues lists the values an attribute holds in a scope, with counts.
+func (e *Engine) attributeValues(ctx context.Context, sc store.Scope, attr store.Column) (string, error) {
+	agg, err := e.Store.Aggregate(ctx, store.AggregateRequest{
+		Scope: sc, Keys: []store.Key{{Kind: store.KeyColumn, Col: attr}}, Measures: []store.Measure{{Op: store.Count}}, MaxGroups: fairnessValueListLimit,
+	})
+	if errors.Is(err, store.ErrTooManyGroups) {
+		return fmt.Sprintf("more than %d distinct values", fairnessValueListLimit), nil
+	}
+	if err != nil {
+		return "", fmt.Errorf("listing the values of %s: %w", attr, err)
+	}
+	var parts []string
+	for _, r := range agg.Rows {
+		if r.Keys[0].Null {
+			continue
+		}
+		parts = append(parts, fmt.Sprintf("%q (%s)", r.Keys[0].Str, formatCount(int64(r.Measures[0]))))
+	}
+	if len(parts) == 0 {
+		return "none (no records)", nil
+	}
+	return strings.Join(parts, ", "), nil
+}
+
+func unseenValues(values []string, seen map[string]bool) []string {
+	var out []string
+	for _, v := range values {
+		if !seen[v] {
+			out = append(out, v)
+		}
+	}
+	return out
+}
+
+func quoteAll(values []string) []string {
+	parts := make([]string, len(values))
+	for i, v := range values {
+		parts[i] = fmt.Sprintf("%q", v)
+	}
+	return parts
+}
+
+func fairnessUnit(metric string) string {
+	if metric == "selection_rate" {
+		return "percentunit"
+	}
+	return "none"
+}
