@@ -153,6 +153,7 @@ CREATE TABLE IF NOT EXISTS vigil_versions (
 CREATE TABLE IF NOT EXISTS vigil_pending_actuals (
 	model_key INTEGER NOT NULL,
 	id VARCHAR NOT NULL,
+	idh UBIGINT NOT NULL,
 	actual_label VARCHAR,
 	actual_value DOUBLE,
 	actual_ms BIGINT NOT NULL

@@ -9,6 +9,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/zeebo/xxh3"
+
 	duckdb "github.com/duckdb/duckdb-go/v2"
 
 	"github.com/vigil-mlobs/vigil/pkg/store"
@@ -23,6 +25,7 @@ const (
 // baseColumns are the fixed columns of every model table, in table order.
 var baseColumns = []struct{ name, typ string }{
 	{"id", "VARCHAR NOT NULL"},
+	{"idh", "UBIGINT NOT NULL"},
 	{"version", "VARCHAR NOT NULL"},
 	{"environment", "VARCHAR NOT NULL"},
 	{"ts", "BIGINT NOT NULL"},
@@ -295,32 +298,116 @@ func (m *modelEntry) tableColumns() []string {
 	return cols
 }
 
-// insertInferences appends the records to a staging table with DuckDB's
-// appender, then moves the ones whose id is new (first occurrence wins) into
-// the model's table. Pending actuals for the new ids are attached.
+// idHash is the 64-bit hash of a record id kept beside it, so duplicate checks
+// join on an integer column instead of comparing strings across the table.
+func idHash(id string) uint64 { return xxh3.HashString(id) }
+
+// insertInferences stores the records whose (model, id) is new. Duplicates
+// inside the batch are dropped in Go (first occurrence wins); duplicates of
+// stored records are found by probing the id-hash column with the batch's
+// hashes, then confirmed by comparing the ids. The new records are appended
+// straight into the model's table with DuckDB's appender, and pending actuals
+// for them are attached.
 func (s *Store) insertInferences(ctx context.Context, conn *sql.Conn, m *modelEntry, recs []*store.Record) (added, dups int, err error) {
-	schema := m.schema()
-	colIndex := map[string]int{}
-	for i, f := range schema.Features {
-		colIndex["f:"+f.Name] = len(baseColumns) + i
+	seen := make(map[string]struct{}, len(recs))
+	unique := recs[:0:0]
+	for _, r := range recs {
+		if _, dup := seen[r.ID]; dup {
+			continue
+		}
+		seen[r.ID] = struct{}{}
+		unique = append(unique, r)
 	}
-	for i, f := range schema.Tags {
-		colIndex["t:"+f.Name] = len(baseColumns) + len(schema.Features) + i
+	hashes := make([]uint64, len(unique))
+	for i, r := range unique {
+		hashes[i] = idHash(r.ID)
 	}
-	cols := m.tableColumns()
-	if _, err := conn.ExecContext(ctx, fmt.Sprintf(
-		"CREATE OR REPLACE TEMP TABLE vigil_stage AS SELECT *, 0::BIGINT AS seq FROM %s LIMIT 0", m.table())); err != nil {
-		return 0, 0, fmt.Errorf("create staging table: %w", err)
+	if err := stageHashes(ctx, conn, hashes); err != nil {
+		return 0, 0, err
 	}
-	err = conn.Raw(func(dc any) error {
-		app, err := duckdb.NewAppender(dc.(driver.Conn), "temp", "main", "vigil_stage")
+	existing, err := existingIDs(ctx, conn, m)
+	if err != nil {
+		return 0, 0, err
+	}
+	fresh := unique
+	if len(existing) > 0 {
+		fresh = make([]*store.Record, 0, len(unique))
+		for _, r := range unique {
+			if _, dup := existing[r.ID]; !dup {
+				fresh = append(fresh, r)
+			}
+		}
+	}
+	if err := s.appendRecords(conn, m, fresh); err != nil {
+		return 0, 0, err
+	}
+	if err := s.attachPending(ctx, conn, m); err != nil {
+		return 0, 0, err
+	}
+	return len(fresh), len(recs) - len(fresh), nil
+}
+
+// stageHashes loads the batch's id hashes into a temporary table.
+func stageHashes(ctx context.Context, conn *sql.Conn, hashes []uint64) error {
+	if _, err := conn.ExecContext(ctx, `CREATE OR REPLACE TEMP TABLE vigil_stage_ids (idh UBIGINT)`); err != nil {
+		return fmt.Errorf("create id staging table: %w", err)
+	}
+	return conn.Raw(func(dc any) error {
+		app, err := duckdb.NewAppender(dc.(driver.Conn), "temp", "main", "vigil_stage_ids")
 		if err != nil {
 			return fmt.Errorf("open appender: %w", err)
 		}
-		row := make([]driver.Value, len(cols)+1)
-		for seq, r := range recs {
+		for _, h := range hashes {
+			if err := app.AppendRow(h); err != nil {
+				_ = app.Close()
+				return fmt.Errorf("stage id hashes: %w", err)
+			}
+		}
+		return app.Close()
+	})
+}
+
+// existingIDs returns the stored ids whose hash is among the staged hashes:
+// the batch's duplicates, plus any hash collisions (told apart by the caller).
+func existingIDs(ctx context.Context, conn *sql.Conn, m *modelEntry) (map[string]struct{}, error) {
+	rows, err := conn.QueryContext(ctx, fmt.Sprintf(
+		`SELECT t.id FROM %s t WHERE t.idh IN (SELECT idh FROM vigil_stage_ids)`, m.table()))
+	if err != nil {
+		return nil, fmt.Errorf("look up stored ids: %w", err)
+	}
+	defer rows.Close()
+	out := map[string]struct{}{}
+	for rows.Next() {
+		var id string
+		if err := rows.Scan(&id); err != nil {
+			return nil, fmt.Errorf("look up stored ids: %w", err)
+		}
+		out[id] = struct{}{}
+	}
+	return out, rows.Err()
+}
+
+func (s *Store) appendRecords(conn *sql.Conn, m *modelEntry, recs []*store.Record) error {
+	if len(recs) == 0 {
+		return nil
+	}
+	schema := m.schema()
+	colIndex := columnIndex{features: map[string]int{}, tags: map[string]int{}}
+	for i, f := range schema.Features {
+		colIndex.features[f.Name] = len(baseColumns) + i
+	}
+	for i, f := range schema.Tags {
+		colIndex.tags[f.Name] = len(baseColumns) + len(schema.Features) + i
+	}
+	cols := m.tableColumns()
+	return conn.Raw(func(dc any) error {
+		app, err := duckdb.NewAppenderWithColumns(dc.(driver.Conn), "", "", m.table(), cols)
+		if err != nil {
+			return fmt.Errorf("open appender: %w", err)
+		}
+		row := make([]driver.Value, len(cols))
+		for _, r := range recs {
 			fillRow(row, r, colIndex)
-			row[len(cols)] = int64(seq)
 			if err := app.AppendRow(row...); err != nil {
 				_ = app.Close()
 				return &store.RecordError{Line: r.Line, Msg: fmt.Sprintf("record %q: %v", r.ID, err)}
@@ -331,102 +418,138 @@ func (s *Store) insertInferences(ctx context.Context, conn *sql.Conn, m *modelEn
 		}
 		return nil
 	})
-	if err != nil {
-		return 0, 0, err
-	}
-	colList := strings.Join(cols, ", ")
-	result, err := conn.ExecContext(ctx, fmt.Sprintf(`INSERT INTO %[1]s (%[2]s)
-		SELECT %[2]s FROM (
-			SELECT * FROM vigil_stage s WHERE NOT EXISTS (SELECT 1 FROM %[1]s t WHERE t.id = s.id)
-			QUALIFY row_number() OVER (PARTITION BY s.id ORDER BY s.seq) = 1)`, m.table(), colList))
-	if err != nil {
-		return 0, 0, fmt.Errorf("insert inferences: %w", err)
-	}
-	n, err := result.RowsAffected()
-	if err != nil {
-		return 0, 0, fmt.Errorf("insert inferences: %w", err)
-	}
-	added = int(n)
-	dups = len(recs) - added
-
-	var pending int
-	if err := conn.QueryRowContext(ctx, `SELECT count(*) FROM vigil_pending_actuals WHERE model_key = ?`, m.key).Scan(&pending); err != nil {
-		return 0, 0, fmt.Errorf("look up pending actuals: %w", err)
-	}
-	if pending > 0 {
-		if _, err := conn.ExecContext(ctx, fmt.Sprintf(`UPDATE %s AS t SET actual_label = p.actual_label, actual_value = p.actual_value, actual_ms = p.actual_ms
-			FROM (SELECT * FROM vigil_pending_actuals WHERE model_key = ? AND id IN (SELECT id FROM vigil_stage)) p
-			WHERE t.id = p.id`, m.table()), m.key); err != nil {
-			return 0, 0, fmt.Errorf("attach pending actuals: %w", err)
-		}
-		if _, err := conn.ExecContext(ctx, `DELETE FROM vigil_pending_actuals WHERE model_key = ? AND id IN (SELECT id FROM vigil_stage)`, m.key); err != nil {
-			return 0, 0, fmt.Errorf("clear pending actuals: %w", err)
-		}
-	}
-	return added, dups, nil
 }
 
-func fillRow(row []driver.Value, r *store.Record, colIndex map[string]int) {
+// attachPending gives newly stored inferences the actuals that arrived before them.
+func (s *Store) attachPending(ctx context.Context, conn *sql.Conn, m *modelEntry) error {
+	var pending int
+	if err := conn.QueryRowContext(ctx, `SELECT count(*) FROM vigil_pending_actuals WHERE model_key = ?`, m.key).Scan(&pending); err != nil {
+		return fmt.Errorf("look up pending actuals: %w", err)
+	}
+	if pending == 0 {
+		return nil
+	}
+	if _, err := conn.ExecContext(ctx, `CREATE OR REPLACE TEMP TABLE vigil_acts AS
+		SELECT id, idh, actual_label, actual_value, actual_ms FROM vigil_pending_actuals
+		WHERE model_key = ? AND idh IN (SELECT idh FROM vigil_stage_ids)`, m.key); err != nil {
+		return fmt.Errorf("stage pending actuals: %w", err)
+	}
+	if _, err := updateActuals(ctx, conn, m); err != nil {
+		return fmt.Errorf("attach pending actuals: %w", err)
+	}
+	if _, err := conn.ExecContext(ctx, fmt.Sprintf(`DELETE FROM vigil_pending_actuals WHERE model_key = ?
+		AND idh IN (SELECT idh FROM vigil_stage_ids)
+		AND id IN (SELECT t.id FROM %s t WHERE t.idh IN (SELECT idh FROM vigil_acts))`, m.table()), m.key); err != nil {
+		return fmt.Errorf("clear pending actuals: %w", err)
+	}
+	return nil
+}
+
+// updateActuals copies the actuals staged in vigil_acts onto the stored
+// inferences with the same id and returns how many were updated.
+func updateActuals(ctx context.Context, conn *sql.Conn, m *modelEntry) (int, error) {
+	result, err := conn.ExecContext(ctx, fmt.Sprintf(`UPDATE %s AS t
+		SET actual_label = a.actual_label, actual_value = a.actual_value, actual_ms = a.actual_ms
+		FROM vigil_acts a WHERE t.idh = a.idh AND t.id = a.id`, m.table()))
+	if err != nil {
+		return 0, err
+	}
+	n, err := result.RowsAffected()
+	return int(n), err
+}
+
+// Positions of the base columns in a model table row.
+const (
+	colID = iota
+	colIDHash
+	colVersion
+	colEnvironment
+	colTS
+	colPredLabel
+	colPredScore
+	colPredValue
+	colActualLabel
+	colActualValue
+	colActualMS
+	colText
+	colEmbedding
+)
+
+// columnIndex maps feature and tag names to their positions in a table row.
+type columnIndex struct {
+	features, tags map[string]int
+}
+
+func fillRow(row []driver.Value, r *store.Record, idx columnIndex) {
 	for i := range row {
 		row[i] = nil
 	}
-	row[0], row[1], row[2], row[3] = r.ID, r.Version, r.Environment, r.Time.UnixMilli()
+	row[colID], row[colIDHash] = r.ID, idHash(r.ID)
+	row[colVersion], row[colEnvironment], row[colTS] = r.Version, r.Environment, r.Time.UnixMilli()
 	if r.Prediction.HasLabel {
-		row[4] = r.Prediction.Label
+		row[colPredLabel] = r.Prediction.Label
 	}
 	if r.Prediction.HasScore {
-		row[5] = r.Prediction.Score
+		row[colPredScore] = r.Prediction.Score
 	}
 	if r.Prediction.HasValue {
-		row[6] = r.Prediction.Value
+		row[colPredValue] = r.Prediction.Value
 	}
 	if !r.Actual.IsZero() {
 		if r.Actual.HasLabel {
-			row[7] = r.Actual.Label
+			row[colActualLabel] = r.Actual.Label
 		}
 		if r.Actual.HasValue {
-			row[8] = r.Actual.Value
+			row[colActualValue] = r.Actual.Value
 		}
 		at := r.ActualTime
 		if at.IsZero() {
 			at = r.Time
 		}
-		row[9] = at.UnixMilli()
+		row[colActualMS] = at.UnixMilli()
 	}
 	if r.Text != "" {
-		row[10] = r.Text
+		row[colText] = r.Text
 	}
 	if len(r.Embedding) > 0 {
-		row[11] = r.Embedding
+		row[colEmbedding] = r.Embedding
 	}
 	for _, f := range r.Features {
 		switch f.Value.Kind {
 		case store.Numeric:
-			row[colIndex["f:"+f.Name]] = f.Value.Num
+			row[idx.features[f.Name]] = f.Value.Num
 		case store.Categorical:
-			row[colIndex["f:"+f.Name]] = f.Value.Str
+			row[idx.features[f.Name]] = f.Value.Str
 		}
 	}
 	for _, t := range r.Tags {
 		if t.Set {
-			row[colIndex["t:"+t.Name]] = t.Value
+			row[idx.tags[t.Name]] = t.Value
 		}
 	}
 }
 
 // attachActuals sets the ground truth of stored inferences; actuals whose
-// inference has not arrived yet wait in vigil_pending_actuals.
+// inference has not arrived yet wait in vigil_pending_actuals. The last actual
+// of an id in the batch wins.
 func (s *Store) attachActuals(ctx context.Context, conn *sql.Conn, m *modelEntry, recs []*store.Record, now time.Time) (attached, pending int, err error) {
-	if _, err := conn.ExecContext(ctx, `CREATE OR REPLACE TEMP TABLE vigil_stage_actuals (
-		id VARCHAR, actual_label VARCHAR, actual_value DOUBLE, actual_ms BIGINT, seq BIGINT)`); err != nil {
+	last := make(map[string]int, len(recs))
+	for i, r := range recs {
+		last[r.ID] = i
+	}
+	if _, err := conn.ExecContext(ctx, `CREATE OR REPLACE TEMP TABLE vigil_acts (
+		id VARCHAR, idh UBIGINT, actual_label VARCHAR, actual_value DOUBLE, actual_ms BIGINT)`); err != nil {
 		return 0, 0, fmt.Errorf("create staging table: %w", err)
 	}
 	err = conn.Raw(func(dc any) error {
-		app, err := duckdb.NewAppender(dc.(driver.Conn), "temp", "main", "vigil_stage_actuals")
+		app, err := duckdb.NewAppender(dc.(driver.Conn), "temp", "main", "vigil_acts")
 		if err != nil {
 			return fmt.Errorf("open appender: %w", err)
 		}
-		for seq, r := range recs {
+		for i, r := range recs {
+			if last[r.ID] != i {
+				continue
+			}
 			var label, value driver.Value
 			if r.Actual.HasLabel {
 				label = r.Actual.Label
@@ -438,7 +561,7 @@ func (s *Store) attachActuals(ctx context.Context, conn *sql.Conn, m *modelEntry
 			if at.IsZero() {
 				at = now
 			}
-			if err := app.AppendRow(r.ID, label, value, at.UnixMilli(), int64(seq)); err != nil {
+			if err := app.AppendRow(r.ID, idHash(r.ID), label, value, at.UnixMilli()); err != nil {
 				_ = app.Close()
 				return &store.RecordError{Line: r.Line, Msg: fmt.Sprintf("record %q: %v", r.ID, err)}
 			}
@@ -448,30 +571,19 @@ func (s *Store) attachActuals(ctx context.Context, conn *sql.Conn, m *modelEntry
 	if err != nil {
 		return 0, 0, err
 	}
-	stmts := []string{
-		`CREATE OR REPLACE TEMP TABLE vigil_acts AS SELECT id, actual_label, actual_value, actual_ms FROM vigil_stage_actuals
-			QUALIFY row_number() OVER (PARTITION BY id ORDER BY seq DESC) = 1`,
-	}
-	for _, q := range stmts {
-		if _, err := conn.ExecContext(ctx, q); err != nil {
-			return 0, 0, fmt.Errorf("stage actuals: %w", err)
-		}
-	}
-	result, err := conn.ExecContext(ctx, fmt.Sprintf(`UPDATE %s AS t SET actual_label = a.actual_label, actual_value = a.actual_value, actual_ms = a.actual_ms
-		FROM vigil_acts a WHERE t.id = a.id`, m.table()))
+	attached, err = updateActuals(ctx, conn, m)
 	if err != nil {
 		return 0, 0, fmt.Errorf("attach actuals: %w", err)
 	}
-	n, err := result.RowsAffected()
-	if err != nil {
-		return 0, 0, fmt.Errorf("attach actuals: %w", err)
+	if attached == len(last) {
+		return attached, 0, nil
 	}
 	if _, err := conn.ExecContext(ctx, `DELETE FROM vigil_pending_actuals WHERE model_key = ? AND id IN (SELECT id FROM vigil_acts)`, m.key); err != nil {
 		return 0, 0, fmt.Errorf("replace pending actuals: %w", err)
 	}
-	result, err = conn.ExecContext(ctx, fmt.Sprintf(`INSERT INTO vigil_pending_actuals
-		SELECT ?, a.id, a.actual_label, a.actual_value, a.actual_ms FROM vigil_acts a
-		WHERE NOT EXISTS (SELECT 1 FROM %s t WHERE t.id = a.id)`, m.table()), m.key)
+	result, err := conn.ExecContext(ctx, fmt.Sprintf(`INSERT INTO vigil_pending_actuals
+		SELECT ?, a.id, a.idh, a.actual_label, a.actual_value, a.actual_ms FROM vigil_acts a
+		WHERE NOT EXISTS (SELECT 1 FROM %s t WHERE t.idh = a.idh AND t.id = a.id)`, m.table()), m.key)
 	if err != nil {
 		return 0, 0, fmt.Errorf("keep pending actuals: %w", err)
 	}
@@ -479,5 +591,5 @@ func (s *Store) attachActuals(ctx context.Context, conn *sql.Conn, m *modelEntry
 	if err != nil {
 		return 0, 0, fmt.Errorf("keep pending actuals: %w", err)
 	}
-	return int(n), int(pn), nil
+	return attached, int(pn), nil
 }
