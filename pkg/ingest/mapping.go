@@ -283,7 +283,8 @@ func (p *rowPlan) timeOf(row []cell) (time.Time, error) {
 	if p.tsHour >= 0 {
 		h, ok, err := p.num(row[p.tsHour])
 		if err != nil || !ok || h < 0 || h > 23 || h != math.Trunc(h) {
-			return time.Time{}, fmt.Errorf("hour %q must be a whole number 0…23", row[p.tsHour].s)
+			shown, _ := p.text(row[p.tsHour])
+			return time.Time{}, fmt.Errorf("hour %q must be a whole number 0…23", shown)
 		}
 		t = t.Add(time.Duration(h) * time.Hour)
 	}

@@ -79,7 +79,8 @@ type jsonRecord struct {
 func ReadNDJSON(ctx context.Context, r io.Reader, lim Limits, emit EmitFunc) (int, error) {
 	lim = lim.withDefaults()
 	sc := bufio.NewScanner(r)
-	sc.Buffer(make([]byte, 64<<10), lim.MaxLineBytes)
+	// The scanner's limit is the larger of max and the initial buffer's size.
+	sc.Buffer(make([]byte, min(64<<10, lim.MaxLineBytes)), lim.MaxLineBytes)
 	batch := make([]store.Record, 0, lim.BatchRecords)
 	line, total := 0, 0
 	for sc.Scan() {
