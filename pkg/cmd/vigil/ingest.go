@@ -24,6 +24,10 @@ import (
 	"github.com/vigil-mlobs/vigil/pkg/store/duckdb"
 )
 
+// bulkCheckpoint lets a bulk load grow the write-ahead log before DuckDB
+// checkpoints, instead of checkpointing after every batch.
+const bulkCheckpoint = "1GB"
+
 type ingestFlags struct {
 	db, grafana, token, datasource, format string
 	batch                                  int
@@ -31,7 +35,7 @@ type ingestFlags struct {
 	csv                                    ingest.CSVOptions
 	features, tags, categorical, nulls     listFlag
 	columns                                listFlag
-	labelMap, delimiter                    string
+	labelMap, delimiter, memory            string
 	noTrim                                 bool
 }
 
@@ -44,6 +48,7 @@ func runIngest(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	fs.StringVar(&f.datasource, "datasource", "", "datasource UID (with --grafana)")
 	fs.StringVar(&f.format, "format", "", "ndjson, csv or parquet (default: from the file extension)")
 	fs.IntVar(&f.batch, "batch", ingest.DefaultLimits.BatchRecords, "records per batch (each batch is all-or-nothing)")
+	fs.StringVar(&f.memory, "memory-limit", "512MB", "DuckDB's memory limit (with --db)")
 	m := &f.mapping
 	fs.StringVar(&m.Model, "model", "", "model name for every row (CSV/Parquet)")
 	fs.StringVar(&m.ModelCol, "model-col", "", "column holding the model name")
@@ -101,7 +106,7 @@ func runIngest(ctx context.Context, args []string, stdout, stderr io.Writer) err
 
 	var sink batchSink
 	if f.db != "" {
-		st, err := duckdb.Open(ctx, duckdb.Options{Path: f.db})
+		st, err := duckdb.Open(ctx, duckdb.Options{Path: f.db, MemoryLimit: f.memory, CheckpointThreshold: bulkCheckpoint})
 		if err != nil {
 			return err
 		}

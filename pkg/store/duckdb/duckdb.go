@@ -28,6 +28,9 @@ type Options struct {
 	Threads int
 	// MemoryLimit is DuckDB's memory limit, e.g. "1GB" ("" : DuckDB's default).
 	MemoryLimit string
+	// CheckpointThreshold is the write-ahead log size that triggers a checkpoint,
+	// e.g. "1GB" for bulk loads ("": DuckDB's default of 16MB).
+	CheckpointThreshold string
 }
 
 // Store is the DuckDB implementation of store.Store.
@@ -41,6 +44,9 @@ type Store struct {
 	// catMu guards the catalog cache.
 	catMu   sync.RWMutex
 	catalog map[string]*modelEntry
+
+	closeOnce sync.Once
+	closeErr  error
 }
 
 var _ store.Store = (*Store)(nil)
@@ -97,6 +103,9 @@ func buildDSN(opts Options) (string, error) {
 	if opts.MemoryLimit != "" {
 		q.Set("memory_limit", opts.MemoryLimit)
 	}
+	if opts.CheckpointThreshold != "" {
+		q.Set("checkpoint_threshold", opts.CheckpointThreshold)
+	}
 	if len(q) == 0 {
 		return path, nil
 	}
@@ -116,13 +125,15 @@ func classifyOpenError(path string, err error) error {
 	return fmt.Errorf("open database %s: %w", path, err)
 }
 
-// Close releases the database.
+// Close releases the database (checkpointing it); later calls do nothing.
 func (s *Store) Close() error {
-	err := s.db.Close()
-	if cerr := s.connector.Close(); err == nil {
-		err = cerr
-	}
-	return err
+	s.closeOnce.Do(func() {
+		s.closeErr = s.db.Close()
+		if cerr := s.connector.Close(); s.closeErr == nil {
+			s.closeErr = cerr
+		}
+	})
+	return s.closeErr
 }
 
 // DB exposes the connection pool to tests and benchmarks in this module.

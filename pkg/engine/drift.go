@@ -1,0 +1,730 @@
+package engine
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"math"
+	"slices"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/vigil-mlobs/vigil/pkg/metrics"
+	"github.com/vigil-mlobs/vigil/pkg/models"
+	"github.com/vigil-mlobs/vigil/pkg/store"
+)
+
+// Drift compares the distribution of a target (a feature, the prediction or
+// the actual) in the current data with a reference (DESIGN §4, METRICS.md).
+//
+// Store work per target: the reference is read once (its distinct values with
+// counts, which give numpy's quantile edges and the reference histogram), then
+// ONE aggregate grouped by (bucket, version, bin) gives every current
+// histogram. KS and Wasserstein need values, so their current aggregate
+// groups by (bucket, version, value) instead. A rolling reference reads the
+// span [first bucket − window, to) once, grouped by (step, version, value),
+// and slides the window over those groups in Go.
+//
+// Past Limits.ExactValueLimit groups, values are compressed into fine bins
+// (see drift_sample.go) and the result says so, with the bound.
+//
+// Which records the reference holds (filters on version and environment
+// always select only the current data, since they would contradict the
+// reference; the query's other filters apply to both, so cohort drift works):
+//
+//   - environment E (+ version V): every record of E (and V), at any time:
+//     training data usually predates the dashboard's time range.
+//   - version V: V's records over the query's time range and environment,
+//     i.e. the other version serving the same traffic at the same time. When
+//     the query lists no versions, V's own series (zero drift) is left out.
+//   - window [from, to): the query's own selection (environment, versions,
+//     filters) in that window, versions pooled.
+//   - rolling W: the query's own selection in [bucket − W, bucket) for each
+//     bucket, versions pooled, with quantile edges taken per bucket from its
+//     own reference.
+
+func init() {
+	register(models.TypeDrift, driftQuery)
+	register(models.TypeDistribution, distributionQuery)
+}
+
+// driftValueMetrics need raw values; the others are computed from histograms.
+var (
+	driftValueMetrics  = []string{"ks", "ks_pvalue", "wasserstein", "wasserstein_norm"}
+	driftBinnedMetrics = []string{"psi", "kl", "js", "hellinger", "chi2", "chi2_pvalue"}
+)
+
+func driftOnValues(metric string) bool { return slices.Contains(driftValueMetrics, metric) }
+
+// driftMetricTitles name the metrics in series display names.
+var driftMetricTitles = map[string]string{
+	"psi": "PSI", "kl": "KL divergence", "js": "JS distance", "hellinger": "Hellinger distance",
+	"ks": "KS statistic", "ks_pvalue": "KS p-value", "wasserstein": "Wasserstein distance",
+	"wasserstein_norm": "normalised Wasserstein", "chi2": "chi²", "chi2_pvalue": "chi² p-value",
+}
+
+// Targets of KS and Wasserstein past the exact-value limit (METRICS.md).
+const (
+	driftKSTolerance          = 0.01
+	driftWassersteinTolerance = 0.01
+)
+
+// The reference of an environment has no time restriction.
+var (
+	driftAllTimeFrom = time.Date(1, 1, 1, 0, 0, 0, 0, time.UTC)
+	driftAllTimeTo   = time.Date(9999, 12, 31, 23, 59, 59, 0, time.UTC)
+)
+
+// driftTarget is one column whose distribution is compared.
+type driftTarget struct {
+	name string // the series' feature label
+	col  store.Column
+	kind store.Kind // Numeric or Categorical
+	// named is true when the query named the target (not "all features").
+	named bool
+}
+
+// driftGroup is one current histogram: a version in a bucket.
+type driftGroup struct {
+	version string
+	bucket  int64
+}
+
+// driftRef says which records the reference holds.
+type driftRef struct {
+	desc  string      // for messages: "environment training"
+	scope store.Scope // static references
+	// window is the rolling window; zero for static references.
+	window time.Duration
+	// skipVersion is the reference version, whose own series is not shown
+	// unless the query lists it.
+	skipVersion string
+}
+
+// driftRun is one drift or distribution query being answered.
+type driftRun struct {
+	e   *Engine
+	q   *models.Query
+	cur store.Scope
+	ref driftRef
+	res *Result
+
+	refRecords    int64
+	refCounted    bool
+	edges         map[string][]float64
+	approxValues  bool    // KS / Wasserstein from fine histograms
+	approxEdges   bool    // quantile edges from compressed values
+	ksBound       float64 // largest KS error bound of a point
+	wBound        float64 // largest Wasserstein error bound of a point, relative
+	wBoundAbs     float64
+	emptyRolling  int // points whose rolling reference had no records
+	skippedValues []string
+}
+
+func driftQuery(ctx context.Context, e *Engine, q *models.Query) (*Result, error) {
+	run, targets, err := newDriftRun(ctx, e, q)
+	if err != nil {
+		return nil, err
+	}
+	for _, t := range targets {
+		points, err := run.target(ctx, t)
+		if err != nil {
+			return nil, driftWrap(err, "drift of %s", t.name)
+		}
+		run.addSeries(t, points)
+	}
+	run.finish()
+	return run.res, nil
+}
+
+func newDriftRun(ctx context.Context, e *Engine, q *models.Query) (*driftRun, []driftTarget, error) {
+	if q.Binning == nil {
+		q.Binning = &models.Binning{Strategy: "quantile", Bins: 10}
+	}
+	if q.Reference == nil {
+		q.Reference = &models.Reference{Type: "environment", Environment: "training"}
+	}
+	sch, err := e.schema(ctx, q.Model)
+	if err != nil {
+		return nil, nil, err
+	}
+	cur, err := e.scope(sch, q)
+	if err != nil {
+		return nil, nil, err
+	}
+	targets, err := e.driftTargets(ctx, sch, q)
+	if err != nil {
+		return nil, nil, err
+	}
+	run := &driftRun{e: e, q: q, cur: cur, ref: driftReferenceOf(q, cur), res: &Result{}}
+	if driftOnValues(q.Metric) {
+		if targets, err = run.numericOnly(targets); err != nil {
+			return nil, nil, err
+		}
+	}
+	return run, targets, nil
+}
+
+// driftWrap adds context to a store error; query errors already say what to fix.
+func driftWrap(err error, format string, args ...any) error {
+	var qe *models.QueryError
+	if errors.As(err, &qe) {
+		return err
+	}
+	return fmt.Errorf(format+": %w", append(args, err)...)
+}
+
+// driftTargets resolves the columns to compare. For target prediction or
+// actual, features may name the field (prediction.score); otherwise the label
+// is used when the model has labels, else the value, else the score.
+func (e *Engine) driftTargets(ctx context.Context, sch *store.ModelSchema, q *models.Query) ([]driftTarget, error) {
+	var out []driftTarget
+	seen := map[string]bool{}
+	add := func(t driftTarget) {
+		if !seen[t.name] {
+			seen[t.name] = true
+			out = append(out, t)
+		}
+	}
+	if q.Target == "prediction" || q.Target == "actual" {
+		allowed := map[string][]store.ColumnKind{
+			"prediction": {store.ColPredLabel, store.ColPredValue, store.ColPredScore},
+			"actual":     {store.ColActualLabel, store.ColActualValue},
+		}[q.Target]
+		if len(q.Features) == 0 {
+			t, err := e.outcomeTarget(ctx, q.Model, q.Target, allowed)
+			if err != nil {
+				return nil, err
+			}
+			return []driftTarget{t}, nil
+		}
+		for _, ref := range q.Features {
+			col, kind, err := resolveColumn(sch, "features", ref)
+			if err != nil {
+				return nil, err
+			}
+			if !slices.Contains(allowed, col.Kind) {
+				names := make([]string, len(allowed))
+				for i, k := range allowed {
+					names[i] = store.Column{Kind: k}.String()
+				}
+				return nil, &models.QueryError{Option: "features", Msg: fmt.Sprintf("with target %s, features may name %s; %q is not one of them", q.Target, strings.Join(names, ", "), ref)}
+			}
+			add(driftTarget{name: col.String(), col: col, kind: driftKind(kind), named: true})
+		}
+		return out, nil
+	}
+	if len(q.Features) == 0 {
+		if len(sch.Features) == 0 {
+			return nil, &models.QueryError{Option: "features", Msg: fmt.Sprintf("model %q has no features yet", sch.Name)}
+		}
+		for _, f := range sch.Features {
+			add(driftTarget{name: f.Name, col: store.Column{Kind: store.ColFeature, Name: f.Name}, kind: driftKind(f.Type)})
+		}
+		return out, nil
+	}
+	for _, ref := range q.Features {
+		col, kind, err := resolveColumn(sch, "features", ref)
+		if err != nil {
+			return nil, err
+		}
+		if col.Kind != store.ColFeature {
+			return nil, &models.QueryError{Option: "features", Msg: fmt.Sprintf("%q is not a feature; for predictions and actuals set target to prediction or actual", ref)}
+		}
+		add(driftTarget{name: col.Name, col: col, kind: driftKind(kind), named: true})
+	}
+	return out, nil
+}
+
+// driftKind treats a feature that has only seen missing values as categorical.
+func driftKind(k store.Kind) store.Kind {
+	if k == store.Numeric {
+		return store.Numeric
+	}
+	return store.Categorical
+}
+
+// outcomeTarget picks the first of the candidate columns the model has any
+// value in, over all its records.
+func (e *Engine) outcomeTarget(ctx context.Context, model, target string, candidates []store.ColumnKind) (driftTarget, error) {
+	measures := make([]store.Measure, len(candidates))
+	for i, k := range candidates {
+		measures[i] = store.Measure{Op: store.CountNotNull, A: store.Column{Kind: k}}
+	}
+	agg, err := e.Store.Aggregate(ctx, store.AggregateRequest{
+		Scope:    store.Scope{Model: model, From: driftAllTimeFrom, To: driftAllTimeTo},
+		Measures: measures,
+	})
+	if err != nil {
+		return driftTarget{}, fmt.Errorf("finding the %s fields of %s: %w", target, model, err)
+	}
+	for i, k := range candidates {
+		if len(agg.Rows) > 0 && agg.Rows[0].Measures[i] > 0 {
+			col := store.Column{Kind: k}
+			kind := store.Numeric
+			if k == store.ColPredLabel || k == store.ColActualLabel {
+				kind = store.Categorical
+			}
+			return driftTarget{name: col.String(), col: col, kind: kind}, nil
+		}
+	}
+	return driftTarget{}, &models.QueryError{Option: "target", Msg: fmt.Sprintf("model %q has no %s values yet", model, target)}
+}
+
+// numericOnly keeps the numeric targets for KS and Wasserstein: naming a
+// categorical one is an error, and unnamed ones are skipped with a notice.
+func (r *driftRun) numericOnly(targets []driftTarget) ([]driftTarget, error) {
+	var out []driftTarget
+	for _, t := range targets {
+		if t.kind == store.Numeric {
+			out = append(out, t)
+			continue
+		}
+		if t.named {
+			return nil, &models.QueryError{Option: "metric", Msg: fmt.Sprintf("%s needs numeric values but %s is categorical; for categorical data use %s",
+				r.q.Metric, t.name, strings.Join(driftBinnedMetrics, ", "))}
+		}
+		r.skippedValues = append(r.skippedValues, t.name)
+	}
+	if len(out) == 0 {
+		return nil, &models.QueryError{Option: "metric", Msg: fmt.Sprintf("%s needs numeric values but every feature of %q is categorical (%s); use %s",
+			r.q.Metric, r.q.Model, strings.Join(r.skippedValues, ", "), strings.Join(driftBinnedMetrics, ", "))}
+	}
+	return out, nil
+}
+
+// driftReferenceOf builds the reference's records from the query (see the
+// comment at the top of this file).
+func driftReferenceOf(q *models.Query, cur store.Scope) driftRef {
+	ref := q.Reference
+	shared := make([]store.Filter, 0, len(cur.Filters))
+	for _, f := range cur.Filters {
+		if f.Col.Kind != store.ColVersion && f.Col.Kind != store.ColEnvironment {
+			shared = append(shared, f)
+		}
+	}
+	sc := store.Scope{Model: cur.Model}
+	switch ref.Type {
+	case "version":
+		sc.Versions, sc.Environments, sc.From, sc.To, sc.Filters = []string{ref.Version}, cur.Environments, cur.From, cur.To, shared
+		out := driftRef{desc: "version " + ref.Version, scope: sc}
+		if len(q.Versions) == 0 {
+			out.skipVersion = ref.Version
+		}
+		return out
+	case "window":
+		sc = cur
+		sc.From, sc.To = ref.FromTime, ref.ToTime
+		return driftRef{desc: fmt.Sprintf("window %s to %s", ref.FromTime.UTC().Format(time.RFC3339), ref.ToTime.UTC().Format(time.RFC3339)), scope: sc}
+	case "rolling":
+		return driftRef{desc: fmt.Sprintf("rolling %s before each bucket", ref.Window), window: ref.WindowDur, scope: cur}
+	}
+	sc.Environments, sc.From, sc.To, sc.Filters = []string{ref.Environment}, driftAllTimeFrom, driftAllTimeTo, shared
+	desc := "environment " + ref.Environment
+	if ref.Version != "" {
+		sc.Versions = []string{ref.Version}
+		desc += ", version " + ref.Version
+	}
+	return driftRef{desc: desc, scope: sc}
+}
+
+// target computes one target's points per version.
+func (r *driftRun) target(ctx context.Context, t driftTarget) (map[string][]Point, error) {
+	var groups map[driftGroup]metrics.Optional
+	var err error
+	switch {
+	case r.ref.window > 0:
+		groups, err = r.rolling(ctx, t)
+	case t.kind == store.Categorical:
+		groups, err = r.staticCategorical(ctx, t)
+	case driftOnValues(r.q.Metric):
+		groups, err = r.staticValues(ctx, t)
+	default:
+		groups, err = r.staticBinned(ctx, t)
+	}
+	if err != nil {
+		return nil, err
+	}
+	out := map[string][]Point{}
+	for g, v := range groups {
+		out[g.version] = append(out[g.version], Point{Time: bucketTime(g.bucket), Value: v})
+	}
+	for _, ps := range out {
+		sort.Slice(ps, func(i, j int) bool { return ps[i].Time.Before(ps[j].Time) })
+	}
+	return out, nil
+}
+
+func (r *driftRun) bucketKey() store.Key {
+	return store.Key{Kind: store.KeyBucket, Interval: r.q.IntervalDur}
+}
+
+var driftVersionKey = store.Key{Kind: store.KeyColumn, Col: store.Column{Kind: store.ColVersion}}
+
+// checkReference fails when the static reference holds no records.
+func (r *driftRun) checkReference(t driftTarget, ref *driftSample) error {
+	n := ref.records()
+	if n == 0 {
+		return &models.QueryError{Option: "reference", Msg: fmt.Sprintf("the reference (%s) has no records for %s", r.ref.desc, t.name)}
+	}
+	if !r.refCounted {
+		r.refRecords, r.refCounted = n, true
+	}
+	return nil
+}
+
+func (r *driftRun) staticCategorical(ctx context.Context, t driftTarget) (map[driftGroup]metrics.Optional, error) {
+	ref, err := r.e.categorySample(ctx, r.ref.scope, t.col)
+	if err != nil {
+		return nil, fmt.Errorf("reference: %w", err)
+	}
+	if err := r.checkReference(t, ref); err != nil {
+		return nil, err
+	}
+	agg, err := r.e.Store.Aggregate(ctx, store.AggregateRequest{
+		Scope:     r.cur,
+		Keys:      []store.Key{r.bucketKey(), driftVersionKey, {Kind: store.KeyColumn, Col: t.col}},
+		Measures:  []store.Measure{{Op: store.Count}},
+		MaxGroups: r.e.Limits.MaxGroups,
+	})
+	if err != nil {
+		return nil, fmt.Errorf("current categories: %w", err)
+	}
+	cur := map[driftGroup]*driftSample{}
+	for _, row := range agg.Rows {
+		g := driftGroup{bucket: row.Keys[0].Int, version: row.Keys[1].Str}
+		if cur[g] == nil {
+			cur[g] = newCategorySample()
+		}
+		cur[g].addKey(row.Keys[2], int64(row.Measures[0]), store.Categorical)
+	}
+	out := make(map[driftGroup]metrics.Optional, len(cur))
+	for g, c := range cur {
+		_, rh, ch := metrics.CategoricalHistograms(ref.categoryCounts(), c.categoryCounts())
+		if out[g], err = driftBinnedValue(r.q.Metric, rh, ch); err != nil {
+			return nil, err
+		}
+	}
+	return out, nil
+}
+
+// driftEdges returns the bin edges of the query's binning strategy from the
+// reference values.
+func driftEdges(b *models.Binning, ref *driftSample) ([]float64, error) {
+	if len(ref.values) == 0 {
+		return nil, nil
+	}
+	if b.Strategy == "uniform" {
+		return metrics.UniformEdgesFromRange(ref.lo, ref.hi, b.Bins), nil
+	}
+	edges, err := metrics.QuantileEdgesFromSummary(ref.values, b.Bins)
+	if err != nil {
+		return nil, fmt.Errorf("quantile edges: %w", err)
+	}
+	return edges, nil
+}
+
+// referenceHistogram reads the static numeric reference, its edges and its
+// histogram.
+func (r *driftRun) referenceHistogram(ctx context.Context, t driftTarget) (*driftSample, []float64, metrics.Histogram, error) {
+	ref, err := r.e.numericSample(ctx, r.ref.scope, t.col)
+	if err != nil {
+		return nil, nil, metrics.Histogram{}, fmt.Errorf("reference: %w", err)
+	}
+	if err := r.checkReference(t, ref); err != nil {
+		return nil, nil, metrics.Histogram{}, err
+	}
+	edges, err := driftEdges(r.q.Binning, ref)
+	if err != nil {
+		return nil, nil, metrics.Histogram{}, err
+	}
+	r.noteEdges(t, edges, ref)
+	var hist metrics.Histogram
+	if ref.gridded {
+		hist, err = r.e.binnedCounts(ctx, r.ref.scope, t.col, edges)
+	} else {
+		hist, err = ref.histogram(edges)
+	}
+	if err != nil {
+		return nil, nil, metrics.Histogram{}, fmt.Errorf("reference histogram: %w", err)
+	}
+	return ref, edges, hist, nil
+}
+
+func (r *driftRun) noteEdges(t driftTarget, edges []float64, ref *driftSample) {
+	if r.edges == nil {
+		r.edges = map[string][]float64{}
+	}
+	if edges == nil {
+		edges = []float64{}
+	}
+	r.edges[t.name] = edges
+	if ref.gridded && r.q.Binning.Strategy != "uniform" {
+		r.approxEdges = true
+	}
+}
+
+func (r *driftRun) staticBinned(ctx context.Context, t driftTarget) (map[driftGroup]metrics.Optional, error) {
+	_, edges, refHist, err := r.referenceHistogram(ctx, t)
+	if err != nil {
+		return nil, err
+	}
+	agg, err := r.e.Store.Aggregate(ctx, store.AggregateRequest{
+		Scope:     r.cur,
+		Keys:      []store.Key{r.bucketKey(), driftVersionKey, {Kind: store.KeyBin, Col: t.col, Edges: edges}},
+		Measures:  []store.Measure{{Op: store.Count}},
+		MaxGroups: r.e.Limits.MaxGroups,
+	})
+	if err != nil {
+		return nil, fmt.Errorf("current histograms: %w", err)
+	}
+	cur := map[driftGroup]*metrics.Histogram{}
+	for _, row := range agg.Rows {
+		g := driftGroup{bucket: row.Keys[0].Int, version: row.Keys[1].Str}
+		if cur[g] == nil {
+			cur[g] = &metrics.Histogram{Counts: make([]int64, len(edges)+1)}
+		}
+		addBinCount(cur[g], row.Keys[2], int64(row.Measures[0]))
+	}
+	out := make(map[driftGroup]metrics.Optional, len(cur))
+	for g, h := range cur {
+		if out[g], err = driftBinnedValue(r.q.Metric, refHist, *h); err != nil {
+			return nil, err
+		}
+	}
+	return out, nil
+}
+
+func (r *driftRun) staticValues(ctx context.Context, t driftTarget) (map[driftGroup]metrics.Optional, error) {
+	ref, err := r.e.numericSample(ctx, r.ref.scope, t.col)
+	if err != nil {
+		return nil, fmt.Errorf("reference: %w", err)
+	}
+	if err := r.checkReference(t, ref); err != nil {
+		return nil, err
+	}
+	if len(ref.values) == 0 {
+		return nil, &models.QueryError{Option: "reference", Msg: fmt.Sprintf("the reference (%s) has no values of %s: all %s of its records miss it", r.ref.desc, t.name, driftThousands(ref.missing))}
+	}
+	cur, err := r.currentValues(ctx, t, ref)
+	if err != nil {
+		return nil, err
+	}
+	out := make(map[driftGroup]metrics.Optional, len(cur))
+	for g, c := range cur {
+		if out[g], err = r.valueMetric(ref, c); err != nil {
+			return nil, err
+		}
+	}
+	return out, nil
+}
+
+// currentValues reads the current values per (bucket, version): exact when
+// the groups stay within the exact-value limit, else fine histograms.
+func (r *driftRun) currentValues(ctx context.Context, t driftTarget, ref *driftSample) (map[driftGroup]*driftSample, error) {
+	sc := notNull(r.cur, t.col)
+	agg, err := r.e.Store.Aggregate(ctx, store.AggregateRequest{
+		Scope:     sc,
+		Keys:      []store.Key{r.bucketKey(), driftVersionKey, {Kind: store.KeyColumn, Col: t.col}},
+		Measures:  []store.Measure{{Op: store.Count}},
+		MaxGroups: r.e.Limits.ExactValueLimit,
+	})
+	fine := errors.Is(err, store.ErrTooManyGroups)
+	if err != nil && !fine {
+		return nil, fmt.Errorf("current values: %w", err)
+	}
+	if fine {
+		_, _, lo, hi, err := r.e.numericRange(ctx, sc, t.col)
+		if err != nil {
+			return nil, fmt.Errorf("current values: %w", err)
+		}
+		edges, err := driftFineEdges(ref, math.Min(lo, ref.lo), math.Max(hi, ref.hi))
+		if err != nil {
+			return nil, err
+		}
+		agg, err = r.e.Store.Aggregate(ctx, store.AggregateRequest{
+			Scope: sc,
+			Keys:  []store.Key{r.bucketKey(), driftVersionKey, {Kind: store.KeyBin, Col: t.col, Edges: edges}},
+			Measures: []store.Measure{{Op: store.Count}, {Op: store.Sum, A: t.col},
+				{Op: store.Min, A: t.col}, {Op: store.Max, A: t.col}},
+			MaxGroups: r.e.Limits.MaxGroups,
+		})
+		if err != nil {
+			return nil, fmt.Errorf("current fine histograms: %w", err)
+		}
+	}
+	cur := map[driftGroup]*driftSample{}
+	for _, row := range agg.Rows {
+		g := driftGroup{bucket: row.Keys[0].Int, version: row.Keys[1].Str}
+		if cur[g] == nil {
+			cur[g] = &driftSample{}
+		}
+		if fine {
+			m := row.Measures
+			cur[g].addBin(m[0], m[1], m[2], m[3])
+		} else {
+			cur[g].addKey(row.Keys[2], int64(row.Measures[0]), store.Numeric)
+		}
+	}
+	for _, c := range cur {
+		c.finish()
+	}
+	return cur, nil
+}
+
+// driftBinnedValue is one histogram metric; absent when the current sample is empty.
+func driftBinnedValue(metric string, ref, cur metrics.Histogram) (metrics.Optional, error) {
+	if cur.Total() == 0 || ref.Total() == 0 {
+		return metrics.Absent(), nil
+	}
+	d, err := metrics.DriftOfHistograms(ref, cur)
+	if err != nil {
+		return metrics.Absent(), fmt.Errorf("%s: %w", metric, err)
+	}
+	switch metric {
+	case "psi":
+		return metrics.Some(d.PSI), nil
+	case "kl":
+		return metrics.Some(d.KL), nil
+	case "js":
+		return metrics.Some(d.JS), nil
+	case "hellinger":
+		return metrics.Some(d.Hellinger), nil
+	case "chi2":
+		return metrics.Some(d.ChiSquare.Statistic), nil
+	case "chi2_pvalue":
+		return metrics.Some(d.ChiSquare.PValue), nil
+	}
+	return metrics.Absent(), fmt.Errorf("%q is not a histogram metric", metric)
+}
+
+// valueMetric is one KS or Wasserstein metric; absent when either sample has
+// no values. Compressed samples widen the run's error bounds.
+func (r *driftRun) valueMetric(ref, cur *driftSample) (metrics.Optional, error) {
+	if len(ref.values) == 0 || len(cur.values) == 0 {
+		return metrics.Absent(), nil
+	}
+	d, err := metrics.DriftOfSummaries(ref.values, cur.values)
+	if err != nil {
+		return metrics.Absent(), fmt.Errorf("%s: %w", r.q.Metric, err)
+	}
+	if ref.compressed() || cur.compressed() {
+		r.approxValues = true
+		rk, rw := driftCompressionError(ref)
+		ck, cw := driftCompressionError(cur)
+		r.ksBound = math.Max(r.ksBound, rk+ck)
+		r.wBoundAbs = math.Max(r.wBoundAbs, rw+cw)
+		if d.Wasserstein > 0 {
+			r.wBound = math.Max(r.wBound, (rw+cw)/d.Wasserstein)
+		} else if rw+cw > 0 {
+			r.wBound = math.Inf(1)
+		}
+	}
+	switch r.q.Metric {
+	case "ks":
+		return metrics.Some(d.KS.Statistic), nil
+	case "ks_pvalue":
+		return metrics.Some(d.KS.PValue), nil
+	case "wasserstein":
+		return metrics.Some(d.Wasserstein), nil
+	case "wasserstein_norm":
+		return metrics.Some(d.WassersteinNorm), nil
+	}
+	return metrics.Absent(), fmt.Errorf("%q is not a value metric", r.q.Metric)
+}
+
+// addSeries adds one series per version, labelled model, version,
+// environment (when the query sets one), feature, metric.
+func (r *driftRun) addSeries(t driftTarget, points map[string][]Point) {
+	versions := make([]string, 0, len(points))
+	for v := range points {
+		if v == r.ref.skipVersion {
+			continue
+		}
+		versions = append(versions, v)
+	}
+	sort.Strings(versions)
+	for _, v := range versions {
+		labels := []Label{{"model", r.q.Model}, {"version", v}}
+		if r.q.Environment != "" {
+			labels = append(labels, Label{"environment", r.q.Environment})
+		}
+		labels = append(labels, Label{"feature", t.name}, Label{"metric", r.q.Metric})
+		r.res.Series = append(r.res.Series, Series{
+			Name:   fmt.Sprintf("%s %s (%s)", t.name, driftMetricTitles[r.q.Metric], v),
+			Labels: labels,
+			Unit:   "none",
+			Points: points[v],
+		})
+	}
+}
+
+// finish writes the notices and meta that describe the reference and any
+// approximation.
+func (r *driftRun) finish() {
+	res := r.res
+	res.meta("reference", r.ref.desc)
+	res.meta("referenceType", r.q.Reference.Type)
+	if r.ref.window > 0 {
+		res.notice(Info, "reference: the query's records in the %s before each bucket", r.q.Reference.Window)
+	} else if r.refCounted {
+		res.meta("referenceRecords", r.refRecords)
+		res.notice(Info, "reference: %s records of %s", driftThousands(r.refRecords), r.ref.desc)
+	}
+	if len(r.edges) > 0 {
+		res.meta("binEdges", r.edges)
+	}
+	if len(r.skippedValues) > 0 {
+		res.notice(Info, "%s needs numeric values; categorical features left out: %s", r.q.Metric, strings.Join(r.skippedValues, ", "))
+	}
+	if r.emptyRolling > 0 {
+		res.notice(Info, "%d points are absent because their rolling reference (%s before the bucket) has no records", r.emptyRolling, r.q.Reference.Window)
+	}
+	if r.approxEdges {
+		res.meta("approximateEdges", true)
+		res.notice(Info, "the reference has more than %s distinct values: quantile edges come from a fine histogram of it, not from every value", driftThousands(int64(r.e.Limits.ExactValueLimit)))
+	}
+	if r.approxValues {
+		res.meta("approximate", true)
+		res.meta("ksErrorBound", r.ksBound)
+		res.meta("wassersteinErrorBound", r.wBoundAbs)
+		if !math.IsInf(r.wBound, 0) {
+			res.meta("wassersteinRelativeErrorBound", r.wBound)
+		}
+		sev := Info
+		if r.ksBound > driftKSTolerance || r.wBound > driftWassersteinTolerance {
+			sev = Warning
+		}
+		res.notice(sev, "%s is approximate: more than %s distinct values, so values were compressed into fine histograms; KS is within ±%.3g and Wasserstein within ±%s of the exact value",
+			r.q.Metric, driftThousands(int64(r.e.Limits.ExactValueLimit)), r.ksBound, driftRelative(r.wBound, r.wBoundAbs))
+	}
+	if len(res.Series) == 0 && len(res.Tables) == 0 {
+		res.notice(Info, "no records in the time range")
+	}
+}
+
+func driftRelative(rel, abs float64) string {
+	if math.IsInf(rel, 0) {
+		return strconv.FormatFloat(abs, 'g', 3, 64)
+	}
+	return strconv.FormatFloat(rel*100, 'g', 3, 64) + "%"
+}
+
+// driftThousands writes n with thousands separators: 50,000.
+func driftThousands(n int64) string {
+	s := strconv.FormatInt(n, 10)
+	sign := ""
+	if strings.HasPrefix(s, "-") {
+		sign, s = "-", s[1:]
+	}
+	var b strings.Builder
+	for i, c := range s {
+		if i > 0 && (len(s)-i)%3 == 0 {
+			b.WriteByte(',')
+		}
+		b.WriteRune(c)
+	}
+	return sign + b.String()
+}

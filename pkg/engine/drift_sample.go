@@ -1,0 +1,363 @@
+package engine
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"math"
+	"slices"
+	"sort"
+
+	"github.com/vigil-mlobs/vigil/pkg/metrics"
+	"github.com/vigil-mlobs/vigil/pkg/store"
+)
+
+// Past Limits.ExactValueLimit distinct values, numeric samples are compressed:
+// one entry per fine bin (or grid cell) at the mean of the values it stands
+// for, with the spread of those values, so every approximation carries a
+// bound computed from the data (see driftCompressionError).
+const (
+	// driftFineQuantiles is the number of reference-quantile bins of a fine
+	// histogram: each holds about 1/256 of the reference.
+	driftFineQuantiles = 256
+	// driftFineUniform adds uniform edges over the range of both samples, so
+	// current values far from the reference's bulk keep a fine resolution.
+	driftFineUniform = 64
+	// driftGridCells bounds the cells of a compressed reference.
+	driftGridCells = 1 << 20
+)
+
+// driftSample is the distribution of one target in one sample. Categorical:
+// counts per category. Numeric: the non-missing values as a Summary, exact
+// (distinct values with their counts) or compressed.
+type driftSample struct {
+	cats    map[string]int64
+	values  metrics.Summary
+	missing int64
+	// lo and hi are the smallest and largest non-missing values (numeric).
+	lo, hi float64
+	// spread holds, for a compressed sample, max − min of the values behind
+	// each entry; nil for an exact sample.
+	spread []float64
+	// gridded is true for grid cells, which do not line up with bin edges.
+	gridded bool
+
+	entries []driftEntry // numeric entries being collected, before finish
+}
+
+type driftEntry struct {
+	value, weight float64
+	lo, hi        float64 // the smallest and largest value behind the entry
+}
+
+func newCategorySample() *driftSample { return &driftSample{cats: map[string]int64{}} }
+
+func (s *driftSample) compressed() bool { return s.spread != nil }
+
+// records counts all records of the sample, missing values included.
+func (s *driftSample) records() int64 {
+	n := s.missing
+	for _, c := range s.cats {
+		n += c
+	}
+	for _, e := range s.values {
+		n += int64(e.Weight)
+	}
+	return n
+}
+
+func (s *driftSample) categoryCounts() metrics.CategoryCounts {
+	return metrics.CategoryCounts{Counts: s.cats, Missing: s.missing}
+}
+
+// addKey counts n records whose group key is k: a category, a number or null.
+func (s *driftSample) addKey(k store.KeyValue, n int64, kind store.Kind) {
+	switch {
+	case k.Null:
+		s.missing += n
+	case kind == store.Categorical:
+		s.cats[k.Str] += n
+	default:
+		s.entries = append(s.entries, driftEntry{value: k.Num, weight: float64(n), lo: k.Num, hi: k.Num})
+	}
+}
+
+// addBin adds the n values of one fine bin or grid cell from their count,
+// sum, minimum and maximum.
+func (s *driftSample) addBin(n, sum, lo, hi float64) {
+	if n <= 0 {
+		return
+	}
+	mean := math.Min(math.Max(sum/n, lo), hi)
+	if math.IsNaN(mean) {
+		mean = lo
+	}
+	s.entries = append(s.entries, driftEntry{value: mean, weight: n, lo: lo, hi: hi})
+	if s.spread == nil {
+		s.spread = []float64{}
+	}
+}
+
+// finish sorts the collected entries into the Summary, merging equal values.
+func (s *driftSample) finish() {
+	if s.cats != nil {
+		return
+	}
+	slices.SortFunc(s.entries, func(a, b driftEntry) int {
+		switch {
+		case a.value < b.value:
+			return -1
+		case a.value > b.value:
+			return 1
+		}
+		return 0
+	})
+	compressed := s.spread != nil
+	s.values = s.values[:0]
+	var lo, hi []float64
+	for _, e := range s.entries {
+		if n := len(s.values); n > 0 && s.values[n-1].Value == e.value {
+			s.values[n-1].Weight += e.weight
+			lo[n-1], hi[n-1] = math.Min(lo[n-1], e.lo), math.Max(hi[n-1], e.hi)
+			continue
+		}
+		s.values = append(s.values, metrics.WeightedValue{Value: e.value, Weight: e.weight})
+		lo, hi = append(lo, e.lo), append(hi, e.hi)
+	}
+	s.entries = nil
+	s.spread = nil
+	if compressed {
+		s.spread = make([]float64, len(s.values))
+		for i := range s.values {
+			s.spread[i] = hi[i] - lo[i]
+		}
+	}
+	if len(s.values) > 0 {
+		s.lo, s.hi = slices.Min(lo), slices.Max(hi)
+	}
+}
+
+// histogram counts the sample into the bins of edges. A compressed sample is
+// exact only when edges are a subset of its fine bin edges (see driftSnap).
+func (s *driftSample) histogram(edges []float64) (metrics.Histogram, error) {
+	return metrics.HistogramFromSummary(edges, s.values, s.missing)
+}
+
+// driftCompressionError bounds what compressing a sample can change: the
+// CDF moves by at most the largest share of an entry standing for more than
+// one value (KS), and each value moves by at most half its entry's spread in
+// mean (Wasserstein, by E|x − mean| ≤ spread/2).
+func driftCompressionError(s *driftSample) (ks, wasserstein float64) {
+	if !s.compressed() {
+		return 0, 0
+	}
+	total := s.values.Total()
+	if total == 0 {
+		return 0, 0
+	}
+	for i, e := range s.values {
+		if s.spread[i] > 0 {
+			share := e.Weight / total
+			ks = math.Max(ks, share)
+			wasserstein += share * s.spread[i] / 2
+		}
+	}
+	return ks, wasserstein
+}
+
+func notNull(sc store.Scope, col store.Column) store.Scope {
+	sc.Filters = append(slices.Clone(sc.Filters), store.Filter{Col: col, Op: store.OpNotNull})
+	return sc
+}
+
+// categorySample counts the categories of col over a scope.
+func (e *Engine) categorySample(ctx context.Context, sc store.Scope, col store.Column) (*driftSample, error) {
+	agg, err := e.Store.Aggregate(ctx, store.AggregateRequest{
+		Scope:     sc,
+		Keys:      []store.Key{{Kind: store.KeyColumn, Col: col}},
+		Measures:  []store.Measure{{Op: store.Count}},
+		MaxGroups: e.Limits.MaxGroups,
+	})
+	if err != nil {
+		return nil, fmt.Errorf("counting the categories of %s: %w", col, err)
+	}
+	s := newCategorySample()
+	for _, r := range agg.Rows {
+		s.addKey(r.Keys[0], int64(r.Measures[0]), store.Categorical)
+	}
+	return s, nil
+}
+
+// numericSample reads the distinct values of col over a scope with their
+// counts; past the exact-value limit it compresses them onto a fine grid.
+func (e *Engine) numericSample(ctx context.Context, sc store.Scope, col store.Column) (*driftSample, error) {
+	agg, err := e.Store.Aggregate(ctx, store.AggregateRequest{
+		Scope:     sc,
+		Keys:      []store.Key{{Kind: store.KeyColumn, Col: col}},
+		Measures:  []store.Measure{{Op: store.Count}},
+		MaxGroups: e.Limits.ExactValueLimit,
+	})
+	if errors.Is(err, store.ErrTooManyGroups) {
+		return e.gridSample(ctx, sc, col)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("reading the values of %s: %w", col, err)
+	}
+	s := &driftSample{}
+	for _, r := range agg.Rows {
+		s.addKey(r.Keys[0], int64(r.Measures[0]), store.Numeric)
+	}
+	s.finish()
+	return s, nil
+}
+
+// numericRange returns the record count, the number of non-missing values and
+// their minimum and maximum over a scope.
+func (e *Engine) numericRange(ctx context.Context, sc store.Scope, col store.Column) (records, values int64, lo, hi float64, err error) {
+	agg, err := e.Store.Aggregate(ctx, store.AggregateRequest{
+		Scope: sc,
+		Measures: []store.Measure{{Op: store.Count}, {Op: store.CountNotNull, A: col},
+			{Op: store.Min, A: col}, {Op: store.Max, A: col}},
+	})
+	if err != nil {
+		return 0, 0, 0, 0, fmt.Errorf("reading the range of %s: %w", col, err)
+	}
+	if len(agg.Rows) == 0 {
+		return 0, 0, 0, 0, nil
+	}
+	m := agg.Rows[0].Measures
+	return int64(m[0]), int64(m[1]), m[2], m[3], nil
+}
+
+// gridSample compresses the values of col onto at most driftGridCells equal
+// cells between their minimum and maximum, each cell summarised by count,
+// mean and spread.
+func (e *Engine) gridSample(ctx context.Context, sc store.Scope, col store.Column) (*driftSample, error) {
+	records, values, lo, hi, err := e.numericRange(ctx, sc, col)
+	if err != nil {
+		return nil, err
+	}
+	s := &driftSample{missing: records - values, lo: lo, hi: hi, gridded: true}
+	if values == 0 {
+		s.finish()
+		return s, nil
+	}
+	cells := min(e.Limits.ExactValueLimit, driftGridCells)
+	width := (hi - lo) / float64(max(cells, 1))
+	if !(width > 0) || math.IsInf(width, 0) {
+		width = hi - lo
+	}
+	if !(width > 0) {
+		// A single distinct value: exact.
+		s.gridded = false
+		s.entries = []driftEntry{{value: lo, weight: float64(values)}}
+		s.finish()
+		return s, nil
+	}
+	agg, err := e.Store.Aggregate(ctx, store.AggregateRequest{
+		Scope: notNull(sc, col),
+		Keys:  []store.Key{{Kind: store.KeyGrid, Col: col, Origin: lo, Width: width}},
+		Measures: []store.Measure{{Op: store.Count}, {Op: store.Sum, A: col},
+			{Op: store.Min, A: col}, {Op: store.Max, A: col}},
+		MaxGroups: cells + 2,
+	})
+	if err != nil {
+		return nil, fmt.Errorf("compressing the values of %s onto a grid: %w", col, err)
+	}
+	for _, r := range agg.Rows {
+		s.addBin(r.Measures[0], r.Measures[1], r.Measures[2], r.Measures[3])
+	}
+	s.spread = []float64{} // compressed even when every cell holds one value
+	s.finish()
+	return s, nil
+}
+
+// binnedCounts counts col into the bins of edges over a scope, in the store.
+func (e *Engine) binnedCounts(ctx context.Context, sc store.Scope, col store.Column, edges []float64) (metrics.Histogram, error) {
+	agg, err := e.Store.Aggregate(ctx, store.AggregateRequest{
+		Scope:     sc,
+		Keys:      []store.Key{{Kind: store.KeyBin, Col: col, Edges: edges}},
+		Measures:  []store.Measure{{Op: store.Count}},
+		MaxGroups: len(edges) + 2,
+	})
+	if err != nil {
+		return metrics.Histogram{}, fmt.Errorf("binning %s: %w", col, err)
+	}
+	h := metrics.Histogram{Counts: make([]int64, len(edges)+1)}
+	for _, r := range agg.Rows {
+		addBinCount(&h, r.Keys[0], int64(r.Measures[0]))
+	}
+	return h, nil
+}
+
+func addBinCount(h *metrics.Histogram, k store.KeyValue, n int64) {
+	if k.Null || k.Int < 0 || int(k.Int) >= len(h.Counts) {
+		h.Missing += n
+		return
+	}
+	h.Counts[k.Int] += n
+}
+
+// driftFineEdges are the edges of the fine histograms that stand in for raw
+// values: the reference's quantiles at k/256 plus lo, hi and uniform edges
+// over [lo, hi].
+func driftFineEdges(ref *driftSample, lo, hi float64) ([]float64, error) {
+	edges, err := metrics.QuantileEdgesFromSummary(ref.values, driftFineQuantiles)
+	if err != nil {
+		return nil, fmt.Errorf("fine bins: %w", err)
+	}
+	if lo <= hi && !math.IsInf(lo, 0) && !math.IsInf(hi, 0) {
+		// lo and hi are edges too, so the outer bins hold one value each.
+		edges = append(edges, lo, hi)
+		edges = append(edges, metrics.UniformEdgesFromRange(lo, hi, driftFineUniform)...)
+	}
+	sort.Float64s(edges)
+	return slices.Compact(edges), nil
+}
+
+// driftSnap moves each edge onto a fine edge, so samples compressed on the
+// fine bins count into the snapped bins exactly. Among the fine edges it
+// picks the one nearest to the edge that splits the reference's fine bins as
+// the edge did: the reference histogram is then the one of the unsnapped
+// edges whenever each fine bin holds one distinct reference value.
+func driftSnap(edges, fine []float64, ref metrics.Summary) []float64 {
+	if len(fine) == 0 {
+		return nil
+	}
+	out := make([]float64, 0, len(edges))
+	for _, x := range edges {
+		// The valid fine edges lie between the bin of the last reference
+		// entry at or below x and the bin of the first one above it.
+		lo, hi := math.Inf(-1), math.Inf(1)
+		i := sort.Search(len(ref), func(i int) bool { return ref[i].Value > x })
+		if i > 0 {
+			if j := metrics.BinIndex(fine, ref[i-1].Value); j < len(fine) {
+				lo = fine[j]
+			}
+		}
+		if i < len(ref) {
+			if j := metrics.BinIndex(fine, ref[i].Value); j > 0 {
+				hi = fine[j-1]
+			}
+		}
+		if lo > hi {
+			lo, hi = math.Inf(-1), math.Inf(1)
+		}
+		c := math.Min(math.Max(x, lo), hi)
+		j := sort.SearchFloat64s(fine, c)
+		best := math.NaN()
+		for _, k := range []int{j - 1, j} {
+			if k < 0 || k >= len(fine) || fine[k] < lo || fine[k] > hi {
+				continue
+			}
+			if math.IsNaN(best) || math.Abs(fine[k]-x) < math.Abs(best-x) {
+				best = fine[k]
+			}
+		}
+		if math.IsNaN(best) {
+			best = fine[min(j, len(fine)-1)]
+		}
+		out = append(out, best)
+	}
+	return slices.Compact(out)
+}
