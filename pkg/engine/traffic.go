@@ -71,6 +71,9 @@ func trafficQuery(ctx context.Context, e *Engine, q *models.Query) (*Result, err
 			if len(q.Versions) > 0 && !containsString(q.Versions, v) {
 				continue
 			}
+			if len(q.Status) > 0 && !containsString(q.Status, string(status[[2]string{model, v}])) {
+				continue
+			}
 			val := metrics.Some(r.Measures[0])
 			if q.Metric == "share" {
 				val = metrics.Some(r.Measures[0] / totals[r.Keys[0].Int])
@@ -131,6 +134,9 @@ func modelsQuery(ctx context.Context, e *Engine, q *models.Query) (*Result, erro
 				continue
 			}
 			if q.Environment != "" && v.Environment != q.Environment {
+				continue
+			}
+			if len(q.Status) > 0 && !containsString(q.Status, string(v.Status)) {
 				continue
 			}
 			row := []any{m.Name, v.Version, v.Environment, string(v.Status), v.StatusSetAt, v.FirstSeen, v.LastSeen, v.Records, v.Actuals, int64(len(m.Features))}

@@ -49,6 +49,9 @@ var Targets = []string{"feature", "prediction", "actual"}
 // Reference types.
 var ReferenceTypes = []string{"environment", "window", "rolling", "version"}
 
+// VersionStatuses are the lifecycle statuses of a model version.
+var VersionStatuses = []string{"shadow", "canary", "active", "deprecated"}
+
 // Binning strategies.
 var BinningStrategies = []string{"quantile", "uniform"}
 
@@ -109,6 +112,9 @@ type Query struct {
 	CurrentLimit   int `json:"currentLimit,omitempty"`
 	// MinCount is the smallest segment a bias trace ranks.
 	MinCount int `json:"minCount,omitempty"`
+	// Status keeps the versions whose lifecycle status is one of these
+	// (traffic and models), e.g. ["deprecated"] for deprecation alerts.
+	Status []string `json:"status,omitempty"`
 
 	// Resolved by Parse.
 	From, To       time.Time     `json:"-"`
@@ -251,6 +257,14 @@ func (q *Query) validate(lim Limits) error {
 		}
 	} else if q.Reference != nil && q.QueryType != TypeBiasTrace {
 		return qerr("reference", "%s queries take no reference", q.QueryType)
+	}
+	for i, st := range q.Status {
+		if !contains(VersionStatuses, st) {
+			return qerr(fmt.Sprintf("status[%d]", i), "%q is not a lifecycle status; one of %s", st, oneOf(VersionStatuses))
+		}
+	}
+	if len(q.Status) > 0 && q.QueryType != TypeTraffic && q.QueryType != TypeModels {
+		return qerr("status", "only traffic and models queries filter by lifecycle status")
 	}
 	for i, f := range q.Filters {
 		if f.Field == "" {

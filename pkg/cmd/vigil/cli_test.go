@@ -256,6 +256,21 @@ func TestVersionStatusAndDemoStory(t *testing.T) {
 	if code != 0 || !strings.Contains(out, `"deprecated"`) {
 		t.Fatalf("models after version: %s", out)
 	}
+	// v1 was deprecated by the demo on day 22 and v2 just now: both still get
+	// traffic on the last day, so the deprecation gate fails on both.
+	deprecated := `{"queryType":"traffic","metric":"count","status":["deprecated"],"interval":"1d"}`
+	code, out, errOut = vigil(t, "gate", "--db", db, "--from", "2026-11-27T00:00:00Z", "--to", end, "--query", deprecated, "--max", "0")
+	if code != 1 || !strings.Contains(out, "CROSSED credit-risk v1 count") || strings.Contains(out, "credit-risk v2") == false {
+		t.Fatalf("deprecation gate on the last day: exit %d\n%s%s", code, out, errOut)
+	}
+	code, out, errOut = vigil(t, "gate", "--db", db, "--from", "2026-10-29T00:00:00Z", "--to", end, "--query", `{"queryType":"traffic","metric":"share","model":"credit-risk","status":["deprecated"],"environment":"production","interval":"1d"}`, "--min", "0")
+	if code != 0 || !strings.Contains(out, "gate passed: 2 series within bounds") {
+		t.Fatalf("share gate: exit %d\n%s%s", code, out, errOut)
+	}
+	code, _, errOut = vigil(t, "gate", "--db", db, "--from", "2026-10-29T00:00:00Z", "--to", end, "--query", `{"queryType":"traffic","status":["retired"]}`, "--max", "1")
+	if code != 1 || !strings.Contains(errOut, `"retired" is not a lifecycle status`) {
+		t.Fatalf("bad status: exit %d %s", code, errOut)
+	}
 	code, _, errOut = vigil(t, "version", "--db", db, "--model", "nope", "--version", "v1", "--status", "active")
 	if code != 1 || !strings.Contains(errOut, "unknown model") {
 		t.Fatalf("version of an unknown model: %d %s", code, errOut)
