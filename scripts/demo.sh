@@ -38,10 +38,11 @@ rm -rf "$plugins" && mkdir -p "$plugins"
 ln -s "$root/dist" "$plugins/vigil-mlobs-app"
 export VIGIL_DB="$data/demo.duckdb" VIGIL_DASHBOARDS="$root/dist/dashboards"
 export GRAFANA_ADMIN_USER="$user" GRAFANA_ADMIN_PASSWORD="$pass"
-if ! scripts/grafana-server.sh start --plugins "$plugins" --provisioning "$root/provisioning" \
+status=0
+scripts/grafana-server.sh start --plugins "$plugins" --provisioning "$root/provisioning" \
     --data "$data/grafana" --port "$port" \
-    --allow-unsigned vigil-mlobs-app,vigil-mlobs-datasource,vigil-embeddings-panel,vigil-biastrace-panel; then
-  status=$?
+    --allow-unsigned vigil-mlobs-app,vigil-mlobs-datasource,vigil-embeddings-panel,vigil-biastrace-panel || status=$?
+if [ "$status" -ne 0 ]; then
   if [ "$status" -eq 3 ]; then
     cat <<MSG
 No Grafana server is available on this machine. Provide one of:

@@ -103,17 +103,20 @@ func TestNewDatasourceOpensTheConfiguredFile(t *testing.T) {
 
 func TestNewDatasourceRejectsBadSettings(t *testing.T) {
 	for _, tc := range []struct{ settings, want string }{
-		{`{"queryTimeout": 99999}`, "queryTimeout"},
-		{`{"ingestQueue": -2}`, "ingestQueue"},
+		{`{"queryTimeout": 99999}`, "setting queryTimeout"},
+		{`{"ingestQueue": -2}`, "setting ingestQueue"},
 		{`{"path": 7}`, "not valid JSON"},
 	} {
 		t.Run(tc.want, func(t *testing.T) {
 			tg := serveSettings(t, tc.settings)
-			ctx, cancel := tg.ctx()
-			defer cancel()
-			_, err := harness.Client.CheckHealth(ctx, &backend.CheckHealthRequest{PluginContext: tg.pluginContext(nil)})
-			if err == nil || !strings.Contains(err.Error(), tc.want) {
-				t.Errorf("error %v should name %s", err, tc.want)
+			res := tg.health()
+			if res.Status != backend.HealthStatusError || !strings.Contains(res.Message, tc.want) {
+				t.Errorf("health %v %q should name %s", res.Status, res.Message, tc.want)
+			}
+			r := tg.queryOne(vigilQuery("A", testEnd.Add(-time.Hour), testEnd, map[string]any{"queryType": "models"}))
+			msg := responseError(t, r)
+			if r.ErrorSource != backend.ErrorSourceDownstream || !strings.Contains(msg, tc.want) {
+				t.Errorf("query: source %q, message %q should name %s", r.ErrorSource, msg, tc.want)
 			}
 		})
 	}

@@ -16,6 +16,7 @@ import (
 
 	"github.com/grafana/grafana-plugin-sdk-go/backend"
 	"github.com/grafana/grafana-plugin-sdk-go/backend/instancemgmt"
+	"github.com/grafana/grafana-plugin-sdk-go/backend/log"
 	"github.com/grafana/grafana-plugin-sdk-go/data"
 	"github.com/grafana/grafana-plugin-sdk-go/experimental/datasourcetest"
 
@@ -54,6 +55,7 @@ var (
 
 func TestMain(m *testing.M) {
 	flag.Parse()
+	backend.Logger = log.NewNullLogger()
 	addr, err := freeAddress()
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "find a free port:", err)
@@ -304,7 +306,7 @@ func vigilQuery(refID string, from, to time.Time, q map[string]any) backend.Data
 	qt, _ := q["queryType"].(string)
 	return backend.DataQuery{
 		RefID: refID, QueryType: qt, JSON: raw,
-		TimeRange: backend.TimeRange{From: from, To: to}, Interval: time.Minute, MaxDataPoints: 1000,
+		TimeRange: backend.TimeRange{From: from, To: to}, Interval: time.Hour, MaxDataPoints: 1000,
 	}
 }
 

@@ -5,6 +5,8 @@ import (
 	"errors"
 	"fmt"
 	"runtime/debug"
+	"slices"
+	"strings"
 
 	"github.com/grafana/grafana-plugin-sdk-go/backend"
 
@@ -29,10 +31,14 @@ func (d *Datasource) queryData(ctx context.Context, req *backend.QueryDataReques
 
 func (d *Datasource) unknownQueryType(_ context.Context, req *backend.QueryDataRequest) (*backend.QueryDataResponse, error) {
 	resp := backend.NewQueryDataResponse()
+	known := strings.Join(models.QueryTypes, ", ")
 	for _, q := range req.Queries {
-		err := &models.QueryError{Option: "queryType", Msg: fmt.Sprintf("%q is not a query type; one of %v", q.QueryType, models.QueryTypes)}
-		if q.QueryType == "" {
-			err.Msg = fmt.Sprintf("is required; one of %v", models.QueryTypes)
+		err := &models.QueryError{Option: "queryType", Msg: fmt.Sprintf("%q is not a query type; one of %s", q.QueryType, known)}
+		switch {
+		case q.QueryType == "":
+			err.Msg = "is required; one of " + known
+		case slices.Contains(models.QueryTypes, q.QueryType):
+			err.Msg = fmt.Sprintf("%q queries are not supported by this version of Vigil yet", q.QueryType)
 		}
 		resp.Responses[q.RefID] = errorResponse(err)
 	}
@@ -53,12 +59,17 @@ func (d *Datasource) query(ctx context.Context, dq backend.DataQuery) (resp back
 	if err != nil {
 		return errorResponse(err)
 	}
-	ctx, cancel := context.WithTimeout(ctx, d.settings.QueryTimeoutDuration())
+	qctx, cancel := context.WithTimeout(ctx, d.settings.QueryTimeoutDuration())
 	defer cancel()
-	res, err := d.engine.Run(ctx, q)
+	res, err := d.engine.Run(qctx, q)
 	if err != nil {
-		if errors.Is(err, context.DeadlineExceeded) && ctx.Err() != nil {
-			err = fmt.Errorf("query %s took longer than the datasource's timeout of %s: %w", dq.RefID, d.settings.QueryTimeoutDuration(), err)
+		if errors.Is(err, context.DeadlineExceeded) {
+			// Name the deadline that ran out: ours, or the caller's (Grafana's).
+			if ctx.Err() == nil {
+				err = fmt.Errorf("query %s took longer than the datasource's timeout of %s: %w", dq.RefID, d.settings.QueryTimeoutDuration(), err)
+			} else {
+				err = fmt.Errorf("query %s did not finish before the request's deadline: %w", dq.RefID, err)
+			}
 		}
 		return errorResponse(err)
 	}

@@ -321,12 +321,12 @@ func TestBadQueries(t *testing.T) {
 		want []string // each must appear in the message
 	}{
 		{"unknown query type", vigilQuery("A", from, to, map[string]any{"queryType": "forecast"}),
-			[]string{`"queryType"`, `"forecast" is not a query type`, "traffic", "models", "drift"}},
+			[]string{`"queryType"`, `"forecast" is not a query type; one of drift, embeddingDrift,`, "traffic", "models"}},
 		{"no query type", vigilQuery("A", from, to, map[string]any{"model": "credit-risk"}),
 			[]string{`"queryType"`, "is required"}},
 		{"missing model", vigilQuery("A", from, to, map[string]any{"queryType": "performance", "metric": "accuracy"}),
 			[]string{`"model"`, "is required for performance queries"}},
-		{"unknown model", vigilQuery("A", from, to, map[string]any{"queryType": "traffic", "model": "credit-rsk"}),
+		{"unknown model", vigilQuery("A", from, to, map[string]any{"queryType": "traffic", "model": "credit-rsk", "interval": "1d"}),
 			[]string{`"credit-rsk" is not a known model`, "known models: credit-risk, delivery-eta, review-sentiment"}},
 		{"unknown model in a performance query", vigilQuery("A", from, to, map[string]any{"queryType": "performance", "model": "nope", "interval": "1d"}),
 			[]string{`"nope" is not a known model`, "credit-risk"}},
@@ -342,7 +342,7 @@ func TestBadQueries(t *testing.T) {
 			[]string{`"timeRange"`, "is after"}},
 		{"not JSON", backend.DataQuery{RefID: "A", QueryType: "traffic", JSON: []byte(`{"model": `),
 			TimeRange: backend.TimeRange{From: from, To: to}}, []string{"not valid JSON"}},
-		{"unknown filter field", vigilQuery("A", from, to, map[string]any{"queryType": "traffic", "model": "credit-risk",
+		{"unknown filter field", vigilQuery("A", from, to, map[string]any{"queryType": "traffic", "model": "credit-risk", "interval": "1d",
 			"filters": []map[string]any{{"field": "features.salary", "op": "=", "value": 1}}}),
 			[]string{`filters[0].field`, `no feature "salary"`, "income"}},
 	}
@@ -352,7 +352,7 @@ func TestBadQueries(t *testing.T) {
 			q    backend.DataQuery
 			want []string
 		}{"known but unsupported query type", vigilQuery("A", from, to, map[string]any{"queryType": unsupported, "model": "credit-risk"}),
-			[]string{`"` + unsupported + `"`, "not supported"}})
+			[]string{`"` + unsupported + `" queries are not supported`}})
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -428,7 +428,7 @@ func TestCancelledRequestStopsTheStoreQuery(t *testing.T) {
 	go func() {
 		_, err := harness.Client.QueryData(ctx, &backend.QueryDataRequest{
 			PluginContext: tg.pluginContext(nil),
-			Queries:       []backend.DataQuery{vigilQuery("A", d.summary.Start, d.summary.End, map[string]any{"queryType": "traffic", "model": "credit-risk"})},
+			Queries:       []backend.DataQuery{vigilQuery("A", d.summary.Start, d.summary.End, map[string]any{"queryType": "traffic", "model": "credit-risk", "interval": "1d"})},
 		})
 		errc <- err
 	}()
@@ -467,5 +467,9 @@ func TestExpiredContextOnTheRealStore(t *testing.T) {
 	msg := responseError(t, r)
 	if r.Status != backend.StatusTimeout || r.ErrorSource != backend.ErrorSourceDownstream {
 		t.Errorf("status %d source %q, want 504 downstream: %s", r.Status, r.ErrorSource, msg)
+	}
+	// The caller's deadline ran out, not the datasource's 30s timeout.
+	if strings.Contains(msg, "datasource's timeout") || !strings.Contains(msg, "request's deadline") {
+		t.Errorf("message %q blames the wrong deadline", msg)
 	}
 }

@@ -180,6 +180,9 @@ func (d *Datasource) handleIngest(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusTooManyRequests, "the ingest queue is full (%d batches waiting); retry after 2 seconds", cap(d.ingestQ))
 		return
 	}
+	if r.Body == nil {
+		r.Body = http.NoBody // the resource adapter sends an empty body as nil
+	}
 	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, d.settings.IngestMaxBytes))
 	if err != nil {
 		var mbe *http.MaxBytesError
@@ -227,7 +230,7 @@ func parseIngestBody(r *http.Request, body []byte) ([]store.Record, error) {
 		}
 	}
 	lim := ingest.DefaultLimits
-	lim.BatchRecords = 1 << 30 // the whole body is one batch
+	// collect joins the readers' batches, so the whole body is one store batch.
 	var batch []store.Record
 	collect := func(_ context.Context, b []store.Record) error {
 		batch = append(batch, b...)
