@@ -179,6 +179,28 @@ func TestTrafficShareAndStatusLabels(t *testing.T) {
 	}
 }
 
+// The "deprecated version still receiving traffic" alert: from day 25 a stale
+// client calls the deprecated credit-risk v1 again.
+func TestTrafficOfDeprecatedVersions(t *testing.T) {
+	tg, d := demoTarget(t, models.Settings{})
+	from, to := d.summary.Start.AddDate(0, 0, 25), d.summary.End
+	r := tg.queryOne(vigilQuery("A", from, to, map[string]any{
+		"queryType": "traffic", "environment": "production", "status": []string{"deprecated"}, "interval": "1d"}))
+	requireOK(t, r)
+	got := seriesByVersion(t, r.Frames, "credit-risk", "count")
+	want := d.trafficCounts("credit-risk", "production", from, to, 24*time.Hour)
+	delete(want, "v2")
+	compareCounts(t, got, want)
+	if len(want["v1"]) != 5 {
+		t.Fatalf("the scenario should send v1 traffic on each of days 25–29, got %d days", len(want["v1"]))
+	}
+	for _, f := range r.Frames {
+		if st := f.Fields[1].Labels["status"]; st != "deprecated" {
+			t.Errorf("frame %q has status %q", f.Name, st)
+		}
+	}
+}
+
 func TestModelsTable(t *testing.T) {
 	tg, d := demoTarget(t, models.Settings{})
 	r := tg.queryOne(vigilQuery("M", d.summary.Start, d.summary.End, map[string]any{"queryType": "models"}))
@@ -338,6 +360,8 @@ func TestBadQueries(t *testing.T) {
 			[]string{`query option "interval"`, "720 buckets", "limit of 500", "longer interval"}},
 		{"unknown metric", vigilQuery("A", from, to, map[string]any{"queryType": "traffic", "metric": "mean"}),
 			[]string{`"metric"`, `"mean" is not a traffic metric`, "count, share"}},
+		{"unknown lifecycle status", vigilQuery("A", from, to, map[string]any{"queryType": "traffic", "interval": "1d", "status": []string{"retired"}}),
+			[]string{`"status[0]"`, `"retired" is not a lifecycle status`, "deprecated"}},
 		{"time range backwards", vigilQuery("A", to, from, map[string]any{"queryType": "traffic"}),
 			[]string{`"timeRange"`, "is after"}},
 		{"not JSON", backend.DataQuery{RefID: "A", QueryType: "traffic", JSON: []byte(`{"model": `),

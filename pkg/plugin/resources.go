@@ -16,6 +16,7 @@ import (
 	"github.com/grafana/grafana-plugin-sdk-go/backend/resource/httpadapter"
 
 	"github.com/vigil-mlobs/vigil/pkg/ingest"
+	"github.com/vigil-mlobs/vigil/pkg/models"
 	"github.com/vigil-mlobs/vigil/pkg/store"
 )
 
@@ -25,6 +26,7 @@ func (d *Datasource) routes() *http.ServeMux {
 	mux.HandleFunc("GET /models", d.handleModels)
 	mux.HandleFunc("GET /models/{model}/features", d.handleFeatures)
 	mux.HandleFunc("GET /models/{model}/versions", d.handleVersions)
+	mux.HandleFunc("GET /models/{model}/values", d.handleValues)
 	mux.HandleFunc("POST /ingest", d.handleIngest)
 	return mux
 }
@@ -142,6 +144,43 @@ func (d *Datasource) handleVersions(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	writeError(w, http.StatusNotFound, "model %q: %v", name, store.ErrUnknownModel)
+}
+
+// maxValues bounds the distinct values one values call returns.
+const maxValues = 1000
+
+type valueCount struct {
+	Value string `json:"value"`
+	Count int64  `json:"count"`
+}
+
+// handleValues lists the distinct values of a categorical field (for template
+// variables and pickers): GET models/{model}/values?field=tags.sex, most
+// frequent first, at most 1000.
+func (d *Datasource) handleValues(w http.ResponseWriter, r *http.Request) {
+	name, ref := r.PathValue("model"), r.URL.Query().Get("field")
+	if ref == "" {
+		writeError(w, http.StatusBadRequest, "the field parameter is required, e.g. ?field=tags.sex")
+		return
+	}
+	values, err := d.engine.Values(r.Context(), name, ref, maxValues)
+	var qe *models.QueryError
+	switch {
+	case errors.Is(err, store.ErrUnknownModel):
+		writeError(w, http.StatusNotFound, "%v", err)
+		return
+	case errors.As(err, &qe):
+		writeError(w, http.StatusBadRequest, "%v", err)
+		return
+	case err != nil:
+		writeError(w, http.StatusInternalServerError, "list values: %v", err)
+		return
+	}
+	out := make([]valueCount, len(values))
+	for i, v := range values {
+		out[i] = valueCount{Value: v.Value, Count: v.Count}
+	}
+	writeJSON(w, http.StatusOK, out)
 }
 
 // canWrite reports whether the calling Grafana user may ingest: Editor or Admin.
