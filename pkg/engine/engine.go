@@ -155,7 +155,7 @@ func classify(err error) error {
 	case errors.As(err, &qe):
 		return err
 	case errors.Is(err, store.ErrUnknownModel):
-		return &models.QueryError{Option: "model", Msg: err.Error()}
+		return &models.QueryError{Option: "model", Msg: err.Error(), Err: store.ErrUnknownModel}
 	case errors.Is(err, store.ErrUnknownField), errors.Is(err, store.ErrTypeMismatch):
 		return &models.QueryError{Msg: err.Error()}
 	case errors.Is(err, store.ErrTooManyGroups):
@@ -172,7 +172,7 @@ func (e *Engine) schema(ctx context.Context, model string) (*store.ModelSchema, 
 		if lerr != nil {
 			return nil, err
 		}
-		return nil, &models.QueryError{Option: "model", Msg: fmt.Sprintf("%q is not a known model; known models: %s", model, joinOrNone(names))}
+		return nil, &models.QueryError{Option: "model", Msg: fmt.Sprintf("%q is not a known model; known models: %s", model, joinOrNone(names)), Err: store.ErrUnknownModel}
 	}
 	return s, err
 }

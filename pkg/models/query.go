@@ -127,7 +127,12 @@ type Query struct {
 type QueryError struct {
 	Option string
 	Msg    string
+	// Err is the underlying cause, if any (e.g. store.ErrUnknownModel).
+	Err error
 }
+
+// Unwrap returns the underlying cause.
+func (e *QueryError) Unwrap() error { return e.Err }
 
 func (e *QueryError) Error() string {
 	if e.Option == "" {
