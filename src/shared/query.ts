@@ -1,0 +1,158 @@
+import type { DataQuery } from '@grafana/schema';
+
+/**
+ * The Vigil query model. Queries are saved in dashboards and alert rules, so the JSON keys below are a
+ * public interface shared with the backend: change them only together with its query parsing.
+ */
+
+export const QUERY_TYPES = [
+  'drift',
+  'embeddingDrift',
+  'performance',
+  'fairness',
+  'biasTrace',
+  'traffic',
+  'embeddings',
+  'distribution',
+  'models',
+] as const;
+export type QueryType = (typeof QUERY_TYPES)[number];
+
+export const DRIFT_TARGETS = ['feature', 'prediction', 'actual'] as const;
+export type DriftTarget = (typeof DRIFT_TARGETS)[number];
+
+export const DRIFT_METRICS = [
+  'psi',
+  'kl',
+  'js',
+  'hellinger',
+  'ks',
+  'ks_pvalue',
+  'wasserstein',
+  'wasserstein_norm',
+  'chi2',
+  'chi2_pvalue',
+] as const;
+export type DriftMetric = (typeof DRIFT_METRICS)[number];
+
+export const EMBEDDING_DRIFT_METRICS = ['euclidean', 'cosine'] as const;
+export type EmbeddingDriftMetric = (typeof EMBEDDING_DRIFT_METRICS)[number];
+
+export const PERFORMANCE_METRICS = [
+  'accuracy',
+  'precision',
+  'recall',
+  'f1',
+  'auc',
+  'log_loss',
+  'rmse',
+  'mae',
+  'mape',
+  'r2',
+] as const;
+export type PerformanceMetric = (typeof PERFORMANCE_METRICS)[number];
+
+export const FAIRNESS_METRICS = [
+  'disparate_impact',
+  'statistical_parity_difference',
+  'equal_opportunity_difference',
+  'average_odds_difference',
+  'predictive_parity_ratio',
+  'selection_rate',
+] as const;
+export type FairnessMetric = (typeof FAIRNESS_METRICS)[number];
+
+export const TRAFFIC_METRICS = ['count', 'share'] as const;
+export type TrafficMetric = (typeof TRAFFIC_METRICS)[number];
+
+export type Metric = DriftMetric | EmbeddingDriftMetric | PerformanceMetric | FairnessMetric | TrafficMetric;
+
+/** The metrics each query type accepts; query types without an entry take no metric. */
+export const METRICS_BY_QUERY_TYPE: Partial<Record<QueryType, readonly Metric[]>> = {
+  drift: DRIFT_METRICS,
+  embeddingDrift: EMBEDDING_DRIFT_METRICS,
+  performance: PERFORMANCE_METRICS,
+  fairness: FAIRNESS_METRICS,
+  traffic: TRAFFIC_METRICS,
+};
+
+export const REFERENCE_TYPES = ['environment', 'window', 'rolling', 'version'] as const;
+export type ReferenceType = (typeof REFERENCE_TYPES)[number];
+
+/**
+ * What the current data is compared with.
+ * - `environment`: another environment (e.g. training), optionally one `version` of it;
+ * - `window`: a fixed time range `from`..`to`;
+ * - `rolling`: the span `window` (e.g. `7d`) just before each bucket;
+ * - `version`: another model `version`.
+ */
+export interface Reference {
+  type: ReferenceType;
+  environment?: string;
+  version?: string;
+  from?: string;
+  to?: string;
+  window?: string;
+}
+
+export const BINNING_STRATEGIES = ['quantile', 'uniform'] as const;
+export type BinningStrategy = (typeof BINNING_STRATEGIES)[number];
+
+export interface Binning {
+  strategy?: BinningStrategy;
+  bins?: number;
+}
+
+export const FILTER_OPS = ['=', '!=', '<', '<=', '>', '>='] as const;
+export type FilterOp = (typeof FILTER_OPS)[number];
+export type FilterScalar = string | number | boolean;
+
+/**
+ * A record filter. `field` is a field reference: `features.NAME` (or a bare `NAME`), `tags.NAME`,
+ * `prediction.label`, `prediction.score`, `actual.label`, `version` or `environment`.
+ * A list `value` (from a multi-value dashboard variable) means any of the values.
+ */
+export interface Filter {
+  field: string;
+  op: FilterOp;
+  value: FilterScalar | FilterScalar[];
+}
+
+/** Groups compared by the fairness metrics; `protected` is the unprivileged group, `reference` the privileged one. */
+export interface FairnessGroups {
+  /** Field reference of the protected attribute, e.g. `tags.sex`. */
+  attribute: string;
+  protected: string[];
+  reference: string[];
+  /** The favourable label, compared with prediction and actual labels. */
+  favorable: string;
+}
+
+export interface VigilQuery extends DataQuery {
+  queryType?: QueryType;
+  model?: string;
+  versions?: string[];
+  environment?: string;
+  /** What drifts: feature values, predictions or actuals (`drift` only). */
+  target?: DriftTarget;
+  /** Features to compare (`drift`, `distribution`) or to trace (`biasTrace`). */
+  features?: string[];
+  metric?: Metric;
+  reference?: Reference;
+  binning?: Binning;
+  filters?: Filter[];
+  /** Bucket width such as `1h`; when absent the backend uses the panel's interval. */
+  interval?: string;
+  /** Field reference whose values split the series (`performance`). */
+  groupBy?: string;
+  fairness?: FairnessGroups;
+  /** Maximum number of sampled points (`embeddings`). */
+  limit?: number;
+}
+
+export const DEFAULT_QUERY: Partial<VigilQuery> = {
+  queryType: 'drift',
+  target: 'feature',
+  metric: 'psi',
+  reference: { type: 'environment', environment: 'training' },
+};
