@@ -94,16 +94,16 @@ type Query struct {
 	RefID       string     `json:"refId"`
 	QueryType   string     `json:"queryType"`
 	Model       string     `json:"model"`
-	Versions    []string   `json:"versions,omitempty"`
+	Versions    StringList `json:"versions,omitempty"`
 	Environment string     `json:"environment,omitempty"`
 	Target      string     `json:"target,omitempty"`
-	Features    []string   `json:"features,omitempty"`
+	Features    StringList `json:"features,omitempty"`
 	Metric      string     `json:"metric,omitempty"`
 	Reference   *Reference `json:"reference,omitempty"`
 	Binning     *Binning   `json:"binning,omitempty"`
 	Filters     []Filter   `json:"filters,omitempty"`
 	Interval    string     `json:"interval,omitempty"`
-	GroupBy     []string   `json:"groupBy,omitempty"`
+	GroupBy     StringList `json:"groupBy,omitempty"`
 	Fairness    *Fairness  `json:"fairness,omitempty"`
 	Positive    string     `json:"positive,omitempty"`
 	Limit       int        `json:"limit,omitempty"`
@@ -121,6 +121,35 @@ type Query struct {
 	IntervalDur    time.Duration `json:"-"`
 	MaxDataPoints  int64         `json:"-"`
 	grafanaDefault time.Duration
+}
+
+// StringList is a list option that also accepts a single string (a
+// single-value template variable or an editor that saves one field), and
+// drops empty entries.
+type StringList []string
+
+// UnmarshalJSON reads a string, a list of strings or null.
+func (l *StringList) UnmarshalJSON(b []byte) error {
+	var one string
+	if err := json.Unmarshal(b, &one); err == nil {
+		*l = nil
+		if one != "" {
+			*l = StringList{one}
+		}
+		return nil
+	}
+	var many []string
+	if err := json.Unmarshal(b, &many); err != nil {
+		return fmt.Errorf("must be a string or a list of strings")
+	}
+	out := many[:0]
+	for _, s := range many {
+		if s != "" {
+			out = append(out, s)
+		}
+	}
+	*l = out
+	return nil
 }
 
 // QueryError is a user mistake in a query: the option and what is wrong.
@@ -220,11 +249,6 @@ func (q *Query) validate(lim Limits) error {
 		}
 	} else if q.Metric != "" {
 		return qerr("metric", "%s queries take no metric", q.QueryType)
-	}
-	for i, v := range q.Versions {
-		if v == "" {
-			return qerr("versions", "entry %d is empty", i+1)
-		}
 	}
 	if err := q.resolveInterval(lim); err != nil {
 		return err

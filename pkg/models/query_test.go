@@ -44,6 +44,9 @@ func TestParseDefaults(t *testing.T) {
 		{`{"queryType":"traffic"}`, func(q *Query) bool { return q.Metric == "count" && q.Model == "" }},
 		{`{"queryType":"models"}`, func(q *Query) bool { return q.Metric == "" }},
 		{`{"queryType":"traffic","status":["deprecated"]}`, func(q *Query) bool { return q.Status[0] == "deprecated" }},
+		{`{"queryType":"performance","model":"m","groupBy":"tags.channel","versions":"v2","features":["a",""]}`, func(q *Query) bool {
+			return len(q.GroupBy) == 1 && q.GroupBy[0] == "tags.channel" && len(q.Versions) == 1 && len(q.Features) == 1
+		}},
 	}
 	for _, c := range cases {
 		q, err := parse(t, c.js)
