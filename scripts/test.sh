@@ -15,14 +15,26 @@ step "Go modules"
 go mod download
 
 step "Go formatting and vet"
-unformatted=$(gofmt -l pkg Magefile.go)
+unformatted=$(gofmt -l pkg tests Magefile.go)
 if [ -n "$unformatted" ]; then
   echo "gofmt would change:"; echo "$unformatted"; exit 1
 fi
 go vet ./...
+go vet -tags realdata ./tests/realdata/...
+go vet -tags e2e ./tests/e2e/...
 
 step "Go tests (unit, golden, CLI on ../shared/data)"
 go test -count=1 ./...
+
+step "Real data against SciPy / scikit-learn / pandas (tests/realdata)"
+pyenv="$cache/pyenv-$(sha256sum tests/realdata/requirements.txt | cut -c1-16)"
+if [ ! -e "$pyenv/.installed" ]; then
+  rm -rf "$pyenv"
+  "$(command -v python3.11 || command -v python3)" -m venv "$pyenv"
+  "$pyenv/bin/python" -m pip install --quiet --disable-pip-version-check --only-binary=:all: -r tests/realdata/requirements.txt
+  touch "$pyenv/.installed"
+fi
+VIGIL_PYTHON="$pyenv/bin/python" go test -count=1 -tags realdata ./tests/realdata/...
 
 step "Frontend dependencies"
 npm ci --no-audit --no-fund --prefer-offline
@@ -35,6 +47,9 @@ npm run test:ci
 step "Build the plugin (frontend and backend)"
 npm run build
 go tool mage -v
+
+step "End to end: the built plugin binary hosted over the plugin gRPC protocol (tests/e2e)"
+go test -count=1 -tags e2e ./tests/e2e/...
 
 echo
 echo "all tests passed in $(( $(date +%s) - start ))s"
