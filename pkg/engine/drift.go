@@ -16,19 +16,29 @@ import (
 	"github.com/vigil-mlobs/vigil/pkg/store"
 )
 
-// Drift compares the distribution of a target (a feature, the prediction or
-// the actual) in the current data with a reference (DESIGN §4, METRICS.md).
+// Drift compares the distribution of a target in the current data (the
+// query's time range, versions, environment and filters) with a reference
+// (DESIGN §4, METRICS.md). One series per (target, version).
 //
-// Store work per target: the reference is read once (its distinct values with
-// counts, which give numpy's quantile edges and the reference histogram), then
-// ONE aggregate grouped by (bucket, version, bin) gives every current
+// Targets: features (all the model's features when none are named), or the
+// prediction / the actual. For those, features may name the field
+// (["prediction.score"]); otherwise the label is compared when the model has
+// any, else the value (regression), else the score. Numeric or categorical
+// comes from the catalog; KS and Wasserstein apply to numeric targets only.
+//
+// Store work per target: the reference is read once as its distinct values
+// with counts, which give numpy's quantile edges and the reference histogram;
+// then ONE aggregate grouped by (bucket, version, bin) gives every current
 // histogram. KS and Wasserstein need values, so their current aggregate
 // groups by (bucket, version, value) instead. A rolling reference reads the
 // span [first bucket − window, to) once, grouped by (step, version, value),
 // and slides the window over those groups in Go.
 //
-// Past Limits.ExactValueLimit groups, values are compressed into fine bins
-// (see drift_sample.go) and the result says so, with the bound.
+// Past Limits.ExactValueLimit groups, values are compressed into fine
+// histograms (drift_sample.go): quantile edges then come from the compressed
+// reference (histograms on those edges stay exact counts), and KS and
+// Wasserstein from compressed samples with an error bound computed from the
+// data. The result says so in its meta and notices.
 //
 // Which records the reference holds (filters on version and environment
 // always select only the current data, since they would contradict the
@@ -43,7 +53,7 @@ import (
 //     filters) in that window, versions pooled.
 //   - rolling W: the query's own selection in [bucket − W, bucket) for each
 //     bucket, versions pooled, with quantile edges taken per bucket from its
-//     own reference.
+//     own reference. A bucket whose window holds no records has an absent point.
 
 func init() {
 	register(models.TypeDrift, driftQuery)
@@ -522,31 +532,43 @@ func (r *driftRun) staticValues(ctx context.Context, t driftTarget) (map[driftGr
 }
 
 // currentValues reads the current values per (bucket, version): exact when
-// the groups stay within the exact-value limit, else fine histograms.
+// the groups surely stay within the exact-value limit, else fine histograms.
 func (r *driftRun) currentValues(ctx context.Context, t driftTarget, ref *driftSample) (map[driftGroup]*driftSample, error) {
 	sc := notNull(r.cur, t.col)
-	agg, err := r.e.Store.Aggregate(ctx, store.AggregateRequest{
-		Scope:     sc,
-		Keys:      []store.Key{r.bucketKey(), driftVersionKey, {Kind: store.KeyColumn, Col: t.col}},
-		Measures:  []store.Measure{{Op: store.Count}},
-		MaxGroups: r.e.Limits.ExactValueLimit,
-	})
-	fine := errors.Is(err, store.ErrTooManyGroups)
-	if err != nil && !fine {
+	groupKeys := []store.Key{r.bucketKey(), driftVersionKey}
+	fit, pooled, err := r.e.valueGroupsFit(ctx, sc, groupKeys, t.col)
+	if err != nil {
 		return nil, fmt.Errorf("current values: %w", err)
 	}
-	if fine {
-		_, _, lo, hi, err := r.e.numericRange(ctx, sc, t.col)
-		if err != nil {
+	var agg *store.AggregateResult
+	if fit {
+		agg, err = r.e.Store.Aggregate(ctx, store.AggregateRequest{
+			Scope:     sc,
+			Keys:      append(groupKeys, store.Key{Kind: store.KeyColumn, Col: t.col}),
+			Measures:  []store.Measure{{Op: store.Count}},
+			MaxGroups: r.e.Limits.ExactValueLimit,
+		})
+		if err != nil && !errors.Is(err, store.ErrTooManyGroups) {
 			return nil, fmt.Errorf("current values: %w", err)
 		}
-		edges, err := driftFineEdges(ref, math.Min(lo, ref.lo), math.Max(hi, ref.hi))
+		fit = err == nil
+	}
+	if !fit {
+		lo, hi := ref.lo, ref.hi
+		if pooled == nil {
+			if _, _, lo, hi, err = r.e.numericRange(ctx, sc, t.col); err != nil {
+				return nil, fmt.Errorf("current values: %w", err)
+			}
+		} else {
+			lo, hi = pooled.lo, pooled.hi
+		}
+		edges, err := driftFineEdges(ref, pooled, math.Min(lo, ref.lo), math.Max(hi, ref.hi))
 		if err != nil {
 			return nil, err
 		}
 		agg, err = r.e.Store.Aggregate(ctx, store.AggregateRequest{
 			Scope: sc,
-			Keys:  []store.Key{r.bucketKey(), driftVersionKey, {Kind: store.KeyBin, Col: t.col, Edges: edges}},
+			Keys:  append(groupKeys, store.Key{Kind: store.KeyBin, Col: t.col, Edges: edges}),
 			Measures: []store.Measure{{Op: store.Count}, {Op: store.Sum, A: t.col},
 				{Op: store.Min, A: t.col}, {Op: store.Max, A: t.col}},
 			MaxGroups: r.e.Limits.MaxGroups,
@@ -561,11 +583,11 @@ func (r *driftRun) currentValues(ctx context.Context, t driftTarget, ref *driftS
 		if cur[g] == nil {
 			cur[g] = &driftSample{}
 		}
-		if fine {
+		if fit {
+			cur[g].addKey(row.Keys[2], int64(row.Measures[0]), store.Numeric)
+		} else {
 			m := row.Measures
 			cur[g].addBin(m[0], m[1], m[2], m[3])
-		} else {
-			cur[g].addKey(row.Keys[2], int64(row.Measures[0]), store.Numeric)
 		}
 	}
 	for _, c := range cur {
@@ -612,14 +634,16 @@ func (r *driftRun) valueMetric(ref, cur *driftSample) (metrics.Optional, error) 
 	}
 	if ref.compressed() || cur.compressed() {
 		r.approxValues = true
-		rk, rw := driftCompressionError(ref)
-		ck, cw := driftCompressionError(cur)
-		r.ksBound = math.Max(r.ksBound, rk+ck)
-		r.wBoundAbs = math.Max(r.wBoundAbs, rw+cw)
-		if d.Wasserstein > 0 {
-			r.wBound = math.Max(r.wBound, (rw+cw)/d.Wasserstein)
-		} else if rw+cw > 0 {
-			r.wBound = math.Inf(1)
+		if strings.HasPrefix(r.q.Metric, "ks") {
+			r.ksBound = math.Max(r.ksBound, driftKSError(ref, cur, d.KS.Statistic))
+		} else {
+			w := driftWassersteinError(ref, cur)
+			r.wBoundAbs = math.Max(r.wBoundAbs, w)
+			if d.Wasserstein > 0 {
+				r.wBound = math.Max(r.wBound, w/d.Wasserstein)
+			} else if w > 0 {
+				r.wBound = math.Inf(1)
+			}
 		}
 	}
 	switch r.q.Metric {
@@ -684,21 +708,29 @@ func (r *driftRun) finish() {
 	}
 	if r.approxEdges {
 		res.meta("approximateEdges", true)
-		res.notice(Info, "the reference has more than %s distinct values: quantile edges come from a fine histogram of it, not from every value", driftThousands(int64(r.e.Limits.ExactValueLimit)))
+		res.notice(Info, "past the limit of %s distinct values or groups, quantile edges come from fine histograms of the reference rather than from every value; the histograms on those edges are exact", driftThousands(int64(r.e.Limits.ExactValueLimit)))
 	}
 	if r.approxValues {
 		res.meta("approximate", true)
-		res.meta("ksErrorBound", r.ksBound)
-		res.meta("wassersteinErrorBound", r.wBoundAbs)
-		if !math.IsInf(r.wBound, 0) {
-			res.meta("wassersteinRelativeErrorBound", r.wBound)
+		bound, sev := "", Info
+		if strings.HasPrefix(r.q.Metric, "ks") {
+			res.meta("ksErrorBound", r.ksBound)
+			bound = fmt.Sprintf("the KS statistic is within ±%.3g of the exact value", r.ksBound)
+			if r.ksBound > driftKSTolerance {
+				sev = Warning
+			}
+		} else {
+			res.meta("wassersteinErrorBound", r.wBoundAbs)
+			if !math.IsInf(r.wBound, 0) {
+				res.meta("wassersteinRelativeErrorBound", r.wBound)
+			}
+			bound = "the Wasserstein distance is within ±" + driftRelative(r.wBound, r.wBoundAbs) + " of the exact value"
+			if r.wBound > driftWassersteinTolerance {
+				sev = Warning
+			}
 		}
-		sev := Info
-		if r.ksBound > driftKSTolerance || r.wBound > driftWassersteinTolerance {
-			sev = Warning
-		}
-		res.notice(sev, "%s is approximate: more than %s distinct values, so values were compressed into fine histograms; KS is within ±%.3g and Wasserstein within ±%s of the exact value",
-			r.q.Metric, driftThousands(int64(r.e.Limits.ExactValueLimit)), r.ksBound, driftRelative(r.wBound, r.wBoundAbs))
+		res.notice(sev, "%s is approximate: more than %s distinct values, so values were compressed into fine histograms; %s",
+			r.q.Metric, driftThousands(int64(r.e.Limits.ExactValueLimit)), bound)
 	}
 	if len(res.Series) == 0 && len(res.Tables) == 0 {
 		res.notice(Info, "no records in the time range")

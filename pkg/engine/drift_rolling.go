@@ -71,14 +71,17 @@ func floorDiv(a, b int64) int64 {
 
 func floorMod(a, b int64) int64 { return a - floorDiv(a, b)*b }
 
-// keys groups the span by step, current flag (when split), version and value.
-func (p rollingPlan) keys(value store.Key) []store.Key {
+// groupKeys groups the span by step, current flag (when split) and version.
+func (p rollingPlan) groupKeys() []store.Key {
 	ks := []store.Key{{Kind: store.KeyBucket, Interval: time.Duration(p.step) * time.Millisecond}}
 	if p.split {
 		ks = append(ks, store.Key{Kind: store.KeyBin, Col: store.Column{Kind: store.ColTime}, Edges: []float64{float64(p.from) - 0.5}})
 	}
-	return append(ks, driftVersionKey, value)
+	return append(ks, driftVersionKey)
 }
+
+// keys are the group keys and the value key.
+func (p rollingPlan) keys(value store.Key) []store.Key { return append(p.groupKeys(), value) }
 
 // rollingRow is one aggregate row of the span.
 type rollingRow struct {
@@ -114,27 +117,36 @@ func (r *driftRun) rolling(ctx context.Context, t driftTarget) (map[driftGroup]m
 	if driftOnValues(r.q.Metric) {
 		sc = notNull(sc, t.col)
 	}
-	limit := r.e.Limits.ExactValueLimit
+	valueKey := store.Key{Kind: store.KeyColumn, Col: t.col}
 	if t.kind == store.Categorical {
-		limit = r.e.Limits.MaxGroups
-	}
-	agg, err := r.e.Store.Aggregate(ctx, store.AggregateRequest{
-		Scope:     sc,
-		Keys:      p.keys(store.Key{Kind: store.KeyColumn, Col: t.col}),
-		Measures:  []store.Measure{{Op: store.Count}},
-		MaxGroups: limit,
-	})
-	switch {
-	case err == nil:
-		out, ok, err := r.rollingExact(p, t, agg)
-		if err != nil || ok {
-			return out, err
+		agg, err := r.e.Store.Aggregate(ctx, store.AggregateRequest{
+			Scope: sc, Keys: p.keys(valueKey), Measures: []store.Measure{{Op: store.Count}}, MaxGroups: r.e.Limits.MaxGroups,
+		})
+		if err != nil {
+			return nil, fmt.Errorf("rolling reference: %w", err)
 		}
-	case t.kind == store.Numeric && errors.Is(err, store.ErrTooManyGroups):
-	default:
+		out, _, err := r.rollingExact(p, t, agg)
+		return out, err
+	}
+	fit, span, err := r.e.valueGroupsFit(ctx, sc, p.groupKeys(), t.col)
+	if err != nil {
 		return nil, fmt.Errorf("rolling reference: %w", err)
 	}
-	return r.rollingFine(ctx, p, t, sc)
+	if fit {
+		agg, err := r.e.Store.Aggregate(ctx, store.AggregateRequest{
+			Scope: sc, Keys: p.keys(valueKey), Measures: []store.Measure{{Op: store.Count}}, MaxGroups: r.e.Limits.ExactValueLimit,
+		})
+		switch {
+		case err == nil:
+			out, ok, err := r.rollingExact(p, t, agg)
+			if err != nil || ok {
+				return out, err
+			}
+		case !errors.Is(err, store.ErrTooManyGroups):
+			return nil, fmt.Errorf("rolling reference: %w", err)
+		}
+	}
+	return r.rollingFine(ctx, p, t, sc, span)
 }
 
 // rollingExact slides exact counts of every distinct value over the steps;
@@ -259,12 +271,15 @@ func (r *driftRun) rollingExact(p rollingPlan, t driftTarget, agg *store.Aggrega
 
 // rollingFine is rollingExact on fine histograms: the span's fine edges come
 // from all its values; each window's quantile edges are snapped to them.
-func (r *driftRun) rollingFine(ctx context.Context, p rollingPlan, t driftTarget, sc store.Scope) (map[driftGroup]metrics.Optional, error) {
-	span, err := r.e.numericSample(ctx, sc, t.col)
-	if err != nil {
-		return nil, fmt.Errorf("rolling reference: %w", err)
+// span holds the span's values when already read.
+func (r *driftRun) rollingFine(ctx context.Context, p rollingPlan, t driftTarget, sc store.Scope, span *driftSample) (map[driftGroup]metrics.Optional, error) {
+	var err error
+	if span == nil {
+		if span, err = r.e.numericSample(ctx, sc, t.col); err != nil {
+			return nil, fmt.Errorf("rolling reference: %w", err)
+		}
 	}
-	fine, err := driftFineEdges(span, span.lo, span.hi)
+	fine, err := driftFineEdges(span, nil, span.lo, span.hi)
 	if err != nil {
 		return nil, err
 	}
@@ -293,7 +308,7 @@ func (r *driftRun) rollingFine(ctx context.Context, p rollingPlan, t driftTarget
 		}
 	}
 	sample := func(acc map[int64]*bin) *driftSample {
-		s := &driftSample{spread: []float64{}}
+		s := &driftSample{packed: true}
 		for k, b := range acc {
 			if k < 0 {
 				s.missing += int64(b.n)

@@ -14,14 +14,16 @@ import (
 
 // Past Limits.ExactValueLimit distinct values, numeric samples are compressed:
 // one entry per fine bin (or grid cell) at the mean of the values it stands
-// for, with the spread of those values, so every approximation carries a
+// for, with the range of those values, so every approximation carries a
 // bound computed from the data (see driftCompressionError).
 const (
 	// driftFineQuantiles is the number of reference-quantile bins of a fine
 	// histogram: each holds about 1/256 of the reference.
 	driftFineQuantiles = 256
-	// driftFineUniform adds uniform edges over the range of both samples, so
-	// current values far from the reference's bulk keep a fine resolution.
+	// driftFineCurrent adds the current data's quantiles, so a current
+	// sample that drifted away from the reference keeps bins of about 1/128.
+	driftFineCurrent = 128
+	// driftFineUniform adds uniform edges over the range of both samples.
 	driftFineUniform = 64
 	// driftGridCells bounds the cells of a compressed reference.
 	driftGridCells = 1 << 20
@@ -36,9 +38,12 @@ type driftSample struct {
 	missing int64
 	// lo and hi are the smallest and largest non-missing values (numeric).
 	lo, hi float64
-	// spread holds, for a compressed sample, max − min of the values behind
-	// each entry; nil for an exact sample.
-	spread []float64
+	// packed is true for a compressed sample; lows and highs then hold the
+	// smallest and largest value behind each entry.
+	packed      bool
+	lows, highs []float64
+	steps       *driftSteps // CDF bounds, built on first use
+	cum         []float64   // running weights, built on first use
 	// gridded is true for grid cells, which do not line up with bin edges.
 	gridded bool
 
@@ -52,7 +57,7 @@ type driftEntry struct {
 
 func newCategorySample() *driftSample { return &driftSample{cats: map[string]int64{}} }
 
-func (s *driftSample) compressed() bool { return s.spread != nil }
+func (s *driftSample) compressed() bool { return s.packed }
 
 // records counts all records of the sample, missing values included.
 func (s *driftSample) records() int64 {
@@ -83,18 +88,22 @@ func (s *driftSample) addKey(k store.KeyValue, n int64, kind store.Kind) {
 }
 
 // addBin adds the n values of one fine bin or grid cell from their count,
-// sum, minimum and maximum.
+// sum, minimum and maximum. One or two values are known exactly: they are
+// the minimum and the maximum.
 func (s *driftSample) addBin(n, sum, lo, hi float64) {
-	if n <= 0 {
-		return
-	}
-	mean := math.Min(math.Max(sum/n, lo), hi)
-	if math.IsNaN(mean) {
-		mean = lo
-	}
-	s.entries = append(s.entries, driftEntry{value: mean, weight: n, lo: lo, hi: hi})
-	if s.spread == nil {
-		s.spread = []float64{}
+	s.packed = true
+	switch {
+	case n <= 0:
+	case n == 1 || lo == hi:
+		s.entries = append(s.entries, driftEntry{value: lo, weight: n, lo: lo, hi: lo})
+	case n == 2:
+		s.entries = append(s.entries, driftEntry{value: lo, weight: 1, lo: lo, hi: lo}, driftEntry{value: hi, weight: 1, lo: hi, hi: hi})
+	default:
+		mean := math.Min(math.Max(sum/n, lo), hi)
+		if math.IsNaN(mean) {
+			mean = lo
+		}
+		s.entries = append(s.entries, driftEntry{value: mean, weight: n, lo: lo, hi: hi})
 	}
 }
 
@@ -112,7 +121,6 @@ func (s *driftSample) finish() {
 		}
 		return 0
 	})
-	compressed := s.spread != nil
 	s.values = s.values[:0]
 	var lo, hi []float64
 	for _, e := range s.entries {
@@ -125,12 +133,9 @@ func (s *driftSample) finish() {
 		lo, hi = append(lo, e.lo), append(hi, e.hi)
 	}
 	s.entries = nil
-	s.spread = nil
-	if compressed {
-		s.spread = make([]float64, len(s.values))
-		for i := range s.values {
-			s.spread[i] = hi[i] - lo[i]
-		}
+	s.lows, s.highs = nil, nil
+	if s.packed {
+		s.lows, s.highs = lo, hi
 	}
 	if len(s.values) > 0 {
 		s.lo, s.hi = slices.Min(lo), slices.Max(hi)
@@ -143,26 +148,167 @@ func (s *driftSample) histogram(edges []float64) (metrics.Histogram, error) {
 	return metrics.HistogramFromSummary(edges, s.values, s.missing)
 }
 
-// driftCompressionError bounds what compressing a sample can change: the
-// CDF moves by at most the largest share of an entry standing for more than
-// one value (KS), and each value moves by at most half its entry's spread in
-// mean (Wasserstein, by E|x − mean| ≤ spread/2).
-func driftCompressionError(s *driftSample) (ks, wasserstein float64) {
+// driftWassersteinError bounds |W − w|, where W is the Wasserstein distance
+// of the true samples and w the one computed on (possibly compressed)
+// samples, whose entries stand at the mean of their values.
+//
+// Moving the values of an entry to their mean moves them by E|x − mean| on
+// average, at most 2(mean − lo)(hi − mean)/(hi − lo) for values in [lo, hi]:
+// that bounds each entry's part. With an exact reference, an entry of the
+// current sample adds nothing when the reference CDF stays on one side of the
+// current one across the entry's range, since ∫|F_r − F_c| over that range
+// then only depends on the entry's mean.
+func driftWassersteinError(ref, cur *driftSample) float64 {
+	if ref.compressed() {
+		return driftSpreadError(ref) + driftSpreadError(cur)
+	}
+	if !cur.compressed() {
+		return 0
+	}
+	n, m := ref.values.Total(), cur.values.Total()
+	if n == 0 || m == 0 {
+		return 0
+	}
+	cum := ref.cumulative()
+	// shareAt is the reference's share of values at or below x (or below x).
+	shareAt := func(x float64, inclusive bool) float64 {
+		k := sort.Search(len(ref.values), func(i int) bool {
+			if inclusive {
+				return ref.values[i].Value > x
+			}
+			return ref.values[i].Value >= x
+		})
+		if k == 0 {
+			return 0
+		}
+		return cum[k-1] / n
+	}
+	var err, below float64
+	for i, e := range cur.values {
+		share := e.Weight / m
+		lo, hi := cur.lows[i], cur.highs[i]
+		if hi > lo && shareAt(lo, true) < below+share && shareAt(hi, false) > below {
+			err += share * driftMADBound(e.Value, lo, hi)
+		}
+		below += share
+	}
+	return err
+}
+
+// driftSpreadError is the share-weighted largest mean absolute deviation of
+// a compressed sample's entries.
+func driftSpreadError(s *driftSample) float64 {
 	if !s.compressed() {
-		return 0, 0
+		return 0
 	}
 	total := s.values.Total()
 	if total == 0 {
-		return 0, 0
+		return 0
 	}
+	var w float64
 	for i, e := range s.values {
-		if s.spread[i] > 0 {
-			share := e.Weight / total
-			ks = math.Max(ks, share)
-			wasserstein += share * s.spread[i] / 2
+		w += e.Weight / total * driftMADBound(e.Value, s.lows[i], s.highs[i])
+	}
+	return w
+}
+
+// driftMADBound is the largest mean absolute deviation of values in [lo, hi]
+// with the given mean: half of them at each end, weighted to keep the mean.
+func driftMADBound(mean, lo, hi float64) float64 {
+	if !(hi > lo) {
+		return 0
+	}
+	return math.Max(0, 2*(mean-lo)*(hi-mean)/(hi-lo))
+}
+
+// cumulative returns the running sums of the weights, built on first use.
+func (s *driftSample) cumulative() []float64 {
+	if s.cum == nil {
+		s.cum = make([]float64, len(s.values))
+		var run float64
+		for i, e := range s.values {
+			run += e.Weight
+			s.cum[i] = run
 		}
 	}
-	return ks, wasserstein
+	return s.cum
+}
+
+// driftSteps are a sample's CDF bounds as steps: at x[i] the share of the
+// entries entirely at or below x grows by lower[i], the share of those whose
+// smallest value is at or below x by upper[i]. Exact samples step both at once.
+type driftSteps struct {
+	x, lower, upper []float64
+}
+
+func (s *driftSample) cdfSteps() *driftSteps {
+	if s.steps != nil {
+		return s.steps
+	}
+	total := s.values.Total()
+	type event struct{ x, lower, upper float64 }
+	events := make([]event, 0, 2*len(s.values))
+	for i, e := range s.values {
+		share := e.Weight / total
+		if !s.compressed() || s.lows[i] == s.highs[i] {
+			events = append(events, event{e.Value, share, share})
+			continue
+		}
+		events = append(events, event{s.lows[i], 0, share}, event{s.highs[i], share, 0})
+	}
+	slices.SortFunc(events, func(a, b event) int {
+		switch {
+		case a.x < b.x:
+			return -1
+		case a.x > b.x:
+			return 1
+		}
+		return 0
+	})
+	st := &driftSteps{}
+	for _, ev := range events {
+		if n := len(st.x); n > 0 && st.x[n-1] == ev.x {
+			st.lower[n-1] += ev.lower
+			st.upper[n-1] += ev.upper
+			continue
+		}
+		st.x, st.lower, st.upper = append(st.x, ev.x), append(st.lower, ev.lower), append(st.upper, ev.upper)
+	}
+	s.steps = st
+	return st
+}
+
+// driftKSError bounds |D − d|, where D is the KS statistic of the true samples
+// and d the one computed on (possibly compressed) samples. At any x the true
+// CDF of a sample lies between the share of its entries whose values are all
+// at or below x and the share of those whose smallest value is; the largest
+// gap between the two samples' CDFs is then bounded from below and above.
+func driftKSError(ref, cur *driftSample, d float64) float64 {
+	if !ref.compressed() && !cur.compressed() {
+		return 0
+	}
+	a, b := ref.cdfSteps(), cur.cdfSteps()
+	var lowA, upA, lowB, upB, lowD, highD float64
+	for i, j := 0, 0; i < len(a.x) || j < len(b.x); {
+		var x float64
+		switch {
+		case j == len(b.x) || (i < len(a.x) && a.x[i] <= b.x[j]):
+			x = a.x[i]
+		default:
+			x = b.x[j]
+		}
+		if i < len(a.x) && a.x[i] == x {
+			lowA, upA = lowA+a.lower[i], upA+a.upper[i]
+			i++
+		}
+		if j < len(b.x) && b.x[j] == x {
+			lowB, upB = lowB+b.lower[j], upB+b.upper[j]
+			j++
+		}
+		highD = math.Max(highD, math.Max(upA-lowB, upB-lowA))
+		lowD = math.Max(lowD, math.Max(lowA-upB, lowB-upA))
+	}
+	return math.Max(0, math.Max(d-lowD, highD-d))
 }
 
 func notNull(sc store.Scope, col store.Column) store.Scope {
@@ -229,6 +375,38 @@ func (e *Engine) numericRange(ctx context.Context, sc store.Scope, col store.Col
 	return int64(m[0]), int64(m[1]), m[2], m[3], nil
 }
 
+// valueGroupsFit reports whether grouping a scope by keys and the value of
+// col surely stays within the exact-value limit, without running that
+// aggregate: the groups are at most the sum over the key groups of
+// min(records, distinct values). It returns the pooled values when it read
+// them (exact or compressed).
+func (e *Engine) valueGroupsFit(ctx context.Context, sc store.Scope, keys []store.Key, col store.Column) (bool, *driftSample, error) {
+	agg, err := e.Store.Aggregate(ctx, store.AggregateRequest{Scope: sc, Keys: keys, Measures: []store.Measure{{Op: store.Count}}, MaxGroups: e.Limits.MaxGroups})
+	if err != nil {
+		return false, nil, fmt.Errorf("counting the records of %s: %w", col, err)
+	}
+	var total float64
+	for _, r := range agg.Rows {
+		total += r.Measures[0]
+	}
+	if total <= float64(e.Limits.ExactValueLimit) {
+		return true, nil, nil
+	}
+	pooled, err := e.numericSample(ctx, sc, col)
+	if err != nil || pooled.gridded {
+		return false, pooled, err
+	}
+	distinct := float64(len(pooled.values))
+	if pooled.missing > 0 {
+		distinct++
+	}
+	var bound float64
+	for _, r := range agg.Rows {
+		bound += math.Min(r.Measures[0], distinct)
+	}
+	return bound <= float64(e.Limits.ExactValueLimit), pooled, nil
+}
+
 // gridSample compresses the values of col onto at most driftGridCells equal
 // cells between their minimum and maximum, each cell summarised by count,
 // mean and spread.
@@ -267,7 +445,7 @@ func (e *Engine) gridSample(ctx context.Context, sc store.Scope, col store.Colum
 	for _, r := range agg.Rows {
 		s.addBin(r.Measures[0], r.Measures[1], r.Measures[2], r.Measures[3])
 	}
-	s.spread = []float64{} // compressed even when every cell holds one value
+	s.packed = true // compressed even when every cell holds one value
 	s.finish()
 	return s, nil
 }
@@ -299,12 +477,19 @@ func addBinCount(h *metrics.Histogram, k store.KeyValue, n int64) {
 }
 
 // driftFineEdges are the edges of the fine histograms that stand in for raw
-// values: the reference's quantiles at k/256 plus lo, hi and uniform edges
-// over [lo, hi].
-func driftFineEdges(ref *driftSample, lo, hi float64) ([]float64, error) {
+// values: the reference's quantiles at k/256, the current data's at k/128
+// (when known), and lo, hi and uniform edges over [lo, hi]: at most 447.
+func driftFineEdges(ref, cur *driftSample, lo, hi float64) ([]float64, error) {
 	edges, err := metrics.QuantileEdgesFromSummary(ref.values, driftFineQuantiles)
 	if err != nil {
 		return nil, fmt.Errorf("fine bins: %w", err)
+	}
+	if cur != nil {
+		more, err := metrics.QuantileEdgesFromSummary(cur.values, driftFineCurrent)
+		if err != nil {
+			return nil, fmt.Errorf("fine bins: %w", err)
+		}
+		edges = append(edges, more...)
 	}
 	if lo <= hi && !math.IsInf(lo, 0) && !math.IsInf(hi, 0) {
 		// lo and hi are edges too, so the outer bins hold one value each.

@@ -392,7 +392,7 @@ func TestDriftApproximateWithinBounds(t *testing.T) {
 				want := driftFromHistograms(t, "psi", metrics.NumericHistogram(edges, ref), metrics.NumericHistogram(edges, cur))
 				driftCheck(t, "psi on the reported edges", driftSeriesPoints(res)[res.Series[0].Name], driftT0, want)
 				if distinct := len(metrics.Summarize(ref)); distinct > limit && c.Binning.Strategy == "quantile" {
-					if res.Meta["approximateEdges"] != true || !driftHasNotice(res, "quantile edges come from a fine histogram") {
+					if res.Meta["approximateEdges"] != true || !driftHasNotice(res, "quantile edges come from fine histograms") {
 						t.Errorf("%d distinct reference values past the limit: edges not reported approximate: %s", distinct, driftDescribe(res))
 					}
 				} else if !slices.Equal(edges, c.BinEdges) {
@@ -887,17 +887,127 @@ func TestDriftSnapAndCompressionBounds(t *testing.T) {
 	if got := driftSnap([]float64{2.9, 4}, fine, ref); !slices.Equal(got, []float64{2, 10}) {
 		t.Errorf("snap with a reference = %v, want [2 10]", got)
 	}
-	// One entry of 4 values spread over [0, 2] and one exact value: KS moves by
-	// at most 4/5, Wasserstein by at most 4/5 · 2/2.
-	s := &driftSample{spread: []float64{}}
+	// One entry of 4 values over [0, 2] with mean 1 and one exact value:
+	// Wasserstein moves by at most 4/5 · 1 (two values at each end).
+	s := &driftSample{}
 	s.addBin(4, 4, 0, 2)
 	s.addBin(1, 5, 5, 5)
 	s.finish()
-	ks, w := driftCompressionError(s)
-	if ks != 0.8 || w != 0.8 {
-		t.Errorf("bounds %v %v, want 0.8 0.8", ks, w)
+	if w := driftSpreadError(s); w != 0.8 {
+		t.Errorf("wasserstein bound %v, want 0.8", w)
+	}
+	// Against an exact reference entirely above the entry's range, the
+	// entry's mean decides: no error. A reference inside the range: 0.8.
+	for _, c := range []struct {
+		ref  float64
+		want float64
+	}{{10, 0}, {-10, 0}, {1, 0.8}} {
+		ref := &driftSample{values: metrics.Summary{{Value: c.ref, Weight: 3}}}
+		if w := driftWassersteinError(ref, s); w != c.want {
+			t.Errorf("reference at %v: wasserstein bound %v, want %v", c.ref, w, c.want)
+		}
 	}
 	if s.lo != 0 || s.hi != 5 {
 		t.Errorf("range [%v, %v], want [0, 5]", s.lo, s.hi)
+	}
+	// Two values in a bin are its minimum and maximum: exact, no error.
+	two := &driftSample{}
+	two.addBin(2, 7, 3, 4)
+	two.addBin(3, 30, 10, 10)
+	two.finish()
+	if w := driftSpreadError(two); w != 0 {
+		t.Errorf("wasserstein bound of exact bins %v, want 0", w)
+	}
+	if want := (metrics.Summary{{Value: 3, Weight: 1}, {Value: 4, Weight: 1}, {Value: 10, Weight: 3}}); !slices.Equal(two.values, want) {
+		t.Errorf("values %v, want %v", two.values, want)
+	}
+}
+
+// TestDriftCompressionBoundsHold compresses random samples on random fine
+// bins as the store does (count, sum, min, max per bin) and checks that the
+// exact KS and Wasserstein stay within the computed bounds.
+func TestDriftCompressionBoundsHold(t *testing.T) {
+	rng := rand.New(rand.NewPCG(21, 34))
+	compress := func(values, edges []float64) *driftSample {
+		type acc struct{ n, sum, lo, hi float64 }
+		bins := map[int]*acc{}
+		for _, v := range values {
+			k := metrics.BinIndex(edges, v)
+			if b := bins[k]; b != nil {
+				b.n, b.sum, b.lo, b.hi = b.n+1, b.sum+v, math.Min(b.lo, v), math.Max(b.hi, v)
+			} else {
+				bins[k] = &acc{1, v, v, v}
+			}
+		}
+		s := &driftSample{}
+		for _, b := range bins {
+			s.addBin(b.n, b.sum, b.lo, b.hi)
+		}
+		s.finish()
+		return s
+	}
+	exact := func(values []float64) *driftSample {
+		return &driftSample{values: metrics.Summarize(values), lo: slices.Min(values), hi: slices.Max(values)}
+	}
+	tighter := 0
+	for trial := 0; trial < 300; trial++ {
+		n, m := 20+rng.IntN(400), 5+rng.IntN(400)
+		shift, scale := rng.NormFloat64(), 0.5+rng.Float64()*2
+		ref, cur := make([]float64, n), make([]float64, m)
+		for i := range ref {
+			ref[i] = math.Round(rng.NormFloat64()*20) / 4
+		}
+		for i := range cur {
+			cur[i] = math.Round((rng.NormFloat64()*scale+shift)*20) / 4
+		}
+		edges := make([]float64, 1+rng.IntN(40))
+		for i := range edges {
+			edges[i] = rng.NormFloat64() * 3
+		}
+		slices.Sort(edges)
+		edges = slices.Compact(edges)
+		truth, err := metrics.DriftOfSamples(ref, cur)
+		if err != nil {
+			t.Fatal(err)
+		}
+		pairs := []struct {
+			name     string
+			ref, cur *driftSample
+		}{
+			{"compressed current", exact(ref), compress(cur, edges)},
+			{"both compressed", compress(ref, edges), compress(cur, edges)},
+			{"exact", exact(ref), exact(cur)},
+		}
+		for _, p := range pairs {
+			d, err := metrics.DriftOfSummaries(p.ref.values, p.cur.values)
+			if err != nil {
+				t.Fatal(err)
+			}
+			ks := driftKSError(p.ref, p.cur, d.KS.Statistic)
+			if math.Abs(d.KS.Statistic-truth.KS.Statistic) > ks+1e-12 {
+				t.Fatalf("trial %d %s: KS %v, exact %v, bound %v", trial, p.name, d.KS.Statistic, truth.KS.Statistic, ks)
+			}
+			w := driftWassersteinError(p.ref, p.cur)
+			if math.Abs(d.Wasserstein-truth.Wasserstein) > w+1e-9 {
+				t.Fatalf("trial %d %s: Wasserstein %v, exact %v, bound %v", trial, p.name, d.Wasserstein, truth.Wasserstein, w)
+			}
+			if p.name == "exact" && (ks != 0 || w != 0) {
+				t.Fatalf("exact samples with bounds %v %v", ks, w)
+			}
+			if p.name == "compressed current" {
+				var worst float64
+				for i, e := range p.cur.values {
+					if p.cur.highs[i] > p.cur.lows[i] {
+						worst = math.Max(worst, e.Weight/float64(m))
+					}
+				}
+				if ks < worst {
+					tighter++
+				}
+			}
+		}
+	}
+	if tighter == 0 {
+		t.Errorf("the KS bound was never tighter than the largest share of a compressed bin")
 	}
 }

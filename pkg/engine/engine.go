@@ -75,9 +75,11 @@ const (
 	ColNumber
 	ColTime
 	ColInt
+	ColBool
 )
 
-// Column is one table column; Values hold string, metrics.Optional, time.Time or int64.
+// Column is one table column; Values hold string, metrics.Optional, time.Time,
+// int64 or bool.
 type Column struct {
 	Name   string
 	Type   ColumnType

@@ -194,41 +194,52 @@ func fairPoints(metric, group string, buckets map[int64]*fairBucket) ([]Point, e
 	sort.Slice(starts, func(i, j int) bool { return starts[i] < starts[j] })
 	var points []Point
 	for _, t := range starts {
-		b := buckets[t]
-		protected, reference := b.selProtected, b.selReference
-		if fairnessNeedsActuals(metric) {
-			protected, reference = b.actProtected, b.actReference
-		}
-		if protected.Total()+reference.Total() == 0 {
-			continue
-		}
-		s, err := metrics.Fairness(protected, reference)
+		v, used, err := buckets[t].value(metric, group)
 		if err != nil {
 			return nil, err
 		}
-		var v metrics.Optional
-		switch metric {
-		case "disparate_impact":
-			v = s.DisparateImpact
-		case "statistical_parity_difference":
-			v = s.StatisticalParityDifference
-		case "equal_opportunity_difference":
-			v = s.EqualOpportunityDifference
-		case "average_odds_difference":
-			v = s.AverageOddsDifference
-		case "predictive_parity_ratio":
-			v = s.PredictiveParityRatio
-		case "selection_rate":
-			v = s.SelectionRateReference
-			if group == "protected" {
-				v = s.SelectionRateProtected
-			}
-		default:
-			return nil, fmt.Errorf("%q is not a fairness metric; one of %s", metric, strings.Join(models.Metrics[models.TypeFairness], ", "))
+		if used {
+			points = append(points, Point{Time: bucketTime(t), Value: v})
 		}
-		points = append(points, Point{Time: bucketTime(t), Value: v})
 	}
 	return points, nil
+}
+
+// value computes a fairness metric from the counts; group picks the group of
+// selection_rate. used is false when neither group has a record the metric
+// can use.
+func (b *fairBucket) value(metric, group string) (v metrics.Optional, used bool, err error) {
+	protected, reference := b.selProtected, b.selReference
+	if fairnessNeedsActuals(metric) {
+		protected, reference = b.actProtected, b.actReference
+	}
+	if protected.Total()+reference.Total() == 0 {
+		return metrics.Absent(), false, nil
+	}
+	s, err := metrics.Fairness(protected, reference)
+	if err != nil {
+		return metrics.Absent(), false, err
+	}
+	switch metric {
+	case "disparate_impact":
+		v = s.DisparateImpact
+	case "statistical_parity_difference":
+		v = s.StatisticalParityDifference
+	case "equal_opportunity_difference":
+		v = s.EqualOpportunityDifference
+	case "average_odds_difference":
+		v = s.AverageOddsDifference
+	case "predictive_parity_ratio":
+		v = s.PredictiveParityRatio
+	case "selection_rate":
+		v = s.SelectionRateReference
+		if group == "protected" {
+			v = s.SelectionRateProtected
+		}
+	default:
+		return metrics.Absent(), false, fmt.Errorf("%q is not a fairness metric; one of %s", metric, strings.Join(models.Metrics[models.TypeFairness], ", "))
+	}
+	return v, true, nil
 }
 
 // noticeUnseenValues tells the user which protected or reference values never

@@ -105,6 +105,12 @@ func tableField(c engine.Column) *data.Field {
 			vals[i], _ = v.(int64)
 		}
 		return data.NewField(c.Name, nil, vals)
+	case engine.ColBool:
+		vals := make([]bool, len(c.Values))
+		for i, v := range c.Values {
+			vals[i], _ = v.(bool)
+		}
+		return data.NewField(c.Name, nil, vals)
 	case engine.ColTime:
 		vals := make([]*time.Time, len(c.Values))
 		for i, v := range c.Values {

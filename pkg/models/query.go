@@ -112,6 +112,10 @@ type Query struct {
 	CurrentLimit   int `json:"currentLimit,omitempty"`
 	// MinCount is the smallest segment a bias trace ranks.
 	MinCount int `json:"minCount,omitempty"`
+	// OverTime adds a bias trace's metric per time bucket; Pairs also traces
+	// the segments of two features at once.
+	OverTime bool `json:"overTime,omitempty"`
+	Pairs    bool `json:"pairs,omitempty"`
 	// Status keeps the versions whose lifecycle status is one of these
 	// (traffic and models), e.g. ["deprecated"] for deprecation alerts.
 	Status []string `json:"status,omitempty"`
