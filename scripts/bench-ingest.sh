@@ -6,7 +6,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scale=${1:-12}
-batch=${2:-200000}
+batch=${2:-100000}
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 go build -o "$work/vigil" ./pkg/cmd/vigil
