@@ -110,6 +110,12 @@ type Query struct {
 	// ReferenceLimit and CurrentLimit bound the embeddings samples.
 	ReferenceLimit int `json:"referenceLimit,omitempty"`
 	CurrentLimit   int `json:"currentLimit,omitempty"`
+	// Reduce is the embeddings' dimension reduction: "pca" (the default, to
+	// 50 dimensions when there are more) or "none".
+	Reduce string `json:"reduce,omitempty"`
+	// MinClusterSize is the smallest group of novel embeddings reported as a
+	// new cluster.
+	MinClusterSize int `json:"minClusterSize,omitempty"`
 	// MinCount is the smallest segment a bias trace ranks.
 	MinCount int `json:"minCount,omitempty"`
 	// OverTime adds a bias trace's metric per time bucket; Pairs also traces
@@ -427,6 +433,10 @@ func (q *Query) validateReference() error {
 	}
 	return nil
 }
+
+// ParseTime reads a time as query options do: RFC 3339, epoch milliseconds,
+// "now" or "now-7d" (relative to now).
+func ParseTime(s string, now time.Time) (time.Time, error) { return parseTimeRef(s, now) }
 
 // parseTimeRef reads RFC 3339, epoch milliseconds, or "now", "now-7d".
 func parseTimeRef(s string, now time.Time) (time.Time, error) {

@@ -28,6 +28,7 @@ func (d *Datasource) routes() *http.ServeMux {
 	mux.HandleFunc("GET /models/{model}/versions", d.handleVersions)
 	mux.HandleFunc("GET /models/{model}/values", d.handleValues)
 	mux.HandleFunc("POST /ingest", d.handleIngest)
+	mux.HandleFunc("POST /export", d.handleExport)
 	return mux
 }
 

@@ -20,6 +20,16 @@ type Store interface {
 	Schema(ctx context.Context, model string) (*ModelSchema, error)
 	// Aggregate runs one grouped aggregate in the store.
 	Aggregate(ctx context.Context, req AggregateRequest) (*AggregateResult, error)
+	// VectorSums adds up the embeddings of each group in the store (centroids).
+	VectorSums(ctx context.Context, req VectorSumsRequest) (*VectorSumsResult, error)
+	// Sample returns a deterministic sample of a scope's records, ordered by
+	// time then id. Only ID, Version, Environment, Time, Prediction, Actual,
+	// ActualTime, Text and (when asked) Embedding are filled in.
+	Sample(ctx context.Context, req SampleRequest) ([]Record, error)
+	// Lookup returns the inference records of a model with the given ids,
+	// filled in as by Sample and ordered by time then id; ids that are not
+	// stored are simply absent.
+	Lookup(ctx context.Context, req LookupRequest) ([]Record, error)
 	// Close releases the store.
 	Close() error
 }

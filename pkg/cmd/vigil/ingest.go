@@ -104,6 +104,11 @@ func runIngest(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	}
 	f.csv.Delimiter, f.csv.Columns, f.csv.Trim = r, f.columns, !f.noTrim
 
+	for _, path := range files {
+		if _, err := formatOf(path, f.format); err != nil {
+			return err
+		}
+	}
 	var sink batchSink
 	if f.db != "" {
 		st, err := duckdb.Open(ctx, duckdb.Options{Path: f.db, MemoryLimit: f.memory, CheckpointThreshold: bulkCheckpoint})
