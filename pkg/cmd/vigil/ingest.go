@@ -14,6 +14,7 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"runtime/debug"
 	"strconv"
 	"strings"
 	"time"
@@ -27,6 +28,15 @@ import (
 // bulkCheckpoint lets a bulk load grow the write-ahead log before DuckDB
 // checkpoints, instead of checkpointing after every batch.
 const bulkCheckpoint = "1GB"
+
+// limitGoHeap makes the garbage collector keep the Go heap of a bulk load
+// small, so the process (Go heap plus DuckDB's buffer pool) stays under 1 GiB.
+// A GOMEMLIMIT set by the user wins.
+func limitGoHeap() {
+	if os.Getenv("GOMEMLIMIT") == "" {
+		debug.SetMemoryLimit(384 << 20)
+	}
+}
 
 type ingestFlags struct {
 	db, grafana, token, datasource, format string
@@ -48,7 +58,7 @@ func runIngest(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	fs.StringVar(&f.datasource, "datasource", "", "datasource UID (with --grafana)")
 	fs.StringVar(&f.format, "format", "", "ndjson, csv or parquet (default: from the file extension)")
 	fs.IntVar(&f.batch, "batch", ingest.DefaultLimits.BatchRecords, "records per batch (each batch is all-or-nothing)")
-	fs.StringVar(&f.memory, "memory-limit", "512MB", "DuckDB's memory limit (with --db)")
+	fs.StringVar(&f.memory, "memory-limit", "400MB", "DuckDB's memory limit (with --db)")
 	m := &f.mapping
 	fs.StringVar(&m.Model, "model", "", "model name for every row (CSV/Parquet)")
 	fs.StringVar(&m.ModelCol, "model-col", "", "column holding the model name")
@@ -109,6 +119,7 @@ func runIngest(ctx context.Context, args []string, stdout, stderr io.Writer) err
 			return err
 		}
 	}
+	limitGoHeap()
 	var sink batchSink
 	if f.db != "" {
 		st, err := duckdb.Open(ctx, duckdb.Options{Path: f.db, MemoryLimit: f.memory, CheckpointThreshold: bulkCheckpoint})
