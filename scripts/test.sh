@@ -48,6 +48,12 @@ step "Build the plugin (frontend and backend)"
 npm run build
 go tool mage -v
 
+step "Panels in headless Chromium (tests/browser)"
+if ! command -v chromium >/dev/null; then
+  apt-get update -qq && apt-get install -y -qq chromium
+fi
+npm run test:browser
+
 step "End to end: the built plugin binary hosted over the plugin gRPC protocol (tests/e2e)"
 go test -count=1 -tags e2e ./tests/e2e/...
 

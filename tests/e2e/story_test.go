@@ -229,6 +229,17 @@ func reduce(f *data.Field, reducer string) float64 {
 		n++
 	}
 	switch reducer {
+	case "min", "max":
+		best := math.NaN()
+		for i := 0; i < f.Len(); i++ {
+			if v, ok := f.ConcreteAt(i); ok {
+				x := v.(float64)
+				if math.IsNaN(best) || (reducer == "min" && x < best) || (reducer == "max" && x > best) {
+					best = x
+				}
+			}
+		}
+		return best
 	case "sum":
 		return sum
 	case "mean":

@@ -1,0 +1,263 @@
+// The bias trace panel in headless Chromium, loaded from the built plugin (dist/) the way Grafana loads it, fed
+// with the frames `vigil query` answers on the demo data (the datasource's own QueryData code path).
+// Run with `npm run test:browser` after `npm run build`; see README.md beside this file.
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import http from 'node:http';
+import os from 'node:os';
+import path from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { fileURLToPath } from 'node:url';
+
+import esbuild from 'esbuild';
+import { chromium } from 'playwright-core';
+
+import { decodePNG } from './png.mjs';
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+const root = path.resolve(here, '../..');
+const dist = path.join(root, 'dist');
+const artifacts = path.join(root, 'tests', 'artifacts');
+const pluginBase = '/public/plugins/vigil-mlobs-app/';
+const panelModule = `${pluginBase}panels/biastrace/module.js`;
+
+// The demo is deterministic for a given end, seed and scale.
+const demoEnd = '2026-11-01T00:00:00Z';
+const demoFrom = '2026-10-02T00:00:00Z';
+const biasTraceQuery = {
+  refId: 'A',
+  queryType: 'biasTrace',
+  model: 'credit-risk',
+  versions: ['v2'],
+  environment: 'production',
+  features: ['region', 'employment_type', 'tags.channel'],
+  fairness: { attribute: 'tags.sex', protected: ['F'], reference: ['M'], favorable: '1' },
+  overTime: true,
+  interval: '1d',
+};
+
+function run(cmd, args, options = {}) {
+  const r = spawnSync(cmd, args, { encoding: 'utf8', maxBuffer: 256 * 1024 * 1024, ...options });
+  if (r.error || r.status !== 0) {
+    throw new Error(
+      `${cmd} ${args.join(' ')} failed: ${r.error ?? ''}\n${r.stderr}\n${(r.stdout ?? '').slice(0, 2000)}`
+    );
+  }
+  return r.stdout;
+}
+
+/** Debian's chromium, or CHROMIUM_PATH; never a downloaded browser. */
+function chromiumPath() {
+  if (process.env.CHROMIUM_PATH) {
+    return process.env.CHROMIUM_PATH;
+  }
+  const found = spawnSync('sh', ['-c', 'command -v chromium || command -v chromium-browser'], { encoding: 'utf8' });
+  const p = found.stdout.trim().split('\n')[0];
+  if (!p) {
+    throw new Error('no chromium on PATH: apt-get install -y chromium, or set CHROMIUM_PATH');
+  }
+  return p;
+}
+
+const types = {
+  '.js': 'text/javascript',
+  '.json': 'application/json',
+  '.html': 'text/html',
+  '.svg': 'image/svg+xml',
+  '.map': 'application/json',
+};
+
+/** Serves the host page, its bundle, the frames and dist/ under Grafana's plugin path. */
+function serve(work) {
+  const server = http.createServer((req, res) => {
+    const url = new URL(req.url, 'http://localhost');
+    let file;
+    if (url.pathname === '/' || url.pathname === '/index.html') {
+      file = path.join(work, 'index.html');
+    } else if (url.pathname === '/host.js' || url.pathname === '/frames.json') {
+      file = path.join(work, url.pathname.slice(1));
+    } else if (url.pathname.startsWith(pluginBase)) {
+      file = path.resolve(dist, url.pathname.slice(pluginBase.length));
+      if (!file.startsWith(dist + path.sep)) {
+        file = undefined;
+      }
+    }
+    if (!file || !fs.existsSync(file) || !fs.statSync(file).isFile()) {
+      res.writeHead(404).end('not found');
+      return;
+    }
+    res.writeHead(200, { 'content-type': types[path.extname(file)] ?? 'application/octet-stream' });
+    fs.createReadStream(file).pipe(res);
+  });
+  return new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve(server)));
+}
+
+describe('bias trace panel in Chromium', () => {
+  let work;
+  let server;
+  let browser;
+  let base;
+  let response;
+  const pageErrors = [];
+
+  before(async () => {
+    assert.ok(
+      fs.existsSync(path.join(dist, 'panels', 'biastrace', 'module.js')),
+      'dist/panels/biastrace/module.js is missing: run npm run build first'
+    );
+    assert.ok(
+      fs.existsSync(path.join(dist, 'panels', 'biastrace', 'plugin.json')),
+      'dist/panels/biastrace/plugin.json is missing'
+    );
+    work = fs.mkdtempSync(path.join(os.tmpdir(), 'vigil-browser-'));
+    fs.mkdirSync(artifacts, { recursive: true });
+
+    const vigil = path.join(work, 'vigil');
+    run('go', ['build', '-o', vigil, './pkg/cmd/vigil'], { cwd: root });
+    const db = path.join(work, 'demo.duckdb');
+    run(vigil, ['demo', '--db', db, '--scale', '0.05', '--seed', '7', '--end', demoEnd]);
+    const out = run(vigil, [
+      'query',
+      '--db',
+      db,
+      '--from',
+      demoFrom,
+      '--to',
+      demoEnd,
+      '--query',
+      JSON.stringify(biasTraceQuery),
+    ]);
+    fs.writeFileSync(path.join(work, 'frames.json'), out);
+    response = JSON.parse(out);
+
+    await esbuild.build({
+      entryPoints: [path.join(here, 'host', 'host.tsx')],
+      bundle: true,
+      format: 'iife',
+      outfile: path.join(work, 'host.js'),
+      minify: true,
+      define: { 'process.env.NODE_ENV': '"production"', global: 'globalThis' },
+      loader: {
+        '.svg': 'text',
+        '.css': 'empty',
+        '.woff': 'empty',
+        '.woff2': 'empty',
+        '.ttf': 'empty',
+        '.png': 'empty',
+      },
+      logLevel: 'error',
+    });
+    fs.writeFileSync(
+      path.join(work, 'index.html'),
+      '<!doctype html><html><head><meta charset="utf-8"><title>panel host</title><link rel="icon" href="data:,">' +
+        // What Grafana's index page sets before its bundles run.
+        '<script>window.grafanaBootData={assets:{dark:"",light:""},settings:{},user:{},navTree:[]};</script>' +
+        '</head><body><div id="panel"></div><script src="/host.js"></script></body></html>'
+    );
+    server = await serve(work);
+    base = `http://127.0.0.1:${server.address().port}`;
+    browser = await chromium.launch({
+      executablePath: chromiumPath(),
+      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'],
+    });
+  });
+
+  after(async () => {
+    await browser?.close();
+    await new Promise((resolve) => (server ? server.close(resolve) : resolve()));
+    if (work) {
+      fs.rmSync(work, { recursive: true, force: true });
+    }
+  });
+
+  async function open(theme) {
+    const page = await browser.newPage({ viewport: { width: 1000, height: 540 }, deviceScaleFactor: 1 });
+    page.on('pageerror', (e) => pageErrors.push(`${theme}: ${e.message}`));
+    page.on('console', (m) => m.type() === 'error' && pageErrors.push(`${theme}: ${m.text()}`));
+    const q = new URLSearchParams({ module: panelModule, frames: '/frames.json', theme, width: '960', height: '480' });
+    await page.goto(`${base}/index.html?${q}`);
+    await page.waitForFunction(() => window.__hostReady || window.__hostError, null, { timeout: 30000 });
+    const error = await page.evaluate(() => window.__hostError);
+    assert.equal(error, undefined, `the host failed: ${error}`);
+    await page.locator('[data-testid="biastrace-row"]').first().waitFor();
+    return page;
+  }
+
+  it('answers the query with the ranked table and the per-day table', () => {
+    const frames = response.results.A.frames;
+    assert.deepEqual(
+      frames.map((f) => f.schema.name),
+      ['bias trace', 'bias trace over time']
+    );
+  });
+
+  it('ranks region=south first for v2 and sets the variable on click and Enter', async () => {
+    const page = await open('light');
+    const rows = page.locator('[data-testid="biastrace-row"]');
+    assert.equal(await rows.first().getAttribute('data-segment'), 'region=south');
+    assert.equal((await rows.first().locator('[role="rowheader"]').textContent()).trim(), '1');
+    // Time buckets as columns: #, segment, records, contribution and at least 10 days.
+    assert.ok((await page.locator('[role="columnheader"]').count()) >= 14);
+
+    await rows.first().click();
+    let calls = await page.evaluate(() => window.__locationCalls);
+    assert.deepEqual(calls.at(-1), { query: { 'var-segment': 'south' }, replace: true });
+    assert.match(page.url(), /var-segment=south/);
+    assert.equal(await rows.first().getAttribute('aria-selected'), 'true');
+
+    await rows.first().focus();
+    await page.keyboard.press('ArrowDown');
+    const second = await rows.nth(1).getAttribute('data-segment');
+    assert.equal(await page.evaluate(() => document.activeElement?.getAttribute('data-segment')), second);
+    await page.keyboard.press('Enter');
+    calls = await page.evaluate(() => window.__locationCalls);
+    assert.equal(calls.length, 2);
+    assert.equal(calls[1].query['var-segment'], second.slice(second.indexOf('=') + 1));
+
+    await rows.first().locator('[role="gridcell"]').nth(3).hover();
+    const tip = await page.locator('[role="tooltip"]').textContent();
+    assert.match(tip, /^region=south/);
+    assert.match(tip, /disparate_impact/);
+    await page.close();
+  });
+
+  for (const theme of ['light', 'dark']) {
+    it(`renders with ${theme} theme colours (screenshot tests/artifacts/biastrace-${theme}.png)`, async () => {
+      const page = await open(theme);
+      const file = path.join(artifacts, `biastrace-${theme}.png`);
+      await page.locator('#panel').screenshot({ path: file });
+      const img = decodePNG(fs.readFileSync(file));
+      let light = 0;
+      let red = 0;
+      for (let i = 0; i < img.width * img.height; i++) {
+        const [r, g, b] = img.pixel(i);
+        light += (0.2126 * r + 0.7152 * g + 0.0722 * b) / 255;
+        if (r > 150 && r > g + 60 && r > b + 60) {
+          red++;
+        }
+      }
+      const meanLight = light / (img.width * img.height);
+      if (theme === 'light') {
+        assert.ok(meanLight > 0.75, `light theme: mean luminance ${meanLight}`);
+      } else {
+        assert.ok(meanLight < 0.3, `dark theme: mean luminance ${meanLight}`);
+      }
+      // South's disparate impact is far below the band: its cells are strongly red in both themes.
+      assert.ok(red > 500, `${theme}: ${red} strongly red pixels`);
+      const southCell = await page
+        .locator('[data-testid="biastrace-row"]')
+        .first()
+        .locator('[role="gridcell"]')
+        .nth(6)
+        .evaluate((el) => getComputedStyle(el).backgroundColor);
+      const [r, g, b] = southCell.match(/\d+/g).map(Number);
+      assert.ok(r > b && r > g, `${theme}: south's cell ${southCell} is not on the red side`);
+      await page.close();
+    });
+  }
+
+  it('logged no errors in the page', () => {
+    assert.deepEqual(pageErrors, []);
+  });
+});
