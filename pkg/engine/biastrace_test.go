@@ -17,7 +17,6 @@ import (
 	"github.com/vigil-mlobs/vigil/pkg/metrics"
 	"github.com/vigil-mlobs/vigil/pkg/models"
 	"github.com/vigil-mlobs/vigil/pkg/store"
-	"github.com/vigil-mlobs/vigil/pkg/store/duckdb"
 )
 
 // biasGolden is the bias_trace case of golden/metrics.json.
@@ -40,7 +39,7 @@ type biasGolden struct {
 
 func loadBiasGolden(t *testing.T) biasGolden {
 	t.Helper()
-	raw, err := os.ReadFile(qualityGoldenPath)
+	raw, err := os.ReadFile(goldenPath)
 	if err != nil {
 		t.Fatalf("reading golden cases: %v", err)
 	}
@@ -616,32 +615,12 @@ func TestBiasTraceBadInput(t *testing.T) {
 // TestBiasTraceDemo: in the demo, v2 learned a penalty for women that is
 // heavy in region south, so south leads v2's trace of tags.sex over region.
 func TestBiasTraceDemo(t *testing.T) {
-	ctx := context.Background()
-	st, err := duckdb.Open(ctx, duckdb.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = st.Close() })
 	cfg := demo.Config{Days: 30, Seed: 7, Scale: 0.05, End: time.Date(2026, 12, 1, 0, 0, 0, 0, time.UTC)}
-	sum, err := demo.Generate(ctx, cfg, func(b []store.Record) error {
-		_, err := st.Ingest(ctx, b, store.IngestOptions{Now: cfg.End})
-		return err
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	e := New(st, Limits{})
+	e, sum := demoEngine(t, cfg)
 	run := func(version string) []biasRow {
-		q, err := models.Parse(models.Request{From: sum.Start, To: sum.End, JSON: []byte(fmt.Sprintf(
+		res := mustQuery(t, e, sum.Start, sum.End, fmt.Sprintf(
 			`{"queryType":"biasTrace","model":"credit-risk","versions":[%q],"environment":"production","features":["region","employment_type","tags.channel"],`+
-				`"fairness":{"attribute":"tags.sex","protected":["F"],"reference":["M"],"favorable":"1"}}`, version))}, models.Limits{})
-		if err != nil {
-			t.Fatal(err)
-		}
-		res, err := e.Run(ctx, q)
-		if err != nil {
-			t.Fatal(err)
-		}
+				`"fairness":{"attribute":"tags.sex","protected":["F"],"reference":["M"],"favorable":"1"}}`, version))
 		return biasRows(t, res, BiasTraceTable)
 	}
 	v2 := run("v2")

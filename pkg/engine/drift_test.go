@@ -19,8 +19,6 @@ import (
 	"github.com/vigil-mlobs/vigil/pkg/store/duckdb"
 )
 
-const driftGoldenPath = "../../../shared/golden/metrics.json"
-
 // driftT0 is the start of the current time range of these tests.
 var driftT0 = time.Date(2026, 11, 1, 0, 0, 0, 0, time.UTC)
 
@@ -58,40 +56,13 @@ func (r driftRow) record(i int) store.Record {
 // carries every field so the catalog learns each feature's kind from it.
 func driftEngine(t *testing.T, lim Limits, rows []driftRow) *Engine {
 	t.Helper()
-	ctx := context.Background()
-	st, err := duckdb.Open(ctx, duckdb.Options{Path: ""})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = st.Close() })
 	first := driftRow{version: "seed", env: "seed", at: driftT0.Add(-1000 * 24 * time.Hour), x: 0, c: "seed"}
 	batch := []store.Record{first.record(0)}
 	for i, r := range rows {
 		batch = append(batch, r.record(i+1))
 	}
-	if _, err := st.Ingest(ctx, batch, store.IngestOptions{}); err != nil {
-		t.Fatalf("ingest: %v", err)
-	}
-	return New(st, lim)
-}
-
-// runDrift parses a query over [from, to) and runs it.
-func runDrift(t *testing.T, e *Engine, from, to time.Time, query string) (*Result, error) {
-	t.Helper()
-	q, err := models.Parse(models.Request{JSON: []byte(query), From: from, To: to}, models.Limits{})
-	if err != nil {
-		t.Fatalf("parse %s: %v", query, err)
-	}
-	return e.Run(context.Background(), q)
-}
-
-func mustDrift(t *testing.T, e *Engine, from, to time.Time, query string) *Result {
-	t.Helper()
-	res, err := runDrift(t, e, from, to, query)
-	if err != nil {
-		t.Fatalf("%s: %v", query, err)
-	}
-	return res
+	e, _ := testEngine(t, lim, time.Time{}, batch)
+	return e
 }
 
 func driftClose(got, want, tol float64) bool {
@@ -209,7 +180,7 @@ type driftGolden struct {
 
 func loadDriftGolden(t *testing.T) []driftGolden {
 	t.Helper()
-	raw, err := os.ReadFile(driftGoldenPath)
+	raw, err := os.ReadFile(goldenPath)
 	if err != nil {
 		t.Fatalf("reading golden cases: %v", err)
 	}
@@ -294,7 +265,7 @@ func TestDriftGolden(t *testing.T) {
 				if err := json.Unmarshal(raw, &want); err != nil {
 					t.Fatalf("%s: %v", metric, err)
 				}
-				res := mustDrift(t, e, driftT0, driftT0.Add(time.Hour), c.query(metric))
+				res := mustQuery(t, e, driftT0, driftT0.Add(time.Hour), c.query(metric))
 				if len(res.Series) != 1 || len(res.Series[0].Points) != 1 {
 					t.Fatalf("%s: want one point, got %s", metric, driftDescribe(res))
 				}
@@ -317,7 +288,7 @@ func TestDriftGolden(t *testing.T) {
 				}
 			}
 			// The distribution table holds the golden bin counts.
-			res := mustDrift(t, e, driftT0, driftT0.Add(time.Hour), strings.Replace(c.query("psi"), `"drift"`, `"distribution"`, 1))
+			res := mustQuery(t, e, driftT0, driftT0.Add(time.Hour), strings.Replace(c.query("psi"), `"drift"`, `"distribution"`, 1))
 			tab := res.Tables[0]
 			var refCounts, curCounts []int64
 			for i := range tab.Columns[0].Values {
@@ -352,7 +323,7 @@ func TestDriftApproximateWithinBounds(t *testing.T) {
 					if err := json.Unmarshal(c.Expected[metric], &want); err != nil {
 						t.Fatal(err)
 					}
-					res := mustDrift(t, e, driftT0, driftT0.Add(time.Hour), c.query(metric))
+					res := mustQuery(t, e, driftT0, driftT0.Add(time.Hour), c.query(metric))
 					if len(res.Series) != 1 || len(res.Series[0].Points) != 1 {
 						t.Fatalf("want one point, got %s", driftDescribe(res))
 					}
@@ -379,7 +350,7 @@ func TestDriftApproximateWithinBounds(t *testing.T) {
 				}
 				// Past the limit only the quantile edges are approximate: the
 				// histograms on the reported edges are exact.
-				res := mustDrift(t, e, driftT0, driftT0.Add(time.Hour), c.query("psi"))
+				res := mustQuery(t, e, driftT0, driftT0.Add(time.Hour), c.query("psi"))
 				edges := res.Meta["binEdges"].(map[string][]float64)["x"]
 				var ref, cur []float64
 				for _, r := range c.rows(t) {
@@ -399,7 +370,7 @@ func TestDriftApproximateWithinBounds(t *testing.T) {
 					t.Errorf("exact edges %v, want %v", edges, c.BinEdges)
 				}
 				// The distribution's KS is within its bound too.
-				dist := mustDrift(t, e, driftT0, driftT0.Add(time.Hour), strings.Replace(c.query("ks"), `"drift"`, `"distribution"`, 1))
+				dist := mustQuery(t, e, driftT0, driftT0.Add(time.Hour), strings.Replace(c.query("ks"), `"drift"`, `"distribution"`, 1))
 				var wantKS float64
 				_ = json.Unmarshal(c.Expected["ks"], &wantKS)
 				got, _ := dist.Meta["value"].(metrics.Optional).Get()
@@ -457,7 +428,7 @@ func TestDriftBucketsVersionsAndLabels(t *testing.T) {
 	e := driftEngine(t, Limits{}, rows)
 	quantile10 := models.Binning{Strategy: "quantile", Bins: 10}
 	for _, metric := range []string{"psi", "js", "ks", "wasserstein_norm", "chi2_pvalue"} {
-		res := mustDrift(t, e, driftT0, driftT0.Add(3*time.Hour), fmt.Sprintf(`{"queryType":"drift","model":"m","environment":"production","features":["x"],"metric":%q,"interval":"1h"}`, metric))
+		res := mustQuery(t, e, driftT0, driftT0.Add(3*time.Hour), fmt.Sprintf(`{"queryType":"drift","model":"m","environment":"production","features":["x"],"metric":%q,"interval":"1h"}`, metric))
 		if len(res.Series) != 2 {
 			t.Fatalf("%s: want a series per version, got %s", metric, driftDescribe(res))
 		}
@@ -486,7 +457,7 @@ func TestDriftBucketsVersionsAndLabels(t *testing.T) {
 		}
 	}
 	// Without an environment the label is left out, and all features are compared.
-	res := mustDrift(t, e, driftT0, driftT0.Add(3*time.Hour), `{"queryType":"drift","model":"m","versions":["v2"],"metric":"hellinger","interval":"1h"}`)
+	res := mustQuery(t, e, driftT0, driftT0.Add(3*time.Hour), `{"queryType":"drift","model":"m","versions":["v2"],"metric":"hellinger","interval":"1h"}`)
 	var features []string
 	for _, s := range res.Series {
 		for _, l := range s.Labels {
@@ -525,7 +496,7 @@ func TestDriftCategorical(t *testing.T) {
 	}
 	ref := count(func(r driftRow) bool { return r.env == "training" })
 	for _, metric := range []string{"psi", "chi2", "js"} {
-		res := mustDrift(t, e, driftT0, driftT0.Add(3*time.Hour), fmt.Sprintf(`{"queryType":"drift","model":"m","environment":"production","features":["c"],"metric":%q,"interval":"1h"}`, metric))
+		res := mustQuery(t, e, driftT0, driftT0.Add(3*time.Hour), fmt.Sprintf(`{"queryType":"drift","model":"m","environment":"production","features":["c"],"metric":%q,"interval":"1h"}`, metric))
 		got := driftSeriesPoints(res)
 		for _, v := range []string{"v1", "v2"} {
 			for _, h := range []int{0, 2} {
@@ -537,7 +508,7 @@ func TestDriftCategorical(t *testing.T) {
 		}
 	}
 	// The distribution shows the new category and the missing bin.
-	res := mustDrift(t, e, driftT0, driftT0.Add(3*time.Hour), `{"queryType":"distribution","model":"m","environment":"production","versions":["v1"],"features":["c"]}`)
+	res := mustQuery(t, e, driftT0, driftT0.Add(3*time.Hour), `{"queryType":"distribution","model":"m","environment":"production","versions":["v1"],"features":["c"]}`)
 	bins := res.Tables[0].Columns[0].Values
 	if len(bins) != 5 || bins[3] != "new" || bins[4] != "missing" {
 		t.Errorf("bins %v, want a, b, c, new, missing", bins)
@@ -571,7 +542,7 @@ func TestDriftReferences(t *testing.T) {
 	t.Run("window", func(t *testing.T) {
 		wFrom, wTo := driftT0.Add(-5*time.Hour), driftT0.Add(-3*time.Hour)
 		for _, metric := range []string{"psi", "ks"} {
-			res := mustDrift(t, e, from, to, query(metric, `,"versions":["v1","v2"]`, fmt.Sprintf(`{"type":"window","from":%q,"to":%q}`, wFrom.Format(time.RFC3339), wTo.Format(time.RFC3339))))
+			res := mustQuery(t, e, from, to, query(metric, `,"versions":["v1","v2"]`, fmt.Sprintf(`{"type":"window","from":%q,"to":%q}`, wFrom.Format(time.RFC3339), wTo.Format(time.RFC3339))))
 			ref := prod(func(r driftRow) bool { return between(r, wFrom, wTo) })
 			got := driftSeriesPoints(res)
 			for _, v := range []string{"v1", "v2"} {
@@ -589,7 +560,7 @@ func TestDriftReferences(t *testing.T) {
 	})
 
 	t.Run("version", func(t *testing.T) {
-		res := mustDrift(t, e, from, to, query("wasserstein", "", `{"type":"version","version":"v1"}`))
+		res := mustQuery(t, e, from, to, query("wasserstein", "", `{"type":"version","version":"v1"}`))
 		if len(res.Series) != 1 || !strings.Contains(res.Series[0].Name, "(v2)") {
 			t.Fatalf("want only v2 compared with v1: %s", driftDescribe(res))
 		}
@@ -602,7 +573,7 @@ func TestDriftReferences(t *testing.T) {
 			driftCheck(t, name, got[name], b, driftExpected(t, "wasserstein", quantile10, ref, cur))
 		}
 		// Listed explicitly, the reference version gets its (zero) series too.
-		res = mustDrift(t, e, from, to, query("wasserstein", `,"versions":["v1","v2"]`, `{"type":"version","version":"v1"}`))
+		res = mustQuery(t, e, from, to, query("wasserstein", `,"versions":["v1","v2"]`, `{"type":"version","version":"v1"}`))
 		if len(res.Series) != 2 {
 			t.Errorf("want v1 and v2: %s", driftDescribe(res))
 		}
@@ -623,7 +594,7 @@ func TestDriftReferences(t *testing.T) {
 			for _, metric := range []string{"psi", "ks", "chi2"} {
 				t.Run(c.name+"/"+metric, func(t *testing.T) {
 					q := fmt.Sprintf(`{"queryType":"drift","model":"m","environment":"production","versions":["v1"],"features":["x"],"metric":%q,"interval":%q,"reference":{"type":"rolling","window":%q}}`, metric, c.interval, c.window)
-					res := mustDrift(t, e, c.from, to, q)
+					res := mustQuery(t, e, c.from, to, q)
 					got := driftSeriesPoints(res)
 					name := fmt.Sprintf("x %s (v1)", driftMetricTitles[metric])
 					n := 0
@@ -648,7 +619,7 @@ func TestDriftReferences(t *testing.T) {
 
 	t.Run("rolling reference without records", func(t *testing.T) {
 		// v2 starts at the range's start: its first bucket has no reference.
-		res := mustDrift(t, e, from, to, `{"queryType":"drift","model":"m","environment":"production","versions":["v2"],"features":["x"],"metric":"psi","interval":"1h","reference":{"type":"rolling","window":"1h"}}`)
+		res := mustQuery(t, e, from, to, `{"queryType":"drift","model":"m","environment":"production","versions":["v2"],"features":["x"],"metric":"psi","interval":"1h","reference":{"type":"rolling","window":"1h"}}`)
 		got := driftSeriesPoints(res)["x PSI (v2)"]
 		if v, ok := got[driftT0]; !ok || !math.IsNaN(v) {
 			t.Errorf("first bucket: want an absent point, got %v (%v)", v, ok)
@@ -663,13 +634,13 @@ func TestDriftReferences(t *testing.T) {
 
 	t.Run("rolling past the exact-value limit", func(t *testing.T) {
 		q := `{"queryType":"drift","model":"m","environment":"production","versions":["v1"],"features":["x"],"metric":%q,"interval":"1h","reference":{"type":"rolling","window":"2h"}}`
-		exactPSI := driftSeriesPoints(mustDrift(t, e, from, to, fmt.Sprintf(q, "psi")))["x PSI (v1)"]
-		exactKS := driftSeriesPoints(mustDrift(t, e, from, to, fmt.Sprintf(q, "ks")))["x KS statistic (v1)"]
+		exactPSI := driftSeriesPoints(mustQuery(t, e, from, to, fmt.Sprintf(q, "psi")))["x PSI (v1)"]
+		exactKS := driftSeriesPoints(mustQuery(t, e, from, to, fmt.Sprintf(q, "ks")))["x KS statistic (v1)"]
 		// 150: the span's values stay exact, its (step, value) groups do not;
 		// 30: the span itself is compressed on a grid.
 		for _, limit := range []int{150, 30} {
 			small := driftEngine(t, Limits{ExactValueLimit: limit}, rows)
-			res := mustDrift(t, small, from, to, fmt.Sprintf(q, "psi"))
+			res := mustQuery(t, small, from, to, fmt.Sprintf(q, "psi"))
 			if res.Meta["approximateEdges"] != true || len(res.Series) != 1 || len(res.Series[0].Points) != 4 {
 				t.Errorf("limit %d: want 4 PSI points with approximate edges: %v %s", limit, res.Meta, driftDescribe(res))
 			}
@@ -678,7 +649,7 @@ func TestDriftReferences(t *testing.T) {
 					t.Errorf("limit %d: approximate PSI at %s = %v, exact %v", limit, at, v, exactPSI[at])
 				}
 			}
-			res = mustDrift(t, small, from, to, fmt.Sprintf(q, "ks"))
+			res = mustQuery(t, small, from, to, fmt.Sprintf(q, "ks"))
 			bound, _ := res.Meta["ksErrorBound"].(float64)
 			if res.Meta["approximate"] != true || len(res.Series) != 1 || len(res.Series[0].Points) != 4 {
 				t.Errorf("limit %d: want 4 approximate KS points: %v %s", limit, res.Meta, driftDescribe(res))
@@ -698,7 +669,7 @@ func TestDriftFilters(t *testing.T) {
 	quantile10 := models.Binning{Strategy: "quantile", Bins: 10}
 	// A tag filter applies to the reference and the current data; a version
 	// filter selects only the current data (the reference is all v1).
-	res := mustDrift(t, e, driftT0, driftT0.Add(3*time.Hour), `{"queryType":"drift","model":"m","environment":"production","features":["x"],"metric":"psi","interval":"1h",
+	res := mustQuery(t, e, driftT0, driftT0.Add(3*time.Hour), `{"queryType":"drift","model":"m","environment":"production","features":["x"],"metric":"psi","interval":"1h",
 		"filters":[{"field":"tags.channel","op":"=","value":"app"},{"field":"version","op":"=","value":"v2"}]}`)
 	if len(res.Series) != 1 {
 		t.Fatalf("want v2 only: %s", driftDescribe(res))
@@ -746,17 +717,17 @@ func TestDriftPredictionTarget(t *testing.T) {
 		{"reg", "", "wasserstein", "prediction.value"},
 	}
 	for _, c := range cases {
-		res := mustDrift(t, e, driftT0, driftT0.Add(4*time.Hour), fmt.Sprintf(`{"queryType":"drift","model":%q,"target":"prediction","metric":%q,"interval":"4h"%s}`, c.model, c.metric, c.features))
+		res := mustQuery(t, e, driftT0, driftT0.Add(4*time.Hour), fmt.Sprintf(`{"queryType":"drift","model":%q,"target":"prediction","metric":%q,"interval":"4h"%s}`, c.model, c.metric, c.features))
 		if len(res.Series) != 1 || !strings.HasPrefix(res.Series[0].Name, c.want+" ") {
 			t.Errorf("%s %s: want a series of %s, got %s", c.model, c.metric, c.want, driftDescribe(res))
 		}
 	}
-	_, err = runDrift(t, e, driftT0, driftT0.Add(time.Hour), `{"queryType":"drift","model":"clf","target":"actual"}`)
+	_, err = runQuery(t, e, driftT0, driftT0.Add(time.Hour), `{"queryType":"drift","model":"clf","target":"actual"}`)
 	var qe *models.QueryError
 	if !errors.As(err, &qe) || qe.Option != "target" || !strings.Contains(err.Error(), "no actual values") {
 		t.Errorf("actuals of a model without any: want a target error, got %v", err)
 	}
-	_, err = runDrift(t, e, driftT0, driftT0.Add(time.Hour), `{"queryType":"drift","model":"clf","target":"prediction","features":["actual.label"]}`)
+	_, err = runQuery(t, e, driftT0, driftT0.Add(time.Hour), `{"queryType":"drift","model":"clf","target":"prediction","features":["actual.label"]}`)
 	if !errors.As(err, &qe) || qe.Option != "features" || !strings.Contains(err.Error(), "prediction.score") {
 		t.Errorf("actual field with target prediction: want a features error, got %v", err)
 	}
@@ -766,7 +737,7 @@ func TestDistribution(t *testing.T) {
 	rows := driftScenario()
 	rows = append(rows, driftRow{version: "v2", env: "production", at: driftT0.Add(10 * time.Minute), x: math.NaN(), c: "a"})
 	e := driftEngine(t, Limits{}, rows)
-	res := mustDrift(t, e, driftT0, driftT0.Add(3*time.Hour), `{"queryType":"distribution","model":"m","environment":"production","features":["x"],"metric":"js","binning":{"strategy":"uniform","bins":4}}`)
+	res := mustQuery(t, e, driftT0, driftT0.Add(3*time.Hour), `{"queryType":"distribution","model":"m","environment":"production","features":["x"],"metric":"js","binning":{"strategy":"uniform","bins":4}}`)
 	if len(res.Tables) != 1 {
 		t.Fatalf("want one table: %+v", res)
 	}
@@ -824,7 +795,7 @@ func TestDriftBadInput(t *testing.T) {
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
-			_, err := runDrift(t, e, from, to, c.query)
+			_, err := runQuery(t, e, from, to, c.query)
 			var qe *models.QueryError
 			if !errors.As(err, &qe) {
 				t.Fatalf("want a query error, got %v", err)
@@ -840,7 +811,7 @@ func TestDriftBadInput(t *testing.T) {
 		})
 	}
 	// Unnamed categorical features are left out of KS with a notice.
-	res := mustDrift(t, e, from, to, `{"queryType":"drift","model":"m","environment":"production","metric":"ks"}`)
+	res := mustQuery(t, e, from, to, `{"queryType":"drift","model":"m","environment":"production","metric":"ks"}`)
 	for _, s := range res.Series {
 		if !strings.HasPrefix(s.Name, "x ") {
 			t.Errorf("KS series of a categorical feature: %s", s.Name)

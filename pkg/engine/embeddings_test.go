@@ -29,11 +29,9 @@ type embeddingGolden struct {
 	Expected  map[string]float64
 }
 
-const embeddingGoldenPath = "../../../shared/golden/metrics.json"
-
 func loadEmbeddingGolden(t *testing.T) embeddingGolden {
 	t.Helper()
-	raw, err := os.ReadFile(embeddingGoldenPath)
+	raw, err := os.ReadFile(goldenPath)
 	if err != nil {
 		t.Fatalf("reading golden cases: %v", err)
 	}
@@ -97,36 +95,7 @@ func goldenEmbeddingRecords(g embeddingGolden) []store.Record {
 
 func embEngine(t *testing.T, lim Limits, recs ...[]store.Record) (*Engine, *duckdb.Store) {
 	t.Helper()
-	ctx := context.Background()
-	st, err := duckdb.Open(ctx, duckdb.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = st.Close() })
-	for _, b := range recs {
-		if _, err := st.Ingest(ctx, b, store.IngestOptions{Now: embT0}); err != nil {
-			t.Fatal(err)
-		}
-	}
-	return New(st, lim), st
-}
-
-func runEmb(t *testing.T, e *Engine, from, to time.Time, query string) (*Result, error) {
-	t.Helper()
-	q, err := models.Parse(models.Request{JSON: []byte(query), RefID: "A", From: from, To: to}, models.Limits{})
-	if err != nil {
-		t.Fatalf("parse %s: %v", query, err)
-	}
-	return e.Run(context.Background(), q)
-}
-
-func mustEmb(t *testing.T, e *Engine, from, to time.Time, query string) *Result {
-	t.Helper()
-	res, err := runEmb(t, e, from, to, query)
-	if err != nil {
-		t.Fatalf("%s: %v", query, err)
-	}
-	return res
+	return testEngine(t, lim, embT0, recs...)
 }
 
 // wantQueryError checks that err is a query error naming the option and
@@ -151,7 +120,7 @@ func TestEmbeddingDriftGolden(t *testing.T) {
 	g := loadEmbeddingGolden(t)
 	e, _ := embEngine(t, Limits{}, goldenEmbeddingRecords(g))
 	for _, metric := range []string{"euclidean", "cosine"} {
-		res := mustEmb(t, e, embT0, embT0.Add(time.Hour), `{"queryType":"embeddingDrift","model":"emb","environment":"production","metric":"`+metric+`","interval":"1h"}`)
+		res := mustQuery(t, e, embT0, embT0.Add(time.Hour), `{"queryType":"embeddingDrift","model":"emb","environment":"production","metric":"`+metric+`","interval":"1h"}`)
 		if len(res.Series) != 1 || len(res.Series[0].Points) != 1 {
 			t.Fatalf("%s: want one series with one point, got %+v", metric, res.Series)
 		}
@@ -224,7 +193,7 @@ func TestEmbeddingDriftGoldenFromSums(t *testing.T) {
 	e, _ := embEngine(t, Limits{}, goldenEmbeddingRecords(g)[:1])
 	e.Store = sumStore{Store: e.Store, byEnv: map[string][][]float64{"training": g.Reference, "production": g.Current}, at: embT0}
 	for _, metric := range []string{"euclidean", "cosine"} {
-		res := mustEmb(t, e, embT0, embT0.Add(time.Hour), `{"queryType":"embeddingDrift","model":"emb","environment":"production","metric":"`+metric+`","interval":"1h"}`)
+		res := mustQuery(t, e, embT0, embT0.Add(time.Hour), `{"queryType":"embeddingDrift","model":"emb","environment":"production","metric":"`+metric+`","interval":"1h"}`)
 		got, ok := res.Series[0].Points[0].Value.Get()
 		if want := g.Expected[metric]; !ok || math.Abs(got-want) > 1e-9*math.Abs(want) {
 			t.Errorf("%s = %.17g, want %.17g within 1e-9", metric, got, want)
@@ -276,7 +245,7 @@ func TestEmbeddingDriftPerVersionAndReference(t *testing.T) {
 	for _, r := range recs[:40] {
 		train = append(train, f64(r.Embedding))
 	}
-	res := mustEmb(t, e, embT0, embT0.Add(2*time.Hour), `{"queryType":"embeddingDrift","model":"emb","environment":"production","metric":"euclidean","interval":"1h"}`)
+	res := mustQuery(t, e, embT0, embT0.Add(2*time.Hour), `{"queryType":"embeddingDrift","model":"emb","environment":"production","metric":"euclidean","interval":"1h"}`)
 	if len(res.Series) != 2 {
 		t.Fatalf("want a series per version, got %d", len(res.Series))
 	}
@@ -301,12 +270,12 @@ func TestEmbeddingDriftPerVersionAndReference(t *testing.T) {
 	}
 
 	// Reference version v1: v2 against v1 over the same range; v1's own series is left out.
-	res = mustEmb(t, e, embT0, embT0.Add(2*time.Hour), `{"queryType":"embeddingDrift","model":"emb","metric":"cosine","interval":"1h","reference":{"type":"version","version":"v1"}}`)
+	res = mustQuery(t, e, embT0, embT0.Add(2*time.Hour), `{"queryType":"embeddingDrift","model":"emb","metric":"cosine","interval":"1h","reference":{"type":"version","version":"v1"}}`)
 	if len(res.Series) != 1 || labelMap(res.Series[0])["version"] != "v2" {
 		t.Fatalf("version reference: %s", describeSeries(res))
 	}
 	// Rolling 1h: the second hour of v2 against the first hour (both versions pooled).
-	res = mustEmb(t, e, embT0, embT0.Add(2*time.Hour), `{"queryType":"embeddingDrift","model":"emb","environment":"production","versions":["v2"],"metric":"euclidean","interval":"1h","reference":{"type":"rolling","window":"1h"}}`)
+	res = mustQuery(t, e, embT0, embT0.Add(2*time.Hour), `{"queryType":"embeddingDrift","model":"emb","environment":"production","versions":["v2"],"metric":"euclidean","interval":"1h","reference":{"type":"rolling","window":"1h"}}`)
 	if len(res.Series) != 1 || len(res.Series[0].Points) != 2 {
 		t.Fatalf("rolling: %s", describeSeries(res))
 	}
@@ -323,7 +292,7 @@ func TestEmbeddingDriftPerVersionAndReference(t *testing.T) {
 
 	// Two versions × two hours are four groups of sums.
 	e.Limits.MaxGroups = 3
-	_, err := runEmb(t, e, embT0, embT0.Add(2*time.Hour), `{"queryType":"embeddingDrift","model":"emb","environment":"production","interval":"1h"}`)
+	_, err := runQuery(t, e, embT0, embT0.Add(2*time.Hour), `{"queryType":"embeddingDrift","model":"emb","environment":"production","interval":"1h"}`)
 	wantQueryError(t, err, "interval", "more than 3 groups")
 }
 
@@ -348,28 +317,28 @@ func TestEmbeddingQueriesRejectBadInput(t *testing.T) {
 	from, to := embT0, embT0.Add(time.Hour)
 
 	for _, qt := range []string{"embeddingDrift", "embeddings"} {
-		_, err := runEmb(t, e, from, to, `{"queryType":"`+qt+`","model":"plain"}`)
+		_, err := runQuery(t, e, from, to, `{"queryType":"`+qt+`","model":"plain"}`)
 		wantQueryError(t, err, "model", `model "plain" has no embeddings`)
 	}
-	_, err := runEmb(t, e, from, to, `{"queryType":"embeddings","model":"emb","currentLimit":101}`)
+	_, err := runQuery(t, e, from, to, `{"queryType":"embeddings","model":"emb","currentLimit":101}`)
 	wantQueryError(t, err, "currentLimit", "101 points", "maxSampleSize of 100")
-	_, err = runEmb(t, e, from, to, `{"queryType":"embeddings","model":"emb","referenceLimit":500}`)
+	_, err = runQuery(t, e, from, to, `{"queryType":"embeddings","model":"emb","referenceLimit":500}`)
 	wantQueryError(t, err, "referenceLimit", "500 points", "maxSampleSize of 100")
-	_, err = runEmb(t, e, from, to, `{"queryType":"embeddings","model":"emb","limit":1000}`)
+	_, err = runQuery(t, e, from, to, `{"queryType":"embeddings","model":"emb","limit":1000}`)
 	wantQueryError(t, err, "limit", "1000 points", "maxSampleSize of 100")
-	_, err = runEmb(t, e, from, to, `{"queryType":"embeddings","model":"emb","referenceLimit":60,"currentLimit":60}`)
+	_, err = runQuery(t, e, from, to, `{"queryType":"embeddings","model":"emb","referenceLimit":60,"currentLimit":60}`)
 	wantQueryError(t, err, "currentLimit", "= 120 points", "maxSampleSize of 100")
-	_, err = runEmb(t, e, from, to, `{"queryType":"embeddings","model":"emb","reduce":"tsne"}`)
+	_, err = runQuery(t, e, from, to, `{"queryType":"embeddings","model":"emb","reduce":"tsne"}`)
 	wantQueryError(t, err, "reduce", `"tsne"`)
-	_, err = runEmb(t, e, from, to, `{"queryType":"embeddings","model":"emb","reference":{"type":"rolling","window":"1h"}}`)
+	_, err = runQuery(t, e, from, to, `{"queryType":"embeddings","model":"emb","reference":{"type":"rolling","window":"1h"}}`)
 	wantQueryError(t, err, "reference.type", "rolling")
-	_, err = runEmb(t, e, from, to, `{"queryType":"embeddings","model":"emb","reference":{"type":"environment","environment":"staging"}}`)
+	_, err = runQuery(t, e, from, to, `{"queryType":"embeddings","model":"emb","reference":{"type":"environment","environment":"staging"}}`)
 	wantQueryError(t, err, "reference", "environment staging", "no records")
-	_, err = runEmb(t, e, from, to, `{"queryType":"embeddingDrift","model":"emb","reference":{"type":"environment","environment":"staging"}}`)
+	_, err = runQuery(t, e, from, to, `{"queryType":"embeddingDrift","model":"emb","reference":{"type":"environment","environment":"staging"}}`)
 	wantQueryError(t, err, "reference", "environment staging", "no records with an embedding")
 
 	// Defaults shrink to the setting, with a notice.
-	res := mustEmb(t, e, from, to, `{"queryType":"embeddings","model":"emb","environment":"production"}`)
+	res := mustQuery(t, e, from, to, `{"queryType":"embeddings","model":"emb","environment":"production"}`)
 	if n := len(res.Tables[0].Columns[0].Values); n != 31 { // 1 reference + 30 current
 		t.Errorf("%d points, want all 31", n)
 	}
@@ -386,7 +355,7 @@ func TestEmbeddingQueriesRejectBadInput(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, qt := range []string{"embeddingDrift", "embeddings"} {
-		_, err := runEmb(t, e, from, to, `{"queryType":"`+qt+`","model":"emb"}`)
+		_, err := runQuery(t, e, from, to, `{"queryType":"`+qt+`","model":"emb"}`)
 		wantQueryError(t, err, "", `record "p07"`, "2 dimensions", "have 4")
 	}
 }
@@ -413,7 +382,7 @@ func TestEmbeddingsTable(t *testing.T) {
 	e, _ := embEngine(t, Limits{}, recs)
 	from, to := embT0, embT0.Add(time.Hour)
 	q := `{"queryType":"embeddings","model":"emb","environment":"production","referenceLimit":200,"currentLimit":250}`
-	res := mustEmb(t, e, from, to, q)
+	res := mustQuery(t, e, from, to, q)
 	if len(res.Tables) != 2 || res.Tables[0].Name != "embeddings" || res.Tables[1].Name != "novel_clusters" {
 		t.Fatalf("tables: %+v", res.Tables)
 	}
@@ -477,7 +446,7 @@ func TestEmbeddingsTable(t *testing.T) {
 	}
 
 	// Deterministic: the same query gives the same table.
-	again := mustEmb(t, e, from, to, q)
+	again := mustQuery(t, e, from, to, q)
 	for c := range res.Tables[0].Columns {
 		if fmt.Sprint(again.Tables[0].Columns[c].Values) != fmt.Sprint(res.Tables[0].Columns[c].Values) {
 			t.Fatalf("column %s differs between two runs", res.Tables[0].Columns[c].Name)
@@ -485,7 +454,7 @@ func TestEmbeddingsTable(t *testing.T) {
 	}
 
 	// reduce none keeps the original vectors, bit for bit.
-	full := mustEmb(t, e, from, to, `{"queryType":"embeddings","model":"emb","environment":"production","limit":20,"reduce":"none"}`)
+	full := mustQuery(t, e, from, to, `{"queryType":"embeddings","model":"emb","environment":"production","limit":20,"reduce":"none"}`)
 	byID := map[string]store.Record{}
 	for _, r := range recs {
 		byID[r.ID] = r
@@ -577,7 +546,7 @@ func TestNovelClusterIsTheSpanishReviews(t *testing.T) {
 	e, day := demoEmbeddings(t)
 	q := `{"queryType":"embeddings","model":"review-sentiment","environment":"production","reference":{"type":"environment","environment":"training"}}`
 	start := time.Now()
-	res := mustEmb(t, e, day(21), day(30), q)
+	res := mustQuery(t, e, day(21), day(30), q)
 	t.Logf("embeddings query (days 21–29, sampling, novelty, PCA): %v", time.Since(start))
 	cols := map[string][]any{}
 	for _, c := range res.Tables[0].Columns {
@@ -630,7 +599,7 @@ func TestNovelClusterIsTheSpanishReviews(t *testing.T) {
 
 	// Before day 21 nothing is new: no cluster, and only the ~1% of ordinary
 	// points the threshold flags by construction.
-	before := mustEmb(t, e, day(0), day(21), q)
+	before := mustQuery(t, e, day(0), day(21), q)
 	if n := len(before.Tables[1].Columns[0].Values); n != 0 {
 		t.Errorf("%d novel clusters before day 21", n)
 	}
@@ -645,7 +614,7 @@ func TestNovelClusterIsTheSpanishReviews(t *testing.T) {
 	}
 
 	// Embedding drift sees it too: the daily cosine distance to training jumps from day 21.
-	drift := mustEmb(t, e, day(14), day(30), `{"queryType":"embeddingDrift","model":"review-sentiment","environment":"production","metric":"cosine","interval":"1d"}`)
+	drift := mustQuery(t, e, day(14), day(30), `{"queryType":"embeddingDrift","model":"review-sentiment","environment":"production","metric":"cosine","interval":"1d"}`)
 	if len(drift.Series) != 1 {
 		t.Fatalf("embedding drift: %s", describeSeries(drift))
 	}

@@ -2,13 +2,11 @@ package engine
 
 import (
 	"encoding/json"
-	"errors"
 	"fmt"
 	"strings"
 	"testing"
 	"time"
 
-	"github.com/vigil-mlobs/vigil/pkg/models"
 	"github.com/vigil-mlobs/vigil/pkg/store"
 )
 
@@ -217,18 +215,7 @@ func TestFairnessBadInput(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			_, err := runQuality(t, e, tc.query)
-			var qe *models.QueryError
-			if !errors.As(err, &qe) {
-				t.Fatalf("want a query error, got %v", err)
-			}
-			if qe.Option != tc.option {
-				t.Errorf("option %q, want %q (%v)", qe.Option, tc.option, err)
-			}
-			for _, p := range tc.parts {
-				if !strings.Contains(err.Error(), p) {
-					t.Errorf("error %q does not contain %q", err, p)
-				}
-			}
+			checkQueryError(t, err, tc.option, tc.parts...)
 		})
 	}
 

@@ -1,9 +1,7 @@
 package engine
 
 import (
-	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"math"
 	"os"
@@ -12,13 +10,8 @@ import (
 	"time"
 
 	"github.com/vigil-mlobs/vigil/pkg/metrics"
-	"github.com/vigil-mlobs/vigil/pkg/models"
 	"github.com/vigil-mlobs/vigil/pkg/store"
-	"github.com/vigil-mlobs/vigil/pkg/store/duckdb"
 )
-
-// qualityGoldenPath is the shared golden file, beside the repository root.
-const qualityGoldenPath = "../../../shared/golden/metrics.json"
 
 // qualityT0 starts the test data on a day boundary, so hour and day buckets align.
 var qualityT0 = time.Date(2026, 11, 1, 0, 0, 0, 0, time.UTC)
@@ -39,7 +32,7 @@ type qualityGolden struct {
 
 func loadQualityGolden(t *testing.T, name string) qualityGolden {
 	t.Helper()
-	raw, err := os.ReadFile(qualityGoldenPath)
+	raw, err := os.ReadFile(goldenPath)
 	if err != nil {
 		t.Fatalf("reading golden cases: %v", err)
 	}
@@ -79,37 +72,19 @@ func (c qualityGolden) expected(t *testing.T, metric string) (float64, bool) {
 // returns an engine over it.
 func qualityEngine(t *testing.T, lim Limits, batches ...[]store.Record) *Engine {
 	t.Helper()
-	ctx := context.Background()
-	st, err := duckdb.Open(ctx, duckdb.Options{Path: ""})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = st.Close() })
-	for i, b := range batches {
-		if _, err := st.Ingest(ctx, b, store.IngestOptions{Now: qualityT0.Add(48 * time.Hour)}); err != nil {
-			t.Fatalf("ingest batch %d: %v", i, err)
-		}
-	}
-	return New(st, lim)
+	e, _ := testEngine(t, lim, qualityT0.Add(48*time.Hour), batches...)
+	return e
 }
 
 // runQuality parses a query over the day after qualityT0 and runs it.
 func runQuality(t *testing.T, e *Engine, query string) (*Result, error) {
 	t.Helper()
-	q, err := models.Parse(models.Request{JSON: []byte(query), From: qualityT0, To: qualityT0.Add(24 * time.Hour)}, models.Limits{})
-	if err != nil {
-		t.Fatalf("parse %s: %v", query, err)
-	}
-	return e.Run(context.Background(), q)
+	return runQuery(t, e, qualityT0, qualityT0.Add(24*time.Hour), query)
 }
 
 func mustRunQuality(t *testing.T, e *Engine, query string) *Result {
 	t.Helper()
-	res, err := runQuality(t, e, query)
-	if err != nil {
-		t.Fatalf("%s: %v", query, err)
-	}
-	return res
+	return mustQuery(t, e, qualityT0, qualityT0.Add(24*time.Hour), query)
 }
 
 // onlyPoint returns the value of a result with exactly one series of one point.
@@ -519,7 +494,6 @@ func TestPerformanceUndefinedIsNullPoint(t *testing.T) {
 }
 
 func TestPerformanceBadInput(t *testing.T) {
-	ctx := context.Background()
 	var clf, reg, labelsOnly []store.Record
 	for i := 0; i < 20; i++ {
 		at := qualityT0.Add(time.Duration(i) * time.Minute)
@@ -548,18 +522,7 @@ func TestPerformanceBadInput(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			_, err := runQuality(t, e, tc.query)
-			var qe *models.QueryError
-			if !errors.As(err, &qe) {
-				t.Fatalf("want a query error, got %v", err)
-			}
-			if qe.Option != tc.option {
-				t.Errorf("option %q, want %q (%v)", qe.Option, tc.option, err)
-			}
-			for _, p := range tc.parts {
-				if !strings.Contains(err.Error(), p) {
-					t.Errorf("error %q does not contain %q", err, p)
-				}
-			}
+			checkQueryError(t, err, tc.option, tc.parts...)
 		})
 	}
 	// The same kinds of metrics do work on the right models.
@@ -568,11 +531,7 @@ func TestPerformanceBadInput(t *testing.T) {
 		`{"queryType":"performance","model":"churn","metric":"log_loss","groupBy":["features.region"]}`,
 		`{"queryType":"performance","model":"plain","metric":"accuracy"}`,
 	} {
-		q, err := models.Parse(models.Request{JSON: []byte(query), From: qualityT0, To: qualityT0.Add(24 * time.Hour)}, models.Limits{})
-		if err != nil {
-			t.Fatal(err)
-		}
-		if res, err := e.Run(ctx, q); err != nil || len(res.Series) != 1 {
+		if res, err := runQuality(t, e, query); err != nil || len(res.Series) != 1 {
 			t.Errorf("%s: %v", query, err)
 		}
 	}

@@ -8,8 +8,6 @@ import (
 
 	"github.com/vigil-mlobs/vigil/pkg/demo"
 	"github.com/vigil-mlobs/vigil/pkg/models"
-	"github.com/vigil-mlobs/vigil/pkg/store"
-	"github.com/vigil-mlobs/vigil/pkg/store/duckdb"
 )
 
 // TestDemoStoryShowsInTheNumbers runs the queries a user would run on the demo
@@ -19,25 +17,8 @@ func TestDemoStoryShowsInTheNumbers(t *testing.T) {
 		t.Skip("generates the full demo")
 	}
 	ctx := context.Background()
-	st, err := duckdb.Open(ctx, duckdb.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer st.Close()
 	end := time.Date(2026, 11, 28, 0, 0, 0, 0, time.UTC)
-	cfg := demo.Config{Seed: 3, Scale: 1, End: end, BatchSize: 100_000}
-	if _, err := demo.Generate(ctx, cfg, func(b []store.Record) error {
-		_, err := st.Ingest(ctx, b, store.IngestOptions{Now: end})
-		return err
-	}); err != nil {
-		t.Fatal(err)
-	}
-	for _, ev := range demo.Lifecycle(cfg) {
-		if err := st.SetVersionStatus(ctx, ev.Model, ev.Version, ev.Status, ev.At); err != nil {
-			t.Fatal(err)
-		}
-	}
-	e := New(st, Limits{})
+	e, _ := demoEngine(t, demo.Config{Seed: 3, Scale: 1, End: end, BatchSize: 100_000})
 	start := end.Add(-30 * 24 * time.Hour)
 	day := func(d int) time.Time { return start.Add(time.Duration(d) * 24 * time.Hour) }
 	run := func(q map[string]any, from, to time.Time) *Result {
