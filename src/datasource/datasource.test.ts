@@ -3,6 +3,8 @@ import { CoreApp, type DataSourceInstanceSettings, PluginType, type ScopedVars }
 import { fakeTemplateSrv } from '../test/fakeTemplateSrv';
 import { DataSource } from './datasource';
 import type { VigilDataSourceOptions, VigilQuery } from './types';
+import { queryProblems } from './validate';
+import { VigilVariableSupport } from './variables';
 
 const templateSrv = fakeTemplateSrv({
   model: 'credit-risk',
@@ -35,19 +37,39 @@ describe('DataSource', () => {
   const ds = new DataSource(instanceSettings);
 
   describe('getDefaultQuery', () => {
-    it('starts with PSI drift of features against the training environment', () => {
-      expect(ds.getDefaultQuery(CoreApp.PanelEditor)).toEqual({
-        queryType: 'drift',
-        target: 'feature',
-        metric: 'psi',
-        reference: { type: 'environment', environment: 'training' },
-      });
+    it('starts with the traffic of every model, which needs no other option', () => {
+      const query = ds.getDefaultQuery(CoreApp.PanelEditor);
+
+      expect(query).toEqual({ queryType: 'traffic', metric: 'count' });
+      expect(queryProblems({ refId: 'A', ...query })).toEqual({});
     });
 
     it('returns a fresh object each time, so editing one query cannot change the next default', () => {
       const first = ds.getDefaultQuery(CoreApp.PanelEditor);
-      first.reference!.environment = 'validation';
-      expect(ds.getDefaultQuery(CoreApp.PanelEditor).reference?.environment).toBe('training');
+      first.metric = 'share';
+      expect(ds.getDefaultQuery(CoreApp.PanelEditor).metric).toBe('count');
+    });
+  });
+
+  describe('wiring', () => {
+    it('has variable support and version annotations', () => {
+      expect(ds.variables).toBeInstanceOf(VigilVariableSupport);
+      expect(ds.annotations?.processEvents).toBeDefined();
+      // The dashboard has a model variable, so a new annotation follows it.
+      expect(ds.annotations?.getDefaultQuery?.()).toEqual({ queryType: 'models', model: '$model' });
+    });
+
+    it('lists the dashboard variable names', () => {
+      expect(ds.variableNames()).toEqual([
+        'model',
+        'env',
+        'versions',
+        'features',
+        'channel',
+        'sex',
+        'privileged',
+        'none',
+      ]);
     });
   });
 
@@ -143,6 +165,33 @@ describe('DataSource', () => {
       const scopedVars: ScopedVars = { model: { text: 'fraud', value: 'fraud' } };
 
       expect(ds.applyTemplateVariables({ refId: 'A', model: '$model' }, scopedVars).model).toBe('fraud');
+    });
+
+    it('upgrades an older query before interpolating it', () => {
+      const saved = { refId: 'A', queryType: 'performance', groupBy: '$channel' } as unknown as VigilQuery;
+
+      expect(ds.applyTemplateVariables(saved, {}).groupBy).toEqual(['web', 'app']);
+    });
+
+    it('interpolates group-by fields, the positive label and statuses', () => {
+      const result = ds.applyTemplateVariables(
+        {
+          refId: 'A',
+          queryType: 'performance',
+          groupBy: ['tags.$sex', 'version'],
+          positive: '$sex',
+          status: ['$none', 'active'],
+        },
+        {}
+      );
+
+      expect(result).toMatchObject({ groupBy: ['tags.F', 'version'], positive: 'F', status: ['active'] });
+    });
+
+    it('leaves a filter without a value (is null) without one', () => {
+      const result = ds.applyTemplateVariables({ refId: 'A', filters: [{ field: 'actual.label', op: 'is null' }] }, {});
+
+      expect(result.filters).toEqual([{ field: 'actual.label', op: 'is null' }]);
     });
 
     it('adds no options the query did not have', () => {

@@ -11,8 +11,8 @@ const SLOT = '\u0000';
 /**
  * Interpolates dashboard variables in a query before it is sent to the backend.
  * Single-valued fields (model, environment, interval…) receive a multi-value variable as a
- * comma-separated string; list fields (versions, features, fairness groups, filter values) get
- * one item per selected value.
+ * comma-separated string; list fields (versions, features, groupBy, status, fairness groups, filter
+ * values) get one item per selected value.
  */
 export function interpolateQuery(query: VigilQuery, scopedVars: ScopedVars, templateSrv: Replace): VigilQuery {
   const scalar = (value: string | undefined) =>
@@ -26,7 +26,9 @@ export function interpolateQuery(query: VigilQuery, scopedVars: ScopedVars, temp
   assignDefined(interpolated, 'environment', scalar(query.environment));
   assignDefined(interpolated, 'features', list(query.features));
   assignDefined(interpolated, 'interval', scalar(query.interval));
-  assignDefined(interpolated, 'groupBy', scalar(query.groupBy));
+  assignDefined(interpolated, 'groupBy', list(query.groupBy));
+  assignDefined(interpolated, 'positive', scalar(query.positive));
+  assignDefined(interpolated, 'status', list(query.status));
 
   if (query.reference) {
     const reference: Reference = { ...query.reference };
@@ -39,11 +41,13 @@ export function interpolateQuery(query: VigilQuery, scopedVars: ScopedVars, temp
   }
 
   if (query.filters) {
-    interpolated.filters = query.filters.map((filter): Filter => ({
-      ...filter,
-      field: templateSrv.replace(filter.field, scopedVars, 'csv'),
-      value: interpolateFilterValue(filter.value, scopedVars, templateSrv),
-    }));
+    interpolated.filters = query.filters.map((filter): Filter => {
+      const next: Filter = { ...filter, field: templateSrv.replace(filter.field, scopedVars, 'csv') };
+      if (filter.value !== undefined) {
+        next.value = interpolateFilterValue(filter.value, scopedVars, templateSrv);
+      }
+      return next;
+    });
   }
 
   if (query.fairness) {
@@ -83,7 +87,11 @@ export function expandItem(item: string, scopedVars: ScopedVars, templateSrv: Re
     );
 }
 
-function interpolateFilterValue(value: Filter['value'], scopedVars: ScopedVars, templateSrv: Replace): Filter['value'] {
+function interpolateFilterValue(
+  value: NonNullable<Filter['value']>,
+  scopedVars: ScopedVars,
+  templateSrv: Replace
+): NonNullable<Filter['value']> {
   const expand = (scalar: FilterScalar): FilterScalar[] =>
     typeof scalar === 'string' ? expandItem(scalar, scopedVars, templateSrv) : [scalar];
 

@@ -67,14 +67,23 @@ export type TrafficMetric = (typeof TRAFFIC_METRICS)[number];
 
 export type Metric = DriftMetric | EmbeddingDriftMetric | PerformanceMetric | FairnessMetric | TrafficMetric;
 
-/** The metrics each query type accepts; query types without an entry take no metric. */
+/** The metrics each query type accepts, the default first; query types without an entry take no metric. */
 export const METRICS_BY_QUERY_TYPE: Partial<Record<QueryType, readonly Metric[]>> = {
   drift: DRIFT_METRICS,
+  distribution: DRIFT_METRICS,
   embeddingDrift: EMBEDDING_DRIFT_METRICS,
   performance: PERFORMANCE_METRICS,
   fairness: FAIRNESS_METRICS,
+  biasTrace: FAIRNESS_METRICS,
   traffic: TRAFFIC_METRICS,
 };
+
+export const EMBEDDING_REDUCTIONS = ['pca', 'none'] as const;
+export type EmbeddingReduction = (typeof EMBEDDING_REDUCTIONS)[number];
+
+/** Lifecycle statuses of a model version. */
+export const VERSION_STATUSES = ['shadow', 'canary', 'active', 'deprecated'] as const;
+export type VersionStatus = (typeof VERSION_STATUSES)[number];
 
 export const REFERENCE_TYPES = ['environment', 'window', 'rolling', 'version'] as const;
 export type ReferenceType = (typeof REFERENCE_TYPES)[number];
@@ -103,19 +112,25 @@ export interface Binning {
   bins?: number;
 }
 
-export const FILTER_OPS = ['=', '!=', '<', '<=', '>', '>='] as const;
+export const FILTER_OPS = ['=', '!=', '<', '<=', '>', '>=', 'in', 'not in', 'is null', 'is not null'] as const;
 export type FilterOp = (typeof FILTER_OPS)[number];
 export type FilterScalar = string | number | boolean;
 
+/** Operators that compare with nothing: the filter has no value. */
+export const NULL_OPS: readonly FilterOp[] = ['is null', 'is not null'];
+/** Operators that take a list of values; `=` and `!=` also accept one (it then means any of / none of). */
+export const LIST_OPS: readonly FilterOp[] = ['=', '!=', 'in', 'not in'];
+
 /**
  * A record filter. `field` is a field reference: `features.NAME` (or a bare `NAME`), `tags.NAME`,
- * `prediction.label`, `prediction.score`, `actual.label`, `version` or `environment`.
- * A list `value` (from a multi-value dashboard variable) means any of the values.
+ * `prediction.label`, `prediction.score`, `prediction.value`, `actual.label`, `actual.value`, `version` or
+ * `environment`. A list `value` (from a multi-value dashboard variable) means any of the values.
  */
 export interface Filter {
   field: string;
   op: FilterOp;
-  value: FilterScalar | FilterScalar[];
+  /** Absent for `is null` and `is not null`. */
+  value?: FilterScalar | FilterScalar[];
 }
 
 /** Groups compared by the fairness metrics; `protected` is the unprivileged group, `reference` the privileged one. */
@@ -143,16 +158,38 @@ export interface VigilQuery extends DataQuery {
   filters?: Filter[];
   /** Bucket width such as `1h`; when absent the backend uses the panel's interval. */
   interval?: string;
-  /** Field reference whose values split the series (`performance`). */
-  groupBy?: string;
+  /** Field references whose values split the series (`performance`). */
+  groupBy?: string[];
   fairness?: FairnessGroups;
-  /** Maximum number of sampled points (`embeddings`). */
+  /** The label that counts as positive for precision, recall, F1, AUC and log loss (`performance`; default `1`). */
+  positive?: string;
+  /** Maximum number of sampled points (`embeddings`) or of segments (`biasTrace`, default 200). */
   limit?: number;
+  /** Maximum number of reference points (`embeddings`). */
+  referenceLimit?: number;
+  /** Maximum number of current points (`embeddings`). */
+  currentLimit?: number;
+  /** Dimension reduction of the sampled vectors before they are sent (`embeddings`; default `pca`). */
+  reduce?: EmbeddingReduction;
+  /** Smallest group of novel embeddings reported as a new cluster (`embeddings`; at least 2, default 10). */
+  minClusterSize?: number;
+  /** Smallest segment a bias trace ranks (`biasTrace`, default 30). */
+  minCount?: number;
+  /** Adds the bias trace's metric per time bucket (`biasTrace`). */
+  overTime?: boolean;
+  /** Also traces the segments of two features at once (`biasTrace`). */
+  pairs?: boolean;
+  /** Keeps the versions whose lifecycle status is one of these (`traffic`, `models`): VERSION_STATUSES or variables. */
+  status?: string[];
 }
 
+/** A new query: traffic of every model, which needs no other option, so a new panel shows data at once. */
 export const DEFAULT_QUERY: Partial<VigilQuery> = {
-  queryType: 'drift',
-  target: 'feature',
-  metric: 'psi',
-  reference: { type: 'environment', environment: 'training' },
+  queryType: 'traffic',
+  metric: 'count',
 };
+
+/** The reference a query that compares with one starts with. */
+export const DEFAULT_REFERENCE: Reference = { type: 'environment', environment: 'training' };
+
+export const DEFAULT_BINNING: Required<Binning> = { strategy: 'quantile', bins: 10 };

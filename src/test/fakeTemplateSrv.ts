@@ -12,7 +12,9 @@ const VARIABLE = /\$(\w+)|\[\[(\w+?)(?::(\w+))?\]\]|\$\{(\w+)(?::([^}]+))?\}/g;
  * over dashboard variables, unknown variables stay as written, a format function receives a multi-value
  * variable as an array, `csv` joins values with commas, and without a format they render as `{a,b}`.
  */
-export function fakeTemplateSrv(variables: Record<string, VariableValue>): Pick<TemplateSrv, 'replace'> {
+export function fakeTemplateSrv(
+  variables: Record<string, VariableValue>
+): Pick<TemplateSrv, 'replace' | 'getVariables'> {
   const formatValue = (value: VariableValue, format: Format): string => {
     if (typeof format === 'function') {
       return format(value);
@@ -27,6 +29,10 @@ export function fakeTemplateSrv(variables: Record<string, VariableValue>): Pick<
   };
 
   return {
+    getVariables() {
+      // Only the names matter to Vigil's editors.
+      return Object.keys(variables).map((name) => ({ name }) as ReturnType<TemplateSrv['getVariables']>[number]);
+    },
     replace(target?: string, scopedVars?: ScopedVars, format?: Format) {
       if (target === undefined) {
         return '';

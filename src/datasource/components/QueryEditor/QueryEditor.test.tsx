@@ -1,47 +1,20 @@
-import React, { useState } from 'react';
-import { render, screen, within } from '@testing-library/react';
+import { screen, waitFor } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
 
-import type { DataSource } from '../../datasource';
+import { describedOptions, giveElementsASize, openOptions, pick, typeCustom } from '../../../test/combobox';
+import { deferred, fakeResourceApi, fetchError, INVENTORY } from '../../../test/fakeResources';
+import { fakeTemplateSrv } from '../../../test/fakeTemplateSrv';
+import { renderQueryEditor } from '../../../test/renderQueryEditor';
 import type { VigilQuery } from '../../types';
-import { QueryEditor, withQueryType } from './QueryEditor';
 
-/** Renders the editor the way Grafana does: every change comes back as the new query. */
-function renderEditor(initial: VigilQuery) {
-  const changes: VigilQuery[] = [];
-  const onRunQuery = jest.fn();
-  function Harness() {
-    const [query, setQuery] = useState(initial);
-    return (
-      <QueryEditor
-        datasource={{} as DataSource}
-        query={query}
-        onChange={(next) => {
-          changes.push(next);
-          setQuery(next);
-        }}
-        onRunQuery={onRunQuery}
-      />
-    );
-  }
-  render(<Harness />);
-  return { lastQuery: () => changes[changes.length - 1], changes, onRunQuery };
-}
+const templateSrv = fakeTemplateSrv({ model: 'credit-risk', feature: ['age', 'income'] });
 
-async function pick(label: RegExp, option: RegExp) {
-  await userEvent.click(screen.getByLabelText(label));
-  await userEvent.click(await screen.findByRole('option', { name: option }));
-}
+jest.mock('@grafana/runtime', () => ({
+  ...jest.requireActual('@grafana/runtime'),
+  getTemplateSrv: () => templateSrv,
+}));
 
-// Combobox renders only the options that fit in its menu; jsdom lays nothing out, so give every element a size.
-beforeAll(() => {
-  jest.spyOn(Element.prototype, 'clientHeight', 'get').mockReturnValue(400);
-  jest.spyOn(Element.prototype, 'clientWidth', 'get').mockReturnValue(400);
-});
-
-afterAll(() => {
-  jest.restoreAllMocks();
-});
+giveElementsASize();
 
 const driftQuery: VigilQuery = {
   refId: 'A',
@@ -53,141 +26,177 @@ const driftQuery: VigilQuery = {
   reference: { type: 'environment', environment: 'training' },
 };
 
-describe('QueryEditor', () => {
-  it('switches to performance with its first metric and keeps the shared options', async () => {
-    const { lastQuery, onRunQuery } = renderEditor(driftQuery);
+describe('QueryEditor: model, versions and environment', () => {
+  it('lists the models with their records and versions, and the dashboard variables', async () => {
+    renderQueryEditor({ refId: 'A', queryType: 'traffic', metric: 'count' });
 
-    await pick(/Query type/, /^Performance/);
-
-    expect(lastQuery()).toEqual({ ...driftQuery, queryType: 'performance', metric: 'accuracy' });
-    expect(onRunQuery).toHaveBeenCalled();
-    expect(screen.getByLabelText(/Group by/)).toBeInTheDocument();
+    await waitFor(() => expect(screen.getByLabelText(/^Model/)).toHaveAttribute('placeholder', 'every model'));
+    expect(await describedOptions(/^Model/)).toEqual([
+      'credit-risk — 12,000 records · v1, v2',
+      'fraud — 500 records · f1',
+      '$model',
+      '$feature',
+    ]);
   });
 
-  it('offers only the metrics of the query type and stores the chosen one', async () => {
-    const { lastQuery } = renderEditor({ refId: 'A', queryType: 'traffic', model: 'credit-risk', metric: 'count' });
+  it('stores the picked model and runs the query', async () => {
+    const { lastQuery, onRunQuery } = renderQueryEditor({ refId: 'A', queryType: 'traffic', metric: 'count' });
 
-    await userEvent.click(screen.getByLabelText(/^Metric/));
-    const options = await screen.findAllByRole('option');
-    expect(options.map((option) => option.textContent)).toEqual(['Count', 'Share']);
+    await pick(/^Model/, 'fraud');
 
-    await userEvent.click(within(options[1]).getByText('Share'));
-    expect(lastQuery()).toEqual({ refId: 'A', queryType: 'traffic', model: 'credit-risk', metric: 'share' });
-  });
-
-  it('changes the drift metric', async () => {
-    const { lastQuery } = renderEditor(driftQuery);
-
-    await pick(/^Metric/, /^Jensen–Shannon distance/);
-
-    expect(lastQuery()).toEqual({ ...driftQuery, metric: 'js' });
-  });
-
-  it('stores the model and interval, and runs the query when a field is left', async () => {
-    const { lastQuery, onRunQuery } = renderEditor({ refId: 'A', queryType: 'traffic', metric: 'count' });
-
-    await userEvent.type(screen.getByLabelText(/^Model/), ' fraud ');
-    await userEvent.type(screen.getByLabelText(/^Interval/), '1h');
-    await userEvent.tab();
-
-    expect(lastQuery()).toEqual({ refId: 'A', queryType: 'traffic', metric: 'count', model: 'fraud', interval: '1h' });
-    expect(onRunQuery).toHaveBeenCalledTimes(2);
-  });
-
-  it('parses the comma-separated features on blur', async () => {
-    const { lastQuery, onRunQuery } = renderEditor({ ...driftQuery, features: undefined });
-
-    await userEvent.type(screen.getByRole('textbox', { name: /^Features/ }), 'income, region,, $features ,');
-    expect(onRunQuery).not.toHaveBeenCalled();
-    await userEvent.tab();
-
-    expect(lastQuery().features).toEqual(['income', 'region', '$features']);
-    expect(screen.getByRole('textbox', { name: /^Features/ })).toHaveValue('income, region, $features');
+    expect(lastQuery()).toEqual({ refId: 'A', queryType: 'traffic', metric: 'count', model: 'fraud' });
     expect(onRunQuery).toHaveBeenCalledTimes(1);
   });
 
-  it('removes the features when the list is emptied', async () => {
-    const { lastQuery } = renderEditor(driftQuery);
+  it('shows that the models are loading until they arrive', async () => {
+    const models = deferred<unknown>();
+    renderQueryEditor(
+      { refId: 'A', queryType: 'traffic', metric: 'count' },
+      fakeResourceApi({ models: () => models.promise })
+    );
 
-    await userEvent.clear(screen.getByRole('textbox', { name: /^Features/ }));
-    await userEvent.tab();
+    expect(screen.getByLabelText(/^Model/)).toHaveAttribute('placeholder', 'Loading…');
+    models.resolve(INVENTORY.models);
 
-    expect(lastQuery()).not.toHaveProperty('features');
+    await waitFor(() => expect(screen.getByLabelText(/^Model/)).toHaveAttribute('placeholder', 'every model'));
   });
 
-  it('hides the features when drift of predictions is chosen', async () => {
-    const { lastQuery } = renderEditor(driftQuery);
-
-    await userEvent.click(screen.getByLabelText('Prediction'));
-
-    expect(lastQuery().target).toBe('prediction');
-    expect(screen.queryByRole('textbox', { name: /^Features/ })).not.toBeInTheDocument();
-  });
-
-  it('edits the reference and keeps only the fields of its type', async () => {
-    const { lastQuery } = renderEditor(driftQuery);
-
-    await pick(/^Reference$/, /^Rolling window/);
-    expect(lastQuery().reference).toEqual({ type: 'rolling' });
-
-    await userEvent.type(screen.getByLabelText(/^Window/), '7d');
-    await userEvent.tab();
-    expect(lastQuery().reference).toEqual({ type: 'rolling', window: '7d' });
-  });
-
-  it('builds the fairness groups', async () => {
-    const { lastQuery } = renderEditor({ refId: 'A', queryType: 'fairness', metric: 'disparate_impact' });
-
-    await userEvent.type(screen.getByLabelText(/^Protected attribute/), 'tags.sex');
-    await userEvent.type(screen.getByLabelText(/^Protected group/), 'F');
-    await userEvent.type(screen.getByLabelText(/^Reference group/), 'M, X');
-    await userEvent.type(screen.getByLabelText(/^Favourable label/), '1');
-    await userEvent.tab();
-
-    expect(lastQuery().fairness).toEqual({
-      attribute: 'tags.sex',
-      protected: ['F'],
-      reference: ['M', 'X'],
-      favorable: '1',
+  it('says why the models could not be loaded and still takes a typed model', async () => {
+    const api = fakeResourceApi({
+      models: async () => {
+        throw fetchError(500, 'database is locked');
+      },
     });
+    const { lastQuery } = renderQueryEditor({ refId: 'A', queryType: 'traffic', metric: 'count' }, api);
+
+    expect(
+      await screen.findByText('Could not load the models: database is locked. You can still type a value.')
+    ).toBeInTheDocument();
+    await typeCustom(/^Model/, 'churn');
+
+    expect(lastQuery().model).toBe('churn');
   });
 
-  it('keeps a query of an unknown type editable', () => {
-    renderEditor({ refId: 'A', queryType: 'forecast' as VigilQuery['queryType'], model: 'credit-risk' });
+  it('shows a model variable as written and asks nothing about it', async () => {
+    const { api } = renderQueryEditor({ ...driftQuery, model: '$model', features: ['$feature'] });
 
-    expect(screen.getByLabelText(/^Model/)).toHaveValue('credit-risk');
+    expect(screen.getByLabelText(/^Model/)).toHaveValue('$model');
+    await waitFor(() => expect(api).toHaveBeenCalledWith('models', undefined));
+    await userEvent.click(screen.getByLabelText(/^Versions/));
+
+    expect(await screen.findByText(/The versions are listed once the model is not a variable/)).toBeInTheDocument();
+    expect(api.mock.calls.map(([path]) => path)).toEqual(['models']);
   });
 
-  it('shows no metric or interval for the models query', () => {
-    renderEditor({ refId: 'A', queryType: 'models' });
+  it('lists the versions of the model with their status and environments', async () => {
+    const { lastQuery, onRunQuery } = renderQueryEditor(driftQuery);
 
-    expect(screen.queryByLabelText(/^Metric/)).not.toBeInTheDocument();
-    expect(screen.queryByLabelText(/^Interval/)).not.toBeInTheDocument();
-    expect(screen.getByLabelText(/^Model/)).toBeInTheDocument();
+    expect(await describedOptions(/^Versions/)).toEqual([
+      'v1 — deprecated · training, production',
+      'v2 — active · production',
+      '$model',
+      '$feature',
+    ]);
+    await userEvent.keyboard('{Escape}');
+    await pick(/^Versions/, 'v2');
+
+    expect(lastQuery()).toEqual({ ...driftQuery, versions: ['v2'] });
+    expect(onRunQuery).toHaveBeenCalled();
+  });
+
+  it('lists the environments of the model, or of every model when none is chosen', async () => {
+    const { lastQuery } = renderQueryEditor(driftQuery);
+
+    expect(await openOptions(/^Environment/)).toEqual(['training', 'production', '$model', '$feature']);
+    await userEvent.keyboard('{Escape}');
+    await pick(/^Environment/, 'production');
+    expect(lastQuery().environment).toBe('production');
+  });
+
+  it('lists the environments of every model for traffic without a model', async () => {
+    const { api } = renderQueryEditor({ refId: 'A', queryType: 'traffic', metric: 'count' });
+
+    expect(await openOptions(/^Environment/)).toEqual(['training', 'production', '$model', '$feature']);
+    expect(api.mock.calls.map(([path]) => path)).toEqual(['models']);
+  });
+
+  it('says why the versions could not be loaded', async () => {
+    const api = fakeResourceApi({
+      'models/credit-risk/versions': async () => {
+        throw fetchError(404, 'unknown model "credit-risk"');
+      },
+    });
+    renderQueryEditor(driftQuery, api);
+
+    // The versions picker and the reference version picker both say so.
+    expect(
+      await screen.findAllByText(
+        'Could not load the versions: unknown model "credit-risk". You can still type a value.'
+      )
+    ).toHaveLength(2);
+    // The environment picker and the reference environment picker both say so.
+    expect(
+      screen.getAllByText('Could not load the environments: unknown model "credit-risk". You can still type a value.')
+    ).toHaveLength(2);
   });
 });
 
-describe('withQueryType', () => {
-  it('keeps a metric the new type accepts and replaces one it does not', () => {
-    expect(withQueryType({ refId: 'A', queryType: 'fairness', metric: 'selection_rate' }, 'fairness').metric).toBe(
-      'selection_rate'
-    );
-    expect(withQueryType({ refId: 'A', queryType: 'drift', metric: 'psi' }, 'embeddingDrift').metric).toBe('euclidean');
+describe('QueryEditor: query type, interval and validation', () => {
+  it('switches the query type, keeping the shared options and dropping the others', async () => {
+    const { lastQuery, onRunQuery } = renderQueryEditor(driftQuery);
+
+    await pick(/^Query type/, 'Performance');
+
+    expect(lastQuery()).toEqual({ refId: 'A', queryType: 'performance', model: 'credit-risk', metric: 'accuracy' });
+    expect(onRunQuery).toHaveBeenCalled();
+    expect(screen.getByLabelText(/^Group by/)).toBeInTheDocument();
   });
 
-  it('drops the metric for types without one and adds the default reference where one is compared', () => {
-    expect(withQueryType({ refId: 'A', queryType: 'traffic', metric: 'count' }, 'distribution')).toEqual({
-      refId: 'A',
-      queryType: 'distribution',
-      reference: { type: 'environment', environment: 'training' },
-    });
+  it('stores the interval as typed and runs the query when the field is left', async () => {
+    const { lastQuery, onRunQuery } = renderQueryEditor({ refId: 'A', queryType: 'traffic', metric: 'count' });
+
+    await userEvent.type(screen.getByLabelText(/^Interval/), '6h');
+    expect(onRunQuery).not.toHaveBeenCalled();
+    await userEvent.tab();
+
+    expect(lastQuery()).toEqual({ refId: 'A', queryType: 'traffic', metric: 'count', interval: '6h' });
+    expect(onRunQuery).toHaveBeenCalledTimes(1);
   });
 
-  it('starts drift on features', () => {
-    expect(withQueryType({ refId: 'A', queryType: 'models' }, 'drift')).toMatchObject({
-      queryType: 'drift',
-      target: 'feature',
-      metric: 'psi',
-    });
+  it('names what is wrong and does not run a query it knows will fail', async () => {
+    const { onRunQuery } = renderQueryEditor({ refId: 'A', queryType: 'traffic', metric: 'count' });
+
+    await pick(/^Query type/, 'Drift');
+    expect(screen.getByText('A drift query needs a model.')).toBeInTheDocument();
+    expect(onRunQuery).not.toHaveBeenCalled();
+
+    await userEvent.type(screen.getByLabelText(/^Interval/), 'hourly');
+    await userEvent.tab();
+    expect(screen.getByText('"hourly" is not a duration such as 1m, 1h or 1d.')).toBeInTheDocument();
+    expect(onRunQuery).not.toHaveBeenCalled();
+
+    await pick(/^Model/, 'credit-risk');
+    expect(onRunQuery).not.toHaveBeenCalled();
+    await userEvent.clear(screen.getByLabelText(/^Interval/));
+    await userEvent.tab();
+    expect(onRunQuery).toHaveBeenCalledTimes(1);
+    expect(screen.queryByText('A drift query needs a model.')).not.toBeInTheDocument();
+  });
+
+  it('upgrades an older query once when it opens', async () => {
+    const saved = { refId: 'A', queryType: 'performance', model: 'credit-risk', groupBy: 'tags.channel' };
+    const { changes } = renderQueryEditor(saved as unknown as VigilQuery);
+
+    await waitFor(() => expect(changes).toHaveLength(1));
+    expect(changes[0]).toEqual({ ...saved, groupBy: ['tags.channel'] });
+  });
+
+  it('keeps a query of an unknown type editable', async () => {
+    renderQueryEditor({ refId: 'A', queryType: 'forecast' as VigilQuery['queryType'], model: 'credit-risk' });
+
+    expect(screen.getByLabelText(/^Query type/)).toHaveValue('forecast');
+    expect(screen.getByText('"forecast" is not a query type this version of Vigil knows.')).toBeInTheDocument();
+    expect(screen.getByLabelText(/^Model/)).toHaveValue('credit-risk');
+    await waitFor(() => expect(screen.getByLabelText(/^Versions/)).toHaveAttribute('placeholder', 'every version'));
   });
 });

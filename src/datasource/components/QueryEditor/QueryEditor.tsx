@@ -1,110 +1,127 @@
-import React from 'react';
+import React, { useEffect, useMemo } from 'react';
 import type { QueryEditorProps } from '@grafana/data';
 import { EditorField, EditorRow, EditorRows } from '@grafana/plugin-ui';
 import { Combobox } from '@grafana/ui';
 
 import { QUERY_TYPE_LABELS } from '../../../shared/labels';
 import type { DataSource } from '../../datasource';
-import {
-  DEFAULT_QUERY,
-  METRICS_BY_QUERY_TYPE,
-  QUERY_TYPES,
-  type QueryType,
-  type VigilDataSourceOptions,
-  type VigilQuery,
-} from '../../types';
-import { ListInput } from './fields/ListInput';
+import { migrateQuery } from '../../migrate';
+import { isQueryType, usesOption, withOption, withQueryType } from '../../queryOptions';
+import { QUERY_TYPES, type QueryType, type VigilDataSourceOptions, type VigilQuery } from '../../types';
+import { queryProblems } from '../../validate';
+import { EditorContext, useEditorContextValue } from './context';
+import { FiltersEditor } from './fields/FiltersEditor';
+import { EnvironmentField, ModelField, VersionsField } from './fields/ModelFields';
 import { TextInput } from './fields/TextInput';
-import { QUERY_TYPE_SPECS, type QueryTypeSpec } from './queryTypes';
-import { withOption } from './withOption';
+import { QUERY_TYPE_EDITORS } from './queryTypes';
+import type { QueryTypeEditorProps } from './types';
 
 type Props = QueryEditorProps<DataSource, VigilQuery, VigilDataSourceOptions>;
 
 const QUERY_TYPE_OPTIONS = QUERY_TYPES.map((type) => ({ value: type, ...QUERY_TYPE_LABELS[type] }));
 
-/** The query as it becomes when the user picks another query type: options the new type needs get valid values. */
-export function withQueryType(query: VigilQuery, queryType: QueryType): VigilQuery {
-  const next: VigilQuery = { ...query, queryType };
-  const metrics = METRICS_BY_QUERY_TYPE[queryType];
-  if (!metrics) {
-    delete next.metric;
-  } else if (!next.metric || !metrics.includes(next.metric)) {
-    next.metric = metrics[0];
-  }
-  if (queryType === 'drift' && !next.target) {
-    next.target = 'feature';
-  }
-  if (QUERY_TYPE_SPECS[queryType].usesReference && !next.reference && DEFAULT_QUERY.reference) {
-    next.reference = { ...DEFAULT_QUERY.reference };
-  }
-  return next;
+function isRunnable(query: VigilQuery): boolean {
+  return Object.keys(queryProblems(query)).length === 0;
 }
 
-export function QueryEditor({ query, onChange, onRunQuery }: Props) {
-  const queryType = query.queryType ?? 'drift';
-  // A saved query may name a query type this version does not know; it then gets only the common fields.
-  const spec: QueryTypeSpec | undefined = QUERY_TYPE_SPECS[queryType];
+export function QueryEditor({ datasource, query: saved, onChange, onRunQuery }: Props) {
+  // Queries saved by older versions open in the current shape; the upgrade is saved once.
+  const query = useMemo(() => migrateQuery(saved), [saved]);
+  useEffect(() => {
+    if (query !== saved) {
+      onChange(query);
+    }
+  }, [query, saved, onChange]);
+
+  const problems = useMemo(() => queryProblems(query), [query]);
+  const context = useEditorContextValue(datasource, problems);
+
+  const typeProps: QueryTypeEditorProps = {
+    query,
+    onChange: (next, run = true) => {
+      onChange(next);
+      if (run && isRunnable(next)) {
+        onRunQuery();
+      }
+    },
+    onRun: () => {
+      if (isRunnable(query)) {
+        onRunQuery();
+      }
+    },
+  };
+  const set = <K extends Exclude<keyof VigilQuery, 'refId'>>(key: K, value: VigilQuery[K] | undefined, run = true) =>
+    typeProps.onChange(withOption(query, key, value), run);
+
+  const queryType = isQueryType(query.queryType) ? query.queryType : undefined;
+  const TypeEditor = queryType ? QUERY_TYPE_EDITORS[queryType] : undefined;
+  const showInterval =
+    queryType !== undefined && usesOption(queryType, 'interval') && (queryType !== 'biasTrace' || !!query.overTime);
   const id = (key: string) => `vigil-${key}-${query.refId}`;
-  const set = <K extends Exclude<keyof VigilQuery, 'refId'>>(key: K, value: VigilQuery[K] | undefined) =>
-    onChange(withOption(query, key, value));
 
   return (
-    <EditorRows>
-      <EditorRow>
-        <EditorField label="Query type" width={24}>
-          <Combobox<QueryType>
-            id={id('query-type')}
-            options={QUERY_TYPE_OPTIONS}
-            value={queryType}
-            onChange={(option) => {
-              onChange(withQueryType(query, option.value));
-              onRunQuery();
-            }}
-          />
-        </EditorField>
-        <EditorField label="Model" optional={queryType === 'models'} width={20}>
-          <TextInput
-            id={id('model')}
-            value={query.model}
-            placeholder="credit-risk or $model"
-            onChange={(model) => set('model', model)}
-            onBlur={onRunQuery}
-          />
-        </EditorField>
-        <EditorField label="Versions" optional tooltip="Comma-separated; empty means every version" width={20}>
-          <ListInput
-            id={id('versions')}
-            value={query.versions}
-            placeholder="all versions"
-            onCommit={(versions) => {
-              set('versions', versions.length > 0 ? versions : undefined);
-              onRunQuery();
-            }}
-          />
-        </EditorField>
-        <EditorField label="Environment" optional width={16}>
-          <TextInput
-            id={id('environment')}
-            value={query.environment}
-            placeholder="production"
-            onChange={(environment) => set('environment', environment)}
-            onBlur={onRunQuery}
-          />
-        </EditorField>
-        {spec?.timeSeries && (
-          <EditorField label="Interval" optional tooltip="Bucket width such as 1h; empty uses the panel interval">
-            <TextInput
-              id={id('interval')}
-              value={query.interval}
-              placeholder="$__interval"
-              width={12}
-              onChange={(interval) => set('interval', interval)}
-              onBlur={onRunQuery}
+    <EditorContext.Provider value={context}>
+      <EditorRows>
+        <EditorRow>
+          <EditorField label="Query type" width={24} invalid={!!problems.queryType} error={problems.queryType}>
+            <Combobox<QueryType>
+              id={id('query-type')}
+              options={QUERY_TYPE_OPTIONS}
+              // A query type this version does not know is shown as saved; its common options stay editable.
+              value={(query.queryType as QueryType | undefined) ?? null}
+              placeholder="Choose a query type"
+              onChange={(option) => typeProps.onChange(withQueryType(query, option.value))}
             />
           </EditorField>
+          <ModelField
+            id={id('model')}
+            value={query.model}
+            optional={queryType === 'models' || queryType === 'traffic'}
+            onChange={(model) => set('model', model)}
+          />
+          <VersionsField
+            id={id('versions')}
+            model={query.model}
+            value={query.versions}
+            onChange={(versions) => set('versions', versions)}
+          />
+          <EnvironmentField
+            id={id('environment')}
+            label="Environment"
+            optional
+            tooltip="Empty means every environment"
+            model={query.model}
+            value={query.environment}
+            placeholder="every environment"
+            problemKey="environment"
+            onChange={(environment) => set('environment', environment)}
+          />
+          {showInterval && (
+            <EditorField
+              label="Interval"
+              optional
+              tooltip="Bucket width such as 1h or 1d; empty uses the panel's interval"
+              invalid={!!problems.interval}
+              error={problems.interval}
+            >
+              <TextInput
+                id={id('interval')}
+                value={query.interval}
+                placeholder="$__interval"
+                width={14}
+                onChange={(interval) => set('interval', interval, false)}
+                onBlur={typeProps.onRun}
+              />
+            </EditorField>
+          )}
+        </EditorRow>
+        {TypeEditor && <TypeEditor {...typeProps} />}
+        {queryType && usesOption(queryType, 'filters') && (
+          <EditorRow>
+            <FiltersEditor {...typeProps} />
+          </EditorRow>
         )}
-      </EditorRow>
-      {spec?.Editor && <spec.Editor query={{ ...query, queryType }} onChange={onChange} onRunQuery={onRunQuery} />}
-    </EditorRows>
+      </EditorRows>
+    </EditorContext.Provider>
   );
 }

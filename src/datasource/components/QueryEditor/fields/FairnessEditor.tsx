@@ -2,61 +2,82 @@ import React from 'react';
 import { EditorField, EditorFieldGroup } from '@grafana/plugin-ui';
 
 import type { FairnessGroups } from '../../../types';
+import { useEditorContext } from '../context';
 import type { QueryTypeEditorProps } from '../types';
-import { ListInput } from './ListInput';
-import { TextInput } from './TextInput';
+import { useFeatures } from '../useResource';
+import { fieldType, FieldRefField, useValueOptions } from './FieldRefs';
+import { emptyMessage, listingHint, loadErrorMessage, MultiPicker, Picker } from './pickers';
 
 const EMPTY_GROUPS: FairnessGroups = { attribute: '', protected: [], reference: [], favorable: '' };
 
-/** The protected attribute and the groups that fairness metrics compare. */
-export function FairnessEditor({ query, onChange, onRunQuery }: QueryTypeEditorProps) {
-  const groups = { ...EMPTY_GROUPS, ...query.fairness };
+/** The protected attribute, the groups the fairness metrics compare, and the favourable outcome. */
+export function FairnessEditor({ query, onChange }: QueryTypeEditorProps) {
+  const { problems } = useEditorContext();
+  const groups: FairnessGroups = { ...EMPTY_GROUPS, ...query.fairness };
   const id = (key: string) => `vigil-fairness-${key}-${query.refId}`;
   const update = (patch: Partial<FairnessGroups>) => onChange({ ...query, fairness: { ...groups, ...patch } });
 
+  const features = useFeatures(query.model);
+  const attribute = groups.attribute || undefined;
+  const numericAttribute = attribute !== undefined && fieldType(attribute, features.value) === 'numeric';
+  // Values are listed for categorical attributes; wait for the schema to tell, unless it could not be loaded.
+  const members = useValueOptions(query.model, numericAttribute || features.loading ? undefined : attribute);
+  // The favourable outcome is a label, compared with predicted and true labels.
+  const labels = useValueOptions(query.model, 'prediction.label');
+
+  const membersHint = attribute
+    ? listingHint('values', members.values.templated, !query.model)
+    : 'Choose the protected attribute to list its values; or type a value.';
+  const membersError = loadErrorMessage('values', members.values.error);
+
+  const groupField = (key: 'protected' | 'reference', label: string, tooltip: string) => {
+    const error = problems[`fairness.${key}`] ?? membersError;
+    return (
+      <EditorField label={label} tooltip={tooltip} invalid={!!error} error={error}>
+        <MultiPicker
+          id={id(key)}
+          value={groups[key]}
+          options={members.options}
+          loading={members.values.loading}
+          placeholder="Choose values"
+          hint={membersHint}
+          noOptionsMessage={emptyMessage('values')}
+          onChange={(values) => update({ [key]: values })}
+        />
+      </EditorField>
+    );
+  };
+
   return (
     <EditorFieldGroup>
-      <EditorField label="Protected attribute" tooltip="A field reference such as tags.sex or features.age_band">
-        <TextInput
-          id={id('attribute')}
-          value={groups.attribute}
-          placeholder="tags.sex"
-          onChange={(attribute) => update({ attribute: attribute ?? '' })}
-          onBlur={onRunQuery}
-        />
-      </EditorField>
-      <EditorField label="Protected group" tooltip="Values of the attribute in the unprivileged group, comma-separated">
-        <ListInput
-          id={id('protected')}
-          value={groups.protected}
-          placeholder="F"
-          onCommit={(values) => {
-            update({ protected: values });
-            onRunQuery();
-          }}
-        />
-      </EditorField>
-      <EditorField label="Reference group" tooltip="Values of the attribute in the privileged group, comma-separated">
-        <ListInput
-          id={id('reference')}
-          value={groups.reference}
-          placeholder="M"
-          onCommit={(values) => {
-            update({ reference: values });
-            onRunQuery();
-          }}
-        />
-      </EditorField>
+      <FieldRefField
+        id={id('attribute')}
+        label="Protected attribute"
+        tooltip="The field whose values define the groups, e.g. tags.sex or features.age_band"
+        model={query.model}
+        value={attribute}
+        categoricalOnly
+        problemKey="fairness.attribute"
+        onChange={(ref) => update({ attribute: ref ?? '' })}
+      />
+      {groupField('protected', 'Protected group', 'Values of the attribute in the unprivileged group')}
+      {groupField('reference', 'Reference group', 'Values of the attribute in the privileged group')}
       <EditorField
         label="Favourable label"
-        tooltip="The prediction or actual label that counts as the favourable outcome"
+        tooltip="The predicted or true label that counts as the favourable outcome (default 1)"
+        invalid={!!labels.values.error}
+        error={loadErrorMessage('labels', labels.values.error)}
+        width={18}
       >
-        <TextInput
+        <Picker
           id={id('favorable')}
-          value={groups.favorable}
+          value={groups.favorable || undefined}
+          options={labels.options}
+          loading={labels.values.loading}
           placeholder="1"
+          hint={listingHint('labels', labels.values.templated, !query.model)}
+          noOptionsMessage={emptyMessage('labels')}
           onChange={(favorable) => update({ favorable: favorable ?? '' })}
-          onBlur={onRunQuery}
         />
       </EditorField>
     </EditorFieldGroup>

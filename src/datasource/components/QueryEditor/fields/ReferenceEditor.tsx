@@ -3,77 +3,119 @@ import { EditorField, EditorFieldGroup } from '@grafana/plugin-ui';
 import { Combobox } from '@grafana/ui';
 
 import { REFERENCE_TYPE_LABELS } from '../../../../shared/labels';
-import { REFERENCE_TYPES, type Reference, type ReferenceType } from '../../../types';
+import { DEFAULT_REFERENCE, REFERENCE_TYPES, type Reference, type ReferenceType } from '../../../types';
+import { useEditorContext } from '../context';
 import type { QueryTypeEditorProps } from '../types';
+import { EnvironmentField, VersionField } from './ModelFields';
 import { TextInput } from './TextInput';
 
 const TYPE_OPTIONS = REFERENCE_TYPES.map((type) => ({ value: type, ...REFERENCE_TYPE_LABELS[type] }));
 
-/** Which fields each reference type reads. */
-const REFERENCE_FIELDS: Record<
-  ReferenceType,
-  Array<{ key: Exclude<keyof Reference, 'type'>; label: string; placeholder: string; optional?: boolean }>
-> = {
-  environment: [
-    { key: 'environment', label: 'Reference environment', placeholder: 'training' },
-    { key: 'version', label: 'Reference version', placeholder: 'any version', optional: true },
-  ],
-  version: [{ key: 'version', label: 'Reference version', placeholder: 'v1' }],
-  window: [
-    { key: 'from', label: 'From', placeholder: '2026-01-01T00:00:00Z' },
-    { key: 'to', label: 'To', placeholder: '2026-01-08T00:00:00Z' },
-  ],
-  rolling: [{ key: 'window', label: 'Window', placeholder: '7d' }],
+type ReferenceOption = Exclude<keyof Reference, 'type'>;
+
+/** Which options each reference type reads. */
+const REFERENCE_OPTIONS: Record<ReferenceType, ReferenceOption[]> = {
+  environment: ['environment', 'version'],
+  version: ['version'],
+  window: ['from', 'to'],
+  rolling: ['window'],
 };
 
-/** What the current data is compared with. */
-export function ReferenceEditor({ query, onChange, onRunQuery }: QueryTypeEditorProps) {
-  const reference = query.reference;
+const TIME_TOOLTIP =
+  'RFC 3339 (2026-01-01T00:00:00Z), epoch milliseconds, now or now-7d (relative to the end of the time range)';
+
+/** What the current data is compared with: an environment (+ version), a version, a fixed or a rolling window. */
+export function ReferenceEditor({ query, onChange, onRun }: QueryTypeEditorProps) {
+  const { problems } = useEditorContext();
+  // The backend compares with the training environment when the query has no reference.
+  const reference = query.reference ?? DEFAULT_REFERENCE;
   const id = (key: string) => `vigil-reference-${key}-${query.refId}`;
 
   const onTypeChange = (type: ReferenceType) => {
-    // Fields of the previous type mean nothing for the new one.
-    const kept = REFERENCE_FIELDS[type].reduce<Reference>(
-      (next, { key }) => (reference?.[key] === undefined ? next : { ...next, [key]: reference[key] }),
-      { type }
-    );
-    onChange({ ...query, reference: kept });
-    onRunQuery();
-  };
-
-  const onFieldChange = (key: Exclude<keyof Reference, 'type'>, value: string | undefined) => {
-    if (!reference) {
-      return;
+    // Options of the previous type mean nothing for the new one.
+    const next: Reference = { type };
+    for (const key of REFERENCE_OPTIONS[type]) {
+      if (reference[key] !== undefined) {
+        next[key] = reference[key];
+      }
     }
-    const next: Reference = { ...reference, [key]: value };
-    if (value === undefined) {
-      delete next[key];
+    if (type === 'environment' && !next.environment) {
+      next.environment = DEFAULT_REFERENCE.environment;
     }
     onChange({ ...query, reference: next });
   };
 
+  const set = (key: ReferenceOption, value: string | undefined, run = true) => {
+    const next: Reference = { ...reference, [key]: value };
+    if (value === undefined) {
+      delete next[key];
+    }
+    onChange({ ...query, reference: next }, run);
+  };
+
+  const text = (key: 'from' | 'to' | 'window', label: string, placeholder: string, tooltip: string) => (
+    <EditorField
+      key={key}
+      label={label}
+      tooltip={tooltip}
+      invalid={!!problems[`reference.${key}`]}
+      error={problems[`reference.${key}`]}
+      width={26}
+    >
+      <TextInput
+        id={id(key)}
+        value={reference[key]}
+        placeholder={placeholder}
+        onChange={(value) => set(key, value, false)}
+        onBlur={onRun}
+      />
+    </EditorField>
+  );
+
   return (
     <EditorFieldGroup>
-      <EditorField label="Reference" width={20}>
+      <EditorField label="Reference" tooltip="What the current data is compared with" width={22}>
         <Combobox<ReferenceType>
           id={id('type')}
           options={TYPE_OPTIONS}
-          value={reference?.type ?? null}
+          value={reference.type}
           onChange={(option) => onTypeChange(option.value)}
         />
       </EditorField>
-      {reference &&
-        REFERENCE_FIELDS[reference.type].map(({ key, label, placeholder, optional }) => (
-          <EditorField key={key} label={label} optional={optional} width={20}>
-            <TextInput
-              id={id(key)}
-              value={reference[key]}
-              placeholder={placeholder}
-              onChange={(value) => onFieldChange(key, value)}
-              onBlur={onRunQuery}
-            />
-          </EditorField>
-        ))}
+      {reference.type === 'environment' && (
+        <EnvironmentField
+          id={id('environment')}
+          label="Reference environment"
+          model={query.model}
+          value={reference.environment}
+          placeholder="training"
+          problemKey="reference.environment"
+          onChange={(value) => set('environment', value)}
+        />
+      )}
+      {(reference.type === 'environment' || reference.type === 'version') && (
+        <VersionField
+          id={id('version')}
+          label="Reference version"
+          optional={reference.type === 'environment'}
+          tooltip={
+            reference.type === 'environment'
+              ? 'Compare with one version of the environment; empty means all of its versions'
+              : 'The version the current data is compared with'
+          }
+          model={query.model}
+          value={reference.version}
+          placeholder={reference.type === 'environment' ? 'any version' : 'Choose a version'}
+          problemKey="reference.version"
+          onChange={(value) => set('version', value)}
+        />
+      )}
+      {reference.type === 'window' && [
+        text('from', 'From', 'now-30d', TIME_TOOLTIP),
+        text('to', 'To', 'now-7d', TIME_TOOLTIP),
+      ]}
+      {reference.type === 'rolling' &&
+        text('window', 'Window', '7d', 'The span just before each bucket that the bucket is compared with, e.g. 7d')}
     </EditorFieldGroup>
   );
 }

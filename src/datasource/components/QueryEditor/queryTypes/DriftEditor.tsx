@@ -3,36 +3,71 @@ import { EditorField, EditorRow } from '@grafana/plugin-ui';
 import { RadioButtonGroup } from '@grafana/ui';
 
 import { DRIFT_TARGET_LABELS } from '../../../../shared/labels';
-import { DRIFT_TARGETS, type DriftTarget } from '../../../types';
-import { FeaturesField } from '../fields/FeaturesField';
+import { DRIFT_TARGETS, type DriftTarget, type VigilQuery } from '../../../types';
+import { BinningEditor } from '../fields/BinningEditor';
+import { FeatureField, FeaturesField } from '../fields/FeaturesField';
 import { MetricField } from '../fields/MetricField';
 import { ReferenceEditor } from '../fields/ReferenceEditor';
 import type { QueryTypeEditorProps } from '../types';
 
 const TARGET_OPTIONS = DRIFT_TARGETS.map((target) => ({ value: target, label: DRIFT_TARGET_LABELS[target] }));
 
-export function DriftEditor(props: QueryTypeEditorProps) {
-  const { query, onChange, onRunQuery } = props;
-  const target = query.target ?? 'feature';
+/** The drifting target of a drift or distribution query; features are only chosen for feature drift. */
+function TargetField({ query, onChange }: QueryTypeEditorProps) {
+  return (
+    <EditorField label="Drift of">
+      <RadioButtonGroup<DriftTarget>
+        options={TARGET_OPTIONS}
+        // The backend compares features when no target is saved.
+        value={query.target ?? 'feature'}
+        onChange={(target) => {
+          const next: VigilQuery = { ...query, target };
+          // Feature names mean nothing for predictions and actuals.
+          if (target !== 'feature') {
+            delete next.features;
+          }
+          onChange(next);
+        }}
+      />
+    </EditorField>
+  );
+}
 
+/** Drift series per version and feature (or prediction, or actual) against a reference. */
+export function DriftEditor(props: QueryTypeEditorProps) {
+  const target = props.query.target ?? 'feature';
   return (
     <>
       <EditorRow>
-        <EditorField label="Drift of">
-          <RadioButtonGroup<DriftTarget>
-            options={TARGET_OPTIONS}
-            value={target}
-            onChange={(next) => {
-              onChange({ ...query, target: next });
-              onRunQuery();
-            }}
-          />
-        </EditorField>
+        <TargetField {...props} />
         {target === 'feature' && <FeaturesField {...props} />}
         <MetricField {...props} />
       </EditorRow>
       <EditorRow>
         <ReferenceEditor {...props} />
+      </EditorRow>
+      <EditorRow>
+        <BinningEditor {...props} />
+      </EditorRow>
+    </>
+  );
+}
+
+/** The histogram of one feature (or of the predictions, or actuals) beside the reference's. */
+export function DistributionEditor(props: QueryTypeEditorProps) {
+  const target = props.query.target ?? 'feature';
+  return (
+    <>
+      <EditorRow>
+        <TargetField {...props} />
+        {target === 'feature' && <FeatureField {...props} />}
+        <MetricField {...props} />
+      </EditorRow>
+      <EditorRow>
+        <ReferenceEditor {...props} />
+      </EditorRow>
+      <EditorRow>
+        <BinningEditor {...props} />
       </EditorRow>
     </>
   );

@@ -1,0 +1,98 @@
+import React from 'react';
+import { EditorField, EditorRow } from '@grafana/plugin-ui';
+import { RadioButtonGroup } from '@grafana/ui';
+
+import { withOption } from '../../../queryOptions';
+import type { EmbeddingReduction } from '../../../types';
+import { useEditorContext } from '../context';
+import { MetricField } from '../fields/MetricField';
+import { NumberInput } from '../fields/NumberInput';
+import { ReferenceEditor } from '../fields/ReferenceEditor';
+import type { QueryTypeEditorProps } from '../types';
+
+/** Distance between the embedding centroids of each version and the reference. */
+export function EmbeddingDriftEditor(props: QueryTypeEditorProps) {
+  return (
+    <>
+      <EditorRow>
+        <MetricField {...props} />
+      </EditorRow>
+      <EditorRow>
+        <ReferenceEditor {...props} />
+      </EditorRow>
+    </>
+  );
+}
+
+const LIMITS = [
+  {
+    key: 'limit',
+    label: 'Points',
+    tooltip: 'Largest number of sampled points in all; empty uses the data source limit',
+  },
+  { key: 'referenceLimit', label: 'Reference points', tooltip: 'Largest number of points sampled from the reference' },
+  { key: 'currentLimit', label: 'Current points', tooltip: 'Largest number of points sampled from the current data' },
+] as const;
+
+const REDUCE_OPTIONS: Array<{ value: EmbeddingReduction; label: string; description: string }> = [
+  { value: 'pca', label: 'PCA', description: 'Project the vectors to at most 50 dimensions before sending them' },
+  { value: 'none', label: 'None', description: 'Send the vectors as they are stored' },
+];
+
+/** Sampled embedding vectors of the current data and the reference, for the embeddings panel. */
+export function EmbeddingsEditor(props: QueryTypeEditorProps) {
+  const { query, onChange, onRun } = props;
+  const { problems } = useEditorContext();
+
+  return (
+    <>
+      <EditorRow>
+        {LIMITS.map(({ key, label, tooltip }) => (
+          <EditorField
+            key={key}
+            label={label}
+            optional
+            tooltip={tooltip}
+            invalid={!!problems[key]}
+            error={problems[key]}
+          >
+            <NumberInput
+              id={`vigil-${key}-${query.refId}`}
+              value={query[key]}
+              placeholder="data source limit"
+              width={18}
+              onChange={(value) => onChange(withOption(query, key, value), false)}
+              onBlur={onRun}
+            />
+          </EditorField>
+        ))}
+        <EditorField label="Reduction" tooltip="Dimension reduction of the sampled vectors">
+          <RadioButtonGroup<EmbeddingReduction>
+            options={REDUCE_OPTIONS}
+            value={query.reduce ?? 'pca'}
+            onChange={(reduce) => onChange(withOption(query, 'reduce', reduce))}
+          />
+        </EditorField>
+        <EditorField
+          label="Smallest new cluster"
+          optional
+          tooltip="Fewest novel points reported as a new cluster (at least 2)"
+          invalid={!!problems.minClusterSize}
+          error={problems.minClusterSize}
+        >
+          <NumberInput
+            id={`vigil-minclustersize-${query.refId}`}
+            value={query.minClusterSize}
+            placeholder="10"
+            width={16}
+            onChange={(value) => onChange(withOption(query, 'minClusterSize', value), false)}
+            onBlur={onRun}
+          />
+        </EditorField>
+      </EditorRow>
+      <EditorRow>
+        <ReferenceEditor {...props} />
+      </EditorRow>
+    </>
+  );
+}
