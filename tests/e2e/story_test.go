@@ -308,14 +308,18 @@ func TestAlertRulesFireOnThePlantedProblems(t *testing.T) {
 				if len(firing) != 1 || !strings.HasPrefix(firing[0], "model=credit-risk,version=v1,status=deprecated") {
 					t.Errorf("deprecated traffic should fire for credit-risk v1 only: %v", firing)
 				}
+			case "vigil-embedding-drift":
+				if len(firing) != 1 || !strings.HasPrefix(firing[0], "model=review-sentiment,version=v1") {
+					t.Errorf("embedding drift should fire for review-sentiment v1 (the Spanish reviews): %v", firing)
+				}
 			default:
 				t.Errorf("rule %s has no check", r.UID)
 			}
 			checked[r.UID] = true
 		}
 	}
-	if len(checked) != 3 {
-		t.Errorf("checked %d rules, want 3", len(checked))
+	if len(checked) != 4 {
+		t.Errorf("checked %d rules, want 4", len(checked))
 	}
 }
 
