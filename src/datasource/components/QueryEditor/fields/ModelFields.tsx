@@ -119,52 +119,15 @@ interface SingleFieldProps {
 }
 
 /** One version of the model, e.g. the version a reference compares with. */
-export function VersionField({
-  id,
-  label,
-  model,
-  value,
-  onChange,
-  optional,
-  placeholder,
-  tooltip,
-  problemKey,
-}: SingleFieldProps) {
-  const { problems } = useEditorContext();
-  const { versions, options } = useVersionPickerOptions(model);
-  const error = problems[problemKey] ?? loadErrorMessage('versions', versions.error);
-
-  return (
-    <EditorField label={label} optional={optional} tooltip={tooltip} invalid={!!error} error={error} width={20}>
-      <Picker
-        id={id}
-        value={value}
-        options={options}
-        loading={versions.loading}
-        placeholder={placeholder}
-        clearable={optional}
-        hint={listingHint('versions', versions.templated, false)}
-        noOptionsMessage={emptyMessage('versions')}
-        onChange={onChange}
-      />
-    </EditorField>
-  );
+export function VersionField(props: SingleFieldProps) {
+  const { versions, options } = useVersionPickerOptions(props.model);
+  return <SingleListingField {...props} what="versions" listing={versions} options={options} />;
 }
 
 /** One environment of the model (training, production, shadow…). */
-export function EnvironmentField({
-  id,
-  label,
-  model,
-  value,
-  onChange,
-  optional,
-  placeholder,
-  tooltip,
-  problemKey,
-}: SingleFieldProps) {
-  const { problems, variables } = useEditorContext();
-  const environments = useEnvironments(model);
+export function EnvironmentField(props: SingleFieldProps) {
+  const { variables } = useEditorContext();
+  const environments = useEnvironments(props.model);
   const options = useMemo<Option[]>(
     () => [
       ...(environments.value ?? []).map((environment) => ({ value: environment, label: environment })),
@@ -172,7 +135,31 @@ export function EnvironmentField({
     ],
     [environments.value, variables]
   );
-  const error = problems[problemKey] ?? loadErrorMessage('environments', environments.error);
+  return <SingleListingField {...props} what="environments" listing={environments} options={options} />;
+}
+
+interface SingleListingFieldProps extends SingleFieldProps {
+  what: 'versions' | 'environments';
+  listing: { loading: boolean; error?: string; templated?: boolean };
+  options: Option[];
+}
+
+/** One value picked from a listing of the model (its versions or environments). */
+function SingleListingField({
+  id,
+  label,
+  value,
+  onChange,
+  optional,
+  placeholder,
+  tooltip,
+  problemKey,
+  what,
+  listing,
+  options,
+}: SingleListingFieldProps) {
+  const { problems } = useEditorContext();
+  const error = problems[problemKey] ?? loadErrorMessage(what, listing.error);
 
   return (
     <EditorField label={label} optional={optional} tooltip={tooltip} invalid={!!error} error={error} width={20}>
@@ -180,11 +167,11 @@ export function EnvironmentField({
         id={id}
         value={value}
         options={options}
-        loading={environments.loading}
+        loading={listing.loading}
         placeholder={placeholder}
         clearable={optional}
-        hint={listingHint('environments', environments.templated, false)}
-        noOptionsMessage={emptyMessage('environments')}
+        hint={listingHint(what, listing.templated, false)}
+        noOptionsMessage={emptyMessage(what)}
         onChange={onChange}
       />
     </EditorField>
