@@ -4,6 +4,9 @@
  * @grafana/data, @grafana/ui, @grafana/runtime, @emotion/css, rxjs — the externals of create-plugin's webpack
  * config) from node_modules, and renders its panel with frames read from frames.json.
  *
+ * With datasource=URL of a data source's module.js it mounts that data source's query editor instead; see
+ * queryeditor.tsx.
+ *
  * Query string: module=URL of module.js, frames=URL of the frames JSON (a QueryData response as `vigil query`
  * prints it), refId, theme=light|dark, width, height, options=JSON of panel options over the plugin's defaults.
  *
@@ -11,11 +14,7 @@
  * rendered), __hostError (a message when loading failed).
  */
 import React, { useEffect, useState } from 'react';
-import * as ReactJSXRuntime from 'react/jsx-runtime';
-import * as ReactDOM from 'react-dom';
 import { createRoot } from 'react-dom/client';
-import * as emotionCss from '@emotion/css';
-import * as grafanaData from '@grafana/data';
 import {
   createTheme,
   dataFrameFromJSON,
@@ -29,72 +28,16 @@ import {
   ThemeContext,
 } from '@grafana/data';
 import * as grafanaRuntime from '@grafana/runtime';
-import * as grafanaUI from '@grafana/ui';
-import * as rxjs from 'rxjs';
+
+import { loadAmd } from './amd';
+import { mountQueryEditor } from './queryeditor';
 
 declare global {
   interface Window {
-    define: AmdDefine;
     __locationCalls: Array<{ query: Record<string, unknown>; replace?: boolean }>;
     __hostReady?: boolean;
     __hostError?: string;
   }
-}
-
-type AmdFactory = (...deps: unknown[]) => unknown;
-type AmdDefine = ((deps: string[] | AmdFactory, factory?: AmdFactory) => void) & { amd: object };
-
-// The modules Grafana shares with plugins, by the names plugin bundles import them under.
-const shared: Record<string, unknown> = {
-  react: React,
-  'react/jsx-runtime': ReactJSXRuntime,
-  'react-dom': ReactDOM,
-  '@emotion/css': emotionCss,
-  '@grafana/data': grafanaData,
-  '@grafana/ui': grafanaUI,
-  '@grafana/runtime': grafanaRuntime,
-  rxjs,
-};
-
-let pending: { deps: string[]; factory: AmdFactory } | undefined;
-window.define = Object.assign(
-  (deps: string[] | AmdFactory, factory?: AmdFactory) => {
-    pending = typeof deps === 'function' ? { deps: [], factory: deps } : { deps, factory: factory! };
-  },
-  { amd: {} }
-);
-
-/** Loads one AMD module by script tag and resolves its dependencies from the shared modules. */
-function loadAmd(url: string): Promise<Record<string, unknown>> {
-  return new Promise((resolve, reject) => {
-    const script = document.createElement('script');
-    script.src = url;
-    script.onerror = () => reject(new Error(`cannot load ${url}`));
-    script.onload = () => {
-      const def = pending;
-      pending = undefined;
-      if (!def) {
-        reject(new Error(`${url} defined no AMD module`));
-        return;
-      }
-      const exports: Record<string, unknown> = {};
-      const deps = def.deps.map((name) => {
-        if (name === 'module') {
-          return { id: url, uri: new URL(url, window.location.href).href, exports };
-        }
-        if (name === 'exports') {
-          return exports;
-        }
-        if (!(name in shared)) {
-          throw new Error(`${url} needs ${name}, which Grafana does not share`);
-        }
-        return shared[name];
-      });
-      const result = def.factory(...deps);
-      resolve((result as Record<string, unknown>) ?? exports);
-    };
-    document.head.appendChild(script);
-  });
 }
 
 // Grafana registers its option editors at start-up; the host only reads defaults, so each editor renders nothing.
@@ -142,6 +85,11 @@ function Host({ plugin, props }: { plugin: PanelPlugin; props: PanelProps }) {
 
 async function main() {
   const params = new URLSearchParams(window.location.search);
+  if (params.has('datasource')) {
+    await mountQueryEditor(params);
+    window.__hostReady = true;
+    return;
+  }
   const mode = params.get('theme') === 'dark' ? 'dark' : 'light';
   const theme = createTheme({ colors: { mode } });
   const width = Number(params.get('width') ?? 960);

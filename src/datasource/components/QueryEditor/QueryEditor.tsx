@@ -70,7 +70,8 @@ export function QueryEditor({ datasource, query: saved, onChange, onRunQuery }: 
               // A query type this version does not know is shown as saved; its common options stay editable.
               value={(query.queryType as QueryType | undefined) ?? null}
               placeholder="Choose a query type"
-              onChange={(option) => typeProps.onChange(withQueryType(query, option.value))}
+              // Enter on a stale highlight selects nothing (undefined); nothing changes then.
+              onChange={(option) => option && typeProps.onChange(withQueryType(query, option.value))}
             />
           </EditorField>
           <ModelField

@@ -202,7 +202,7 @@ function FilterRow({ index, refId, model, filter, onChange, onRemove, onRun }: F
           options={opOptions(numeric, filter.op)}
           value={filter.op}
           width={14}
-          onChange={(option) => onOpChange(option.value)}
+          onChange={(option) => option && onOpChange(option.value)}
         />
         {!NULL_OPS.includes(filter.op) && (
           <>

@@ -25,7 +25,7 @@ export function MetricField({ query, onChange }: QueryTypeEditorProps) {
         options={options}
         // The backend uses the first metric when none is saved.
         value={query.metric ?? metrics[0]}
-        onChange={(option) => onChange({ ...query, metric: option.value })}
+        onChange={(option) => option && onChange({ ...query, metric: option.value })}
       />
     </EditorField>
   );

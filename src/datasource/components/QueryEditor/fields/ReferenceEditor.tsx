@@ -79,7 +79,7 @@ export function ReferenceEditor({ query, onChange, onRun }: QueryTypeEditorProps
           id={id('type')}
           options={TYPE_OPTIONS}
           value={reference.type}
-          onChange={(option) => onTypeChange(option.value)}
+          onChange={(option) => option && onTypeChange(option.value)}
         />
       </EditorField>
       {reference.type === 'environment' && (

@@ -91,7 +91,8 @@ export function Picker({
   if (clearable) {
     return <Combobox<string> {...common} isClearable onChange={(option) => choose(option?.value)} />;
   }
-  return <Combobox<string> {...common} onChange={(option) => choose(option.value)} />;
+  // Enter on a stale highlight (after typing) selects nothing: @grafana/ui then passes undefined.
+  return <Combobox<string> {...common} onChange={(option) => option && choose(option.value)} />;
 }
 
 interface MultiPickerProps {
