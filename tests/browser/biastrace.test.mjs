@@ -2,29 +2,28 @@
 // with the frames `vigil query` answers on the demo data (the datasource's own QueryData code path).
 // Run with `npm run test:browser` after `npm run build`; see README.md beside this file.
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { fileURLToPath } from 'node:url';
 
-import esbuild from 'esbuild';
-import { chromium } from 'playwright-core';
-
+import {
+  artifacts,
+  buildHostPage,
+  demoEnd,
+  demoFrom,
+  demoStore,
+  dist,
+  fileBelow,
+  launchChromium,
+  pluginBase,
+  run,
+  sendFile,
+} from './common.mjs';
 import { decodePNG } from './png.mjs';
 
-const here = path.dirname(fileURLToPath(import.meta.url));
-const root = path.resolve(here, '../..');
-const dist = path.join(root, 'dist');
-const artifacts = path.join(root, 'tests', 'artifacts');
-const pluginBase = '/public/plugins/vigil-mlobs-app/';
 const panelModule = `${pluginBase}panels/biastrace/module.js`;
-
-// The demo is deterministic for a given end, seed and scale.
-const demoEnd = '2026-11-01T00:00:00Z';
-const demoFrom = '2026-10-02T00:00:00Z';
 const biasTraceQuery = {
   refId: 'A',
   queryType: 'biasTrace',
@@ -37,37 +36,6 @@ const biasTraceQuery = {
   interval: '1d',
 };
 
-function run(cmd, args, options = {}) {
-  const r = spawnSync(cmd, args, { encoding: 'utf8', maxBuffer: 256 * 1024 * 1024, ...options });
-  if (r.error || r.status !== 0) {
-    throw new Error(
-      `${cmd} ${args.join(' ')} failed: ${r.error ?? ''}\n${r.stderr}\n${(r.stdout ?? '').slice(0, 2000)}`
-    );
-  }
-  return r.stdout;
-}
-
-/** Debian's chromium, or CHROMIUM_PATH; never a downloaded browser. */
-function chromiumPath() {
-  if (process.env.CHROMIUM_PATH) {
-    return process.env.CHROMIUM_PATH;
-  }
-  const found = spawnSync('sh', ['-c', 'command -v chromium || command -v chromium-browser'], { encoding: 'utf8' });
-  const p = found.stdout.trim().split('\n')[0];
-  if (!p) {
-    throw new Error('no chromium on PATH: apt-get install -y chromium, or set CHROMIUM_PATH');
-  }
-  return p;
-}
-
-const types = {
-  '.js': 'text/javascript',
-  '.json': 'application/json',
-  '.html': 'text/html',
-  '.svg': 'image/svg+xml',
-  '.map': 'application/json',
-};
-
 /** Serves the host page, its bundle, the frames and dist/ under Grafana's plugin path. */
 function serve(work) {
   const server = http.createServer((req, res) => {
@@ -78,17 +46,9 @@ function serve(work) {
     } else if (url.pathname === '/host.js' || url.pathname === '/frames.json') {
       file = path.join(work, url.pathname.slice(1));
     } else if (url.pathname.startsWith(pluginBase)) {
-      file = path.resolve(dist, url.pathname.slice(pluginBase.length));
-      if (!file.startsWith(dist + path.sep)) {
-        file = undefined;
-      }
+      file = fileBelow(dist, pluginBase, url.pathname);
     }
-    if (!file || !fs.existsSync(file) || !fs.statSync(file).isFile()) {
-      res.writeHead(404).end('not found');
-      return;
-    }
-    res.writeHead(200, { 'content-type': types[path.extname(file)] ?? 'application/octet-stream' });
-    fs.createReadStream(file).pipe(res);
+    sendFile(res, file);
   });
   return new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve(server)));
 }
@@ -113,10 +73,7 @@ describe('bias trace panel in Chromium', () => {
     work = fs.mkdtempSync(path.join(os.tmpdir(), 'vigil-browser-'));
     fs.mkdirSync(artifacts, { recursive: true });
 
-    const vigil = path.join(work, 'vigil');
-    run('go', ['build', '-o', vigil, './pkg/cmd/vigil'], { cwd: root });
-    const db = path.join(work, 'demo.duckdb');
-    run(vigil, ['demo', '--db', db, '--scale', '0.05', '--seed', '7', '--end', demoEnd]);
+    const { vigil, db } = demoStore(work);
     const out = run(vigil, [
       'query',
       '--db',
@@ -131,36 +88,10 @@ describe('bias trace panel in Chromium', () => {
     fs.writeFileSync(path.join(work, 'frames.json'), out);
     response = JSON.parse(out);
 
-    await esbuild.build({
-      entryPoints: [path.join(here, 'host', 'host.tsx')],
-      bundle: true,
-      format: 'iife',
-      outfile: path.join(work, 'host.js'),
-      minify: true,
-      define: { 'process.env.NODE_ENV': '"production"', global: 'globalThis' },
-      loader: {
-        '.svg': 'text',
-        '.css': 'empty',
-        '.woff': 'empty',
-        '.woff2': 'empty',
-        '.ttf': 'empty',
-        '.png': 'empty',
-      },
-      logLevel: 'error',
-    });
-    fs.writeFileSync(
-      path.join(work, 'index.html'),
-      '<!doctype html><html><head><meta charset="utf-8"><title>panel host</title><link rel="icon" href="data:,">' +
-        // What Grafana's index page sets before its bundles run.
-        '<script>window.grafanaBootData={assets:{dark:"",light:""},settings:{},user:{},navTree:[]};</script>' +
-        '</head><body><div id="panel"></div><script src="/host.js"></script></body></html>'
-    );
+    await buildHostPage(work, 'panel host');
     server = await serve(work);
     base = `http://127.0.0.1:${server.address().port}`;
-    browser = await chromium.launch({
-      executablePath: chromiumPath(),
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'],
-    });
+    browser = await launchChromium();
   });
 
   after(async () => {

@@ -3,55 +3,35 @@
 // over the plugin protocol and serves the resource and query endpoints the frontend calls in Grafana.
 // Run with `npm run test:browser` after `npm run build` and `go tool mage`; see README.md beside this file.
 import assert from 'node:assert/strict';
-import { spawn, spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { fileURLToPath } from 'node:url';
 
-import esbuild from 'esbuild';
-import { chromium } from 'playwright-core';
+import {
+  artifacts,
+  buildHostPage,
+  contentTypes,
+  demoEnd,
+  demoFrom,
+  demoStore,
+  dist,
+  fileBelow,
+  launchChromium,
+  pluginBase,
+  root,
+  run,
+  sendFile,
+} from './common.mjs';
 
-const here = path.dirname(fileURLToPath(import.meta.url));
-const root = path.resolve(here, '../..');
-const dist = path.join(root, 'dist');
-const artifacts = path.join(root, 'tests', 'artifacts');
-const pluginBase = '/public/plugins/vigil-mlobs-app/';
 const datasourceModule = `${pluginBase}datasource/module.js`;
 const pluginBinary = path.join(dist, 'datasource', 'gpx_vigil_linux_amd64');
 // Grafana serves @grafana/ui's icons from public/build/img/icons/.
 const iconBase = '/public/build/img/icons/';
 const icons = path.join(root, 'node_modules', '@grafana', 'ui', 'dist', 'public', 'img', 'icons');
 const blankIcon = '<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 24 24"></svg>';
-
-// The demo is deterministic for a given end, seed and scale.
-const demoEnd = '2026-11-01T00:00:00Z';
-const demoFrom = '2026-10-02T00:00:00Z';
-
-function run(cmd, args, options = {}) {
-  const r = spawnSync(cmd, args, { encoding: 'utf8', maxBuffer: 256 * 1024 * 1024, ...options });
-  if (r.error || r.status !== 0) {
-    throw new Error(
-      `${cmd} ${args.join(' ')} failed: ${r.error ?? ''}\n${r.stderr}\n${(r.stdout ?? '').slice(0, 2000)}`
-    );
-  }
-  return r.stdout;
-}
-
-/** Debian's chromium, or CHROMIUM_PATH; never a downloaded browser. */
-function chromiumPath() {
-  if (process.env.CHROMIUM_PATH) {
-    return process.env.CHROMIUM_PATH;
-  }
-  const found = spawnSync('sh', ['-c', 'command -v chromium || command -v chromium-browser'], { encoding: 'utf8' });
-  const p = found.stdout.trim().split('\n')[0];
-  if (!p) {
-    throw new Error('no chromium on PATH: apt-get install -y chromium, or set CHROMIUM_PATH');
-  }
-  return p;
-}
 
 /** Starts backendhost and resolves to its base URL once it prints its "listening" line. */
 function startBackend(bin, db) {
@@ -80,14 +60,6 @@ function startBackend(bin, db) {
   return { child, ready };
 }
 
-const types = {
-  '.js': 'text/javascript',
-  '.json': 'application/json',
-  '.html': 'text/html',
-  '.svg': 'image/svg+xml',
-  '.map': 'application/json',
-};
-
 /** Serves the host page, its bundle and dist/ under Grafana's plugin path, and forwards /api/ to backendhost. */
 function serve(work, backend) {
   const server = http.createServer((req, res) => {
@@ -108,27 +80,16 @@ function serve(work, backend) {
     } else if (url.pathname === '/host.js') {
       file = path.join(work, 'host.js');
     } else if (url.pathname.startsWith(pluginBase)) {
-      file = path.resolve(dist, url.pathname.slice(pluginBase.length));
-      if (!file.startsWith(dist + path.sep)) {
-        file = undefined;
-      }
+      file = fileBelow(dist, pluginBase, url.pathname);
     } else if (url.pathname.startsWith(iconBase)) {
-      file = path.resolve(icons, url.pathname.slice(iconBase.length));
-      if (!file.startsWith(icons + path.sep)) {
-        file = undefined;
-      }
+      file = fileBelow(icons, iconBase, url.pathname);
     }
     if (url.pathname.startsWith(iconBase) && file && !fs.existsSync(file)) {
       // Icons Grafana ships itself rather than @grafana/ui (the loading spinner): an empty stand-in.
-      res.writeHead(200, { 'content-type': types['.svg'] }).end(blankIcon);
+      res.writeHead(200, { 'content-type': contentTypes['.svg'] }).end(blankIcon);
       return;
     }
-    if (!file || !fs.existsSync(file) || !fs.statSync(file).isFile()) {
-      res.writeHead(404).end('not found');
-      return;
-    }
-    res.writeHead(200, { 'content-type': types[path.extname(file)] ?? 'application/octet-stream' });
-    fs.createReadStream(file).pipe(res);
+    sendFile(res, file);
   });
   return new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve(server)));
 }
@@ -150,45 +111,15 @@ describe('datasource query editor in Chromium against the plugin binary', () => 
     work = fs.mkdtempSync(path.join(os.tmpdir(), 'vigil-browser-qe-'));
     fs.mkdirSync(artifacts, { recursive: true });
 
-    const vigil = path.join(work, 'vigil');
     const host = path.join(work, 'backendhost');
-    run('go', ['build', '-o', vigil, './pkg/cmd/vigil'], { cwd: root });
     run('go', ['build', '-o', host, './tests/browser/backendhost'], { cwd: root });
-    const db = path.join(work, 'demo.duckdb');
-    run(vigil, ['demo', '--db', db, '--scale', '0.05', '--seed', '7', '--end', demoEnd]);
+    const { db } = demoStore(work);
     backend = startBackend(host, db);
     const backendURL = await backend.ready;
 
-    await esbuild.build({
-      entryPoints: [path.join(here, 'host', 'host.tsx')],
-      bundle: true,
-      format: 'iife',
-      outfile: path.join(work, 'host.js'),
-      minify: true,
-      define: { 'process.env.NODE_ENV': '"production"', global: 'globalThis' },
-      loader: {
-        '.svg': 'text',
-        '.css': 'empty',
-        '.woff': 'empty',
-        '.woff2': 'empty',
-        '.ttf': 'empty',
-        '.png': 'empty',
-      },
-      logLevel: 'error',
-    });
-    fs.writeFileSync(
-      path.join(work, 'index.html'),
-      '<!doctype html><html><head><meta charset="utf-8"><title>query editor host</title>' +
-        '<link rel="icon" href="data:,">' +
-        // What Grafana's index page sets before its bundles run.
-        '<script>window.grafanaBootData={assets:{dark:"",light:""},settings:{},user:{},navTree:[]};</script>' +
-        '</head><body><div id="panel"></div><script src="/host.js"></script></body></html>'
-    );
+    await buildHostPage(work, 'query editor host');
     server = await serve(work, backendURL);
-    browser = await chromium.launch({
-      executablePath: chromiumPath(),
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'],
-    });
+    browser = await launchChromium();
     page = await browser.newPage({ viewport: { width: 1280, height: 720 }, deviceScaleFactor: 1 });
     page.on('pageerror', (e) => pageErrors.push(`${e.message}\n${e.stack}`));
     page.on('response', (r) => r.status() >= 400 && pageErrors.push(`${r.status()} ${r.url()}`));

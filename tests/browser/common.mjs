@@ -1,0 +1,111 @@
+// What the browser tests share: paths, the demo store, the host page bundle, file serving and Chromium.
+import { spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+import esbuild from 'esbuild';
+import { chromium } from 'playwright-core';
+
+export const here = path.dirname(fileURLToPath(import.meta.url));
+export const root = path.resolve(here, '../..');
+export const dist = path.join(root, 'dist');
+export const artifacts = path.join(root, 'tests', 'artifacts');
+/** Where Grafana serves an app plugin's files (nested plugins below it). */
+export const pluginBase = '/public/plugins/vigil-mlobs-app/';
+
+// The demo is deterministic for a given end, seed and scale.
+export const demoEnd = '2026-11-01T00:00:00Z';
+export const demoFrom = '2026-10-02T00:00:00Z';
+
+export const contentTypes = {
+  '.js': 'text/javascript',
+  '.json': 'application/json',
+  '.html': 'text/html',
+  '.svg': 'image/svg+xml',
+  '.map': 'application/json',
+};
+
+export function run(cmd, args, options = {}) {
+  const r = spawnSync(cmd, args, { encoding: 'utf8', maxBuffer: 256 * 1024 * 1024, ...options });
+  if (r.error || r.status !== 0) {
+    throw new Error(
+      `${cmd} ${args.join(' ')} failed: ${r.error ?? ''}\n${r.stderr}\n${(r.stdout ?? '').slice(0, 2000)}`
+    );
+  }
+  return r.stdout;
+}
+
+/** Builds the vigil CLI into work and fills a demo store there; returns both paths. */
+export function demoStore(work) {
+  const vigil = path.join(work, 'vigil');
+  run('go', ['build', '-o', vigil, './pkg/cmd/vigil'], { cwd: root });
+  const db = path.join(work, 'demo.duckdb');
+  run(vigil, ['demo', '--db', db, '--scale', '0.05', '--seed', '7', '--end', demoEnd]);
+  return { vigil, db };
+}
+
+/** Bundles the host page (host/host.tsx) into work/host.js and writes work/index.html. */
+export async function buildHostPage(work, title) {
+  await esbuild.build({
+    entryPoints: [path.join(here, 'host', 'host.tsx')],
+    bundle: true,
+    format: 'iife',
+    outfile: path.join(work, 'host.js'),
+    minify: true,
+    define: { 'process.env.NODE_ENV': '"production"', global: 'globalThis' },
+    loader: {
+      '.svg': 'text',
+      '.css': 'empty',
+      '.woff': 'empty',
+      '.woff2': 'empty',
+      '.ttf': 'empty',
+      '.png': 'empty',
+    },
+    logLevel: 'error',
+  });
+  fs.writeFileSync(
+    path.join(work, 'index.html'),
+    `<!doctype html><html><head><meta charset="utf-8"><title>${title}</title><link rel="icon" href="data:,">` +
+      // What Grafana's index page sets before its bundles run.
+      '<script>window.grafanaBootData={assets:{dark:"",light:""},settings:{},user:{},navTree:[]};</script>' +
+      '</head><body><div id="panel"></div><script src="/host.js"></script></body></html>'
+  );
+}
+
+/** The file under dir that a URL path below base names, or undefined when it would leave dir. */
+export function fileBelow(dir, base, pathname) {
+  const file = path.resolve(dir, pathname.slice(base.length));
+  return file.startsWith(dir + path.sep) ? file : undefined;
+}
+
+/** Answers with a file, or 404 when there is none. */
+export function sendFile(res, file) {
+  if (!file || !fs.existsSync(file) || !fs.statSync(file).isFile()) {
+    res.writeHead(404).end('not found');
+    return;
+  }
+  res.writeHead(200, { 'content-type': contentTypes[path.extname(file)] ?? 'application/octet-stream' });
+  fs.createReadStream(file).pipe(res);
+}
+
+/** Debian's chromium, or CHROMIUM_PATH; never a downloaded browser. */
+function chromiumPath() {
+  if (process.env.CHROMIUM_PATH) {
+    return process.env.CHROMIUM_PATH;
+  }
+  const found = spawnSync('sh', ['-c', 'command -v chromium || command -v chromium-browser'], { encoding: 'utf8' });
+  const p = found.stdout.trim().split('\n')[0];
+  if (!p) {
+    throw new Error('no chromium on PATH: apt-get install -y chromium, or set CHROMIUM_PATH');
+  }
+  return p;
+}
+
+/** Launches headless Chromium with the flags this network needs. */
+export function launchChromium() {
+  return chromium.launch({
+    executablePath: chromiumPath(),
+    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'],
+  });
+}
