@@ -1,5 +1,10 @@
 import React, { useState } from 'react';
+import { EditorField } from '@grafana/plugin-ui';
 import { Input } from '@grafana/ui';
+
+import { withOption } from '../../../queryOptions';
+import { useEditorContext } from '../context';
+import type { QueryTypeEditorProps } from '../types';
 
 interface Props {
   id: string;
@@ -45,5 +50,45 @@ export function NumberInput({ id, value, onChange, onBlur, placeholder, width = 
       }}
       onBlur={onBlur}
     />
+  );
+}
+
+/** Whole-number options of a query that a NumberOptionField edits. */
+export type NumberOption = 'minCount' | 'limit' | 'minClusterSize' | 'referenceLimit' | 'currentLimit';
+
+interface NumberOptionFieldProps extends QueryTypeEditorProps {
+  option: NumberOption;
+  label: string;
+  tooltip: string;
+  placeholder: string;
+  width?: number;
+  /** The input's id is `vigil-<idName>-<refId>`; idName defaults to the option. */
+  idName?: string;
+}
+
+/** An optional whole-number option of the query, with the editor's problem for it shown at the field. */
+export function NumberOptionField({
+  query,
+  onChange,
+  onRun,
+  option,
+  label,
+  tooltip,
+  placeholder,
+  width,
+  idName = option,
+}: NumberOptionFieldProps) {
+  const { problems } = useEditorContext();
+  return (
+    <EditorField label={label} optional tooltip={tooltip} invalid={!!problems[option]} error={problems[option]}>
+      <NumberInput
+        id={`vigil-${idName}-${query.refId}`}
+        value={query[option]}
+        placeholder={placeholder}
+        width={width}
+        onChange={(value) => onChange(withOption(query, option, value), false)}
+        onBlur={onRun}
+      />
+    </EditorField>
   );
 }

@@ -35,32 +35,22 @@ function TargetField({ query, onChange }: QueryTypeEditorProps) {
 
 /** Drift series per version and feature (or prediction, or actual) against a reference. */
 export function DriftEditor(props: QueryTypeEditorProps) {
-  const target = props.query.target ?? 'feature';
-  return (
-    <>
-      <EditorRow>
-        <TargetField {...props} />
-        {target === 'feature' && <FeaturesField {...props} />}
-        <MetricField {...props} />
-      </EditorRow>
-      <EditorRow>
-        <ReferenceEditor {...props} />
-      </EditorRow>
-      <EditorRow>
-        <BinningEditor {...props} />
-      </EditorRow>
-    </>
-  );
+  return <HistogramComparisonEditor {...props} features={<FeaturesField {...props} />} />;
 }
 
 /** The histogram of one feature (or of the predictions, or actuals) beside the reference's. */
 export function DistributionEditor(props: QueryTypeEditorProps) {
+  return <HistogramComparisonEditor {...props} features={<FeatureField {...props} />} />;
+}
+
+/** What drift and distribution queries share: the target, its feature picker, metric, reference and binning. */
+function HistogramComparisonEditor(props: QueryTypeEditorProps & { features: React.ReactNode }) {
   const target = props.query.target ?? 'feature';
   return (
     <>
       <EditorRow>
         <TargetField {...props} />
-        {target === 'feature' && <FeatureField {...props} />}
+        {target === 'feature' && props.features}
         <MetricField {...props} />
       </EditorRow>
       <EditorRow>

@@ -4,9 +4,8 @@ import { RadioButtonGroup } from '@grafana/ui';
 
 import { withOption } from '../../../queryOptions';
 import type { EmbeddingReduction } from '../../../types';
-import { useEditorContext } from '../context';
 import { MetricField } from '../fields/MetricField';
-import { NumberInput } from '../fields/NumberInput';
+import { NumberOptionField } from '../fields/NumberInput';
 import { ReferenceEditor } from '../fields/ReferenceEditor';
 import type { QueryTypeEditorProps } from '../types';
 
@@ -41,30 +40,21 @@ const REDUCE_OPTIONS: Array<{ value: EmbeddingReduction; label: string; descript
 
 /** Sampled embedding vectors of the current data and the reference, for the embeddings panel. */
 export function EmbeddingsEditor(props: QueryTypeEditorProps) {
-  const { query, onChange, onRun } = props;
-  const { problems } = useEditorContext();
+  const { query, onChange } = props;
 
   return (
     <>
       <EditorRow>
         {LIMITS.map(({ key, label, tooltip }) => (
-          <EditorField
+          <NumberOptionField
             key={key}
+            {...props}
+            option={key}
             label={label}
-            optional
             tooltip={tooltip}
-            invalid={!!problems[key]}
-            error={problems[key]}
-          >
-            <NumberInput
-              id={`vigil-${key}-${query.refId}`}
-              value={query[key]}
-              placeholder="data source limit"
-              width={18}
-              onChange={(value) => onChange(withOption(query, key, value), false)}
-              onBlur={onRun}
-            />
-          </EditorField>
+            placeholder="data source limit"
+            width={18}
+          />
         ))}
         <EditorField label="Reduction" tooltip="Dimension reduction of the sampled vectors">
           <RadioButtonGroup<EmbeddingReduction>
@@ -73,22 +63,15 @@ export function EmbeddingsEditor(props: QueryTypeEditorProps) {
             onChange={(reduce) => onChange(withOption(query, 'reduce', reduce))}
           />
         </EditorField>
-        <EditorField
+        <NumberOptionField
+          {...props}
+          option="minClusterSize"
+          idName="minclustersize"
           label="Smallest new cluster"
-          optional
           tooltip="Fewest novel points reported as a new cluster (at least 2)"
-          invalid={!!problems.minClusterSize}
-          error={problems.minClusterSize}
-        >
-          <NumberInput
-            id={`vigil-minclustersize-${query.refId}`}
-            value={query.minClusterSize}
-            placeholder="10"
-            width={16}
-            onChange={(value) => onChange(withOption(query, 'minClusterSize', value), false)}
-            onBlur={onRun}
-          />
-        </EditorField>
+          placeholder="10"
+          width={16}
+        />
       </EditorRow>
       <EditorRow>
         <ReferenceEditor {...props} />

@@ -9,7 +9,7 @@ import { FairnessEditor } from '../fields/FairnessEditor';
 import { FieldRefsField } from '../fields/FieldRefs';
 import { EnvironmentField, VersionField } from '../fields/ModelFields';
 import { MetricField } from '../fields/MetricField';
-import { NumberInput } from '../fields/NumberInput';
+import { NumberInput, NumberOptionField } from '../fields/NumberInput';
 import type { QueryTypeEditorProps } from '../types';
 
 /** A parity metric between the protected and the reference group, over time. */
@@ -105,8 +105,7 @@ function BiasBinningEditor({ query, onChange, onRun }: QueryTypeEditorProps) {
 
 /** Feature values ranked by how much they contribute to the disparity between the groups. */
 export function BiasTraceEditor(props: QueryTypeEditorProps) {
-  const { query, onChange, onRun } = props;
-  const { problems } = useEditorContext();
+  const { query, onChange } = props;
   const toggle = (key: 'overTime' | 'pairs', on: boolean) => onChange(withOption(query, key, on || undefined));
 
   return (
@@ -130,38 +129,24 @@ export function BiasTraceEditor(props: QueryTypeEditorProps) {
           problemKey="features"
           onChange={(features) => onChange(withOption(query, 'features', features))}
         />
-        <EditorField
+        <NumberOptionField
+          {...props}
+          option="minCount"
+          idName="mincount"
           label="Smallest segment"
-          optional
           tooltip="Segments with fewer records than this are not ranked"
-          invalid={!!problems.minCount}
-          error={problems.minCount}
-        >
-          <NumberInput
-            id={`vigil-mincount-${query.refId}`}
-            value={query.minCount}
-            placeholder="30"
-            width={16}
-            onChange={(minCount) => onChange(withOption(query, 'minCount', minCount), false)}
-            onBlur={onRun}
-          />
-        </EditorField>
-        <EditorField
+          placeholder="30"
+          width={16}
+        />
+        <NumberOptionField
+          {...props}
+          option="limit"
+          idName="segments"
           label="Segments"
-          optional
           tooltip="Largest number of segments answered, ranked first"
-          invalid={!!problems.limit}
-          error={problems.limit}
-        >
-          <NumberInput
-            id={`vigil-segments-${query.refId}`}
-            value={query.limit}
-            placeholder="200"
-            width={12}
-            onChange={(limit) => onChange(withOption(query, 'limit', limit), false)}
-            onBlur={onRun}
-          />
-        </EditorField>
+          placeholder="200"
+          width={12}
+        />
         <EditorField label="Over time" tooltip="Also give the metric of each segment per time bucket">
           <InlineSwitch
             id={`vigil-overtime-${query.refId}`}
