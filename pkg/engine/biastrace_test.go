@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"math"
-	"os"
 	"sort"
 	"strconv"
 	"strings"
@@ -39,17 +38,8 @@ type biasGolden struct {
 
 func loadBiasGolden(t *testing.T) biasGolden {
 	t.Helper()
-	raw, err := os.ReadFile(goldenPath)
-	if err != nil {
-		t.Fatalf("reading golden cases: %v", err)
-	}
-	var file struct {
-		Cases []json.RawMessage `json:"cases"`
-	}
-	if err := json.Unmarshal(raw, &file); err != nil {
-		t.Fatal(err)
-	}
-	for _, c := range file.Cases {
+	cases := goldenCases[json.RawMessage](t)
+	for _, c := range cases {
 		var head struct {
 			Name string `json:"name"`
 		}

@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"math"
 	"math/rand/v2"
-	"os"
 	"slices"
 	"strings"
 	"testing"
@@ -180,18 +179,9 @@ type driftGolden struct {
 
 func loadDriftGolden(t *testing.T) []driftGolden {
 	t.Helper()
-	raw, err := os.ReadFile(goldenPath)
-	if err != nil {
-		t.Fatalf("reading golden cases: %v", err)
-	}
-	var file struct {
-		Cases []driftGolden `json:"cases"`
-	}
-	if err := json.Unmarshal(raw, &file); err != nil {
-		t.Fatalf("parsing golden cases: %v", err)
-	}
+	cases := goldenCases[driftGolden](t)
 	var out []driftGolden
-	for _, c := range file.Cases {
+	for _, c := range cases {
 		if c.Kind == "numeric" || c.Kind == "categorical" {
 			out = append(out, c)
 		}

@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"math"
-	"os"
 	"strings"
 	"sync"
 	"testing"
@@ -31,23 +30,14 @@ type embeddingGolden struct {
 
 func loadEmbeddingGolden(t *testing.T) embeddingGolden {
 	t.Helper()
-	raw, err := os.ReadFile(goldenPath)
-	if err != nil {
-		t.Fatalf("reading golden cases: %v", err)
-	}
-	var file struct {
-		Cases []struct {
-			Name      string          `json:"name"`
-			Kind      string          `json:"kind"`
-			Reference json.RawMessage `json:"reference"`
-			Current   json.RawMessage `json:"current"`
-			Expected  json.RawMessage `json:"expected"`
-		} `json:"cases"`
-	}
-	if err := json.Unmarshal(raw, &file); err != nil {
-		t.Fatalf("parsing golden cases: %v", err)
-	}
-	for _, c := range file.Cases {
+	cases := goldenCases[struct {
+		Name      string          `json:"name"`
+		Kind      string          `json:"kind"`
+		Reference json.RawMessage `json:"reference"`
+		Current   json.RawMessage `json:"current"`
+		Expected  json.RawMessage `json:"expected"`
+	}](t)
+	for _, c := range cases {
 		if c.Name != "embedding-new-cluster" {
 			continue
 		}

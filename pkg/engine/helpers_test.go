@@ -2,7 +2,9 @@ package engine
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
+	"os"
 	"strings"
 	"testing"
 	"time"
@@ -15,6 +17,22 @@ import (
 
 // goldenPath is the shared golden file, beside the repository root.
 const goldenPath = "../../../shared/golden/metrics.json"
+
+// goldenCases reads the shared golden file's cases, decoded as T.
+func goldenCases[T any](t *testing.T) []T {
+	t.Helper()
+	raw, err := os.ReadFile(goldenPath)
+	if err != nil {
+		t.Fatalf("reading golden cases: %v", err)
+	}
+	var file struct {
+		Cases []T `json:"cases"`
+	}
+	if err := json.Unmarshal(raw, &file); err != nil {
+		t.Fatalf("parsing golden cases: %v", err)
+	}
+	return file.Cases
+}
 
 // testEngine opens an in-memory store, ingests the batches in order (now is
 // the ingest time) and returns an engine over it.

@@ -4,7 +4,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"math"
-	"os"
 	"strings"
 	"testing"
 	"time"
@@ -32,17 +31,8 @@ type qualityGolden struct {
 
 func loadQualityGolden(t *testing.T, name string) qualityGolden {
 	t.Helper()
-	raw, err := os.ReadFile(goldenPath)
-	if err != nil {
-		t.Fatalf("reading golden cases: %v", err)
-	}
-	var file struct {
-		Cases []qualityGolden `json:"cases"`
-	}
-	if err := json.Unmarshal(raw, &file); err != nil {
-		t.Fatalf("parsing golden cases: %v", err)
-	}
-	for _, c := range file.Cases {
+	cases := goldenCases[qualityGolden](t)
+	for _, c := range cases {
 		if c.Name == name {
 			return c
 		}
