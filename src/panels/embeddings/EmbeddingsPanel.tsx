@@ -1,0 +1,789 @@
+import React, { useCallback, useEffect, useLayoutEffect, useMemo, useRef, useState } from 'react';
+import { css, cx } from '@emotion/css';
+import type { GrafanaTheme2, PanelProps } from '@grafana/data';
+import type { DataQuery } from '@grafana/schema';
+import { getBackendSrv, PanelDataErrorView } from '@grafana/runtime';
+import { Button, RadioButtonGroup, useStyles2, useTheme2 } from '@grafana/ui';
+import { lastValueFrom } from 'rxjs';
+
+import { clusterOutlines, selectedIndices, selectionOf } from './clusters';
+import { type ColorTheme, pointColors } from './colors';
+import { exportedIds, exportFileName, exportRequest, exportUrl } from './exportSelection';
+import { type EmbeddingsModel, prepareEmbeddings } from './frame';
+import { bounds, pointsInPolygon } from './geometry';
+import {
+  drawScatter,
+  fitView,
+  type Outline,
+  panBy,
+  toLayout,
+  toScreenX,
+  toScreenY,
+  type View,
+  zoomAt,
+} from './scatter';
+import { GridIndex } from './spatialIndex';
+import { DEFAULT_OPTIONS, type EmbeddingsOptions, type ExportFormat } from './types';
+import { useProjection } from './useProjection';
+
+type Props = PanelProps<EmbeddingsOptions>;
+
+const SIDE_WIDTH = 240;
+const HEADER_HEIGHT = 32;
+const LAYOUT_SEED = 42;
+
+/** What the panel's last export answered. */
+export interface ExportResult {
+  format: ExportFormat;
+  requested: string[];
+  ids: string[];
+  missing: number | null;
+  fileName: string;
+}
+
+/** Read-only view of the panel for browser tests and benchmarks; set only when the page asks for it. */
+export interface EmbeddingsDebug {
+  ids: string[];
+  texts: string[];
+  current: number[];
+  state: () => { epoch: number; nEpochs: number; done: boolean; error?: string };
+  timings: () => { start: number; firstDraw?: number; finalDraw?: number; lastDrawMs?: number };
+  layout: () => number[];
+  outlines: () => Array<{ id: string; size: number; members: string[]; hull: Array<[number, number]> }>;
+  selection: () => string[];
+  lastExport: () => ExportResult | undefined;
+  /** Page (client) coordinates of a layout point. */
+  toClient: (x: number, y: number) => [number, number];
+}
+
+declare global {
+  interface Window {
+    __vigilEmbeddingsDebug?: boolean;
+    __vigilEmbeddings?: EmbeddingsDebug;
+  }
+}
+
+interface EmbeddingsQuery extends DataQuery {
+  model?: string;
+}
+
+export function EmbeddingsPanel({ data, options: given, width, height, id, replaceVariables }: Props) {
+  const options = { ...DEFAULT_OPTIONS, ...given };
+  const prepared = useMemo(() => prepareEmbeddings(data.series), [data.series]);
+  const target = data.request?.targets?.find((t) => (t as EmbeddingsQuery).model) as EmbeddingsQuery | undefined;
+  const datasourceUid = replaceVariables(target?.datasource?.uid ?? '');
+  const modelName = replaceVariables(target?.model ?? '');
+
+  if (!prepared.ok) {
+    return <PanelDataErrorView panelId={id} data={data} message={prepared.message} needsStringField />;
+  }
+  if (prepared.model.n === 0) {
+    return <PanelDataErrorView panelId={id} data={data} message="No sampled points in this time range." />;
+  }
+  return (
+    <Projection
+      model={prepared.model}
+      options={options}
+      width={width}
+      height={height}
+      datasourceUid={datasourceUid}
+      modelName={modelName}
+    />
+  );
+}
+
+interface ProjectionProps {
+  model: EmbeddingsModel;
+  options: EmbeddingsOptions;
+  width: number;
+  height: number;
+  datasourceUid: string;
+  modelName: string;
+}
+
+type Mode = 'pan' | 'lasso';
+
+function Projection({ model, options, width, height, datasourceUid, modelName }: ProjectionProps) {
+  const theme = useTheme2();
+  const styles = useStyles2(getStyles);
+  const side = width >= 520;
+  const plotWidth = Math.max(50, side ? width - SIDE_WIDTH - 8 : width);
+  const plotHeight = Math.max(50, height - HEADER_HEIGHT);
+
+  const canvasRef = useRef<HTMLCanvasElement>(null);
+  const coordsRef = useRef<Float32Array | undefined>(undefined);
+  const indexRef = useRef<GridIndex | undefined>(undefined);
+  const viewRef = useRef<View>({ cx: 0, cy: 0, scale: 1 });
+  const userMovedRef = useRef(false);
+  const frameRef = useRef(0);
+  const lassoRef = useRef<number[] | undefined>(undefined);
+  const dragRef = useRef<{ x: number; y: number; mode: Mode } | undefined>(undefined);
+  const timingsRef = useRef<{ start: number; firstDraw?: number; finalDraw?: number; lastDrawMs?: number }>({
+    start: 0,
+  });
+  const finalPendingRef = useRef(false);
+  const drawRef = useRef<() => void>(() => {});
+
+  const [mode, setMode] = useState<Mode>('pan');
+  // The selection belongs to the model it was made on; a new model starts with none.
+  const [selectionState, setSelectionState] = useState<{ model: EmbeddingsModel; mask: Uint8Array }>(() => ({
+    model,
+    mask: new Uint8Array(model.n),
+  }));
+  const selection = useMemo(
+    () => (selectionState.model === model ? selectionState.mask : new Uint8Array(model.n)),
+    [selectionState, model]
+  );
+  const setSelection = useCallback((mask: Uint8Array) => setSelectionState({ model, mask }), [model]);
+  const [hover, setHover] = useState<{ index: number; x: number; y: number } | undefined>();
+  const [exporting, setExporting] = useState(false);
+  const [exportMessage, setExportMessage] = useState<{ text: string; error: boolean } | undefined>();
+  const lastExportRef = useRef<ExportResult | undefined>(undefined);
+
+  const visible = useMemo(() => {
+    const mask = new Uint8Array(model.n);
+    for (let i = 0; i < model.n; i++) {
+      const cur = model.isCurrent[i] === 1;
+      mask[i] = options.showSet === 'both' || (options.showSet === 'current') === cur ? 1 : 0;
+    }
+    return mask;
+  }, [model, options.showSet]);
+
+  const colorTheme: ColorTheme = useMemo(
+    () => ({
+      palette: theme.visualization.palette.map((c) => theme.visualization.getColorByName(c)),
+      muted: theme.isDark ? '#6e7079' : '#b5b8c0',
+      current: theme.visualization.getColorByName('blue'),
+      timeFrom: theme.visualization.getColorByName('dark-blue'),
+      timeTo: theme.visualization.getColorByName('yellow'),
+    }),
+    [theme]
+  );
+  const colors = useMemo(() => pointColors(model, options.colorBy, colorTheme), [model, options.colorBy, colorTheme]);
+
+  const fit = useCallback(() => {
+    const coords = coordsRef.current;
+    if (coords) {
+      viewRef.current = fitView(bounds(coords), plotWidth, plotHeight);
+    }
+  }, [plotWidth, plotHeight]);
+
+  const requestDraw = useCallback(() => {
+    if (frameRef.current === 0) {
+      frameRef.current = requestAnimationFrame(() => {
+        frameRef.current = 0;
+        drawRef.current();
+      });
+    }
+  }, []);
+
+  const onLayout = useCallback(
+    (coords: Float32Array, done: boolean) => {
+      coordsRef.current = coords;
+      indexRef.current = new GridIndex(coords);
+      if (!userMovedRef.current) {
+        fit();
+      }
+      finalPendingRef.current = done;
+      requestDraw();
+    },
+    [fit, requestDraw]
+  );
+
+  const params = useMemo(
+    () => ({ nNeighbors: options.nNeighbors, minDist: options.minDist, nEpochs: options.epochs, seed: LAYOUT_SEED }),
+    [options.nNeighbors, options.minDist, options.epochs]
+  );
+  // A new run starts from a fitted view; its timings are measured from here (before the worker starts).
+  useEffect(() => {
+    userMovedRef.current = false;
+    finalPendingRef.current = false;
+    timingsRef.current = { start: performance.now() };
+  }, [model, params]);
+  const projection = useProjection(model.vectors, params, onLayout);
+
+  const outlines = useMemo(
+    () => (projection.coordinates ? clusterOutlines(projection.coordinates, model.novelClusters) : []),
+    [projection.coordinates, model.novelClusters]
+  );
+  const outlineColor = theme.visualization.getColorByName('orange');
+  const selectedCount = useMemo(() => selection.reduce((s, v) => s + v, 0), [selection]);
+
+  // The scene the next frame draws; the draw itself reads refs so pan and zoom need no React render.
+  const draw = () => {
+    const canvas = canvasRef.current;
+    const coords = coordsRef.current;
+    const index = indexRef.current;
+    const ctx = canvas?.getContext('2d');
+    if (!canvas || !coords || !index || !ctx || coords.length !== 2 * model.n) {
+      return;
+    }
+    const t0 = performance.now();
+    const sceneOutlines: Outline[] = options.showOutlines
+      ? outlines.map((o) => ({
+          label: `#${o.cluster.id} (${o.cluster.size})`,
+          hull: o.hull.length && coords === projection.coordinates ? o.hull : [],
+          color: outlineColor,
+        }))
+      : [];
+    drawScatter(
+      ctx,
+      {
+        coords,
+        index,
+        colors: colors.colors,
+        colorIndex: colors.colorIndex,
+        visible,
+        selected: selection,
+        selectedCount,
+        hover: hover?.index ?? -1,
+        outlines: sceneOutlines,
+        pointSize: options.pointSize,
+        selectionColor: theme.colors.text.primary,
+        lasso: lassoRef.current,
+        lassoColor: theme.colors.text.primary,
+        font: `${theme.typography.bodySmall.fontSize} ${theme.typography.fontFamily}`,
+        textColor: theme.colors.text.primary,
+      },
+      viewRef.current,
+      plotWidth,
+      plotHeight,
+      window.devicePixelRatio || 1
+    );
+    const t = timingsRef.current;
+    const now = performance.now();
+    t.lastDrawMs = now - t0;
+    t.firstDraw ??= now - t.start;
+    if (finalPendingRef.current && t.finalDraw === undefined) {
+      t.finalDraw = now - t.start;
+    }
+  };
+
+  useLayoutEffect(() => {
+    drawRef.current = draw;
+  });
+
+  // Redraw whenever what the scene shows changes.
+  useEffect(() => {
+    requestDraw();
+  }, [requestDraw, colors, visible, selection, hover, outlines, options.pointSize, options.showOutlines, theme]);
+
+  // The canvas's backing store follows the size and the device pixel ratio.
+  useEffect(() => {
+    const canvas = canvasRef.current;
+    if (!canvas) {
+      return;
+    }
+    const dpr = window.devicePixelRatio || 1;
+    canvas.width = Math.round(plotWidth * dpr);
+    canvas.height = Math.round(plotHeight * dpr);
+    if (!userMovedRef.current) {
+      fit();
+    }
+    requestDraw();
+  }, [plotWidth, plotHeight, fit, requestDraw]);
+
+  useEffect(() => () => cancelAnimationFrame(frameRef.current), []);
+
+  // Wheel zoom needs a non-passive listener to keep the page from scrolling.
+  useEffect(() => {
+    const canvas = canvasRef.current;
+    if (!canvas) {
+      return;
+    }
+    const onWheel = (e: WheelEvent) => {
+      e.preventDefault();
+      const rect = canvas.getBoundingClientRect();
+      const factor = Math.exp(-e.deltaY * (e.deltaMode === 1 ? 0.05 : 0.0015));
+      viewRef.current = zoomAt(
+        viewRef.current,
+        plotWidth,
+        plotHeight,
+        e.clientX - rect.left,
+        e.clientY - rect.top,
+        factor
+      );
+      userMovedRef.current = true;
+      requestDraw();
+    };
+    canvas.addEventListener('wheel', onWheel, { passive: false });
+    return () => canvas.removeEventListener('wheel', onWheel);
+  }, [plotWidth, plotHeight, requestDraw]);
+
+  const local = (e: React.PointerEvent | React.MouseEvent): [number, number] => {
+    const rect = canvasRef.current!.getBoundingClientRect();
+    return [e.clientX - rect.left, e.clientY - rect.top];
+  };
+
+  const onPointerDown = (e: React.PointerEvent<HTMLCanvasElement>) => {
+    if (e.button !== 0) {
+      return;
+    }
+    const [x, y] = local(e);
+    const dragMode: Mode = mode === 'lasso' || e.shiftKey ? 'lasso' : 'pan';
+    e.currentTarget.setPointerCapture?.(e.pointerId);
+    dragRef.current = { x, y, mode: dragMode };
+    if (dragMode === 'lasso') {
+      lassoRef.current = toLayout(viewRef.current, plotWidth, plotHeight, x, y);
+    }
+    setHover(undefined);
+  };
+
+  const onPointerMove = (e: React.PointerEvent<HTMLCanvasElement>) => {
+    const [x, y] = local(e);
+    const drag = dragRef.current;
+    if (drag?.mode === 'pan') {
+      viewRef.current = panBy(viewRef.current, x - drag.x, y - drag.y);
+      drag.x = x;
+      drag.y = y;
+      userMovedRef.current = true;
+      requestDraw();
+      return;
+    }
+    if (drag?.mode === 'lasso') {
+      lassoRef.current?.push(...toLayout(viewRef.current, plotWidth, plotHeight, x, y));
+      requestDraw();
+      return;
+    }
+    const index = indexRef.current;
+    const coords = coordsRef.current;
+    if (!index || !coords) {
+      return;
+    }
+    const view = viewRef.current;
+    const [lx, ly] = toLayout(view, plotWidth, plotHeight, x, y);
+    const found = index.nearest(lx, ly, (options.pointSize / 2 + 4) / view.scale, (i) => visible[i] === 1);
+    if (found !== (hover?.index ?? -1)) {
+      setHover(found < 0 ? undefined : { index: found, x, y });
+    }
+  };
+
+  const onPointerUp = (e: React.PointerEvent<HTMLCanvasElement>) => {
+    const drag = dragRef.current;
+    dragRef.current = undefined;
+    if (drag?.mode === 'lasso' && lassoRef.current && coordsRef.current) {
+      const picked = pointsInPolygon(coordsRef.current, lassoRef.current, (i) => visible[i] === 1);
+      const next = e.ctrlKey || e.metaKey ? selection.slice() : new Uint8Array(model.n);
+      for (const i of picked) {
+        next[i] = 1;
+      }
+      setSelection(next);
+    }
+    lassoRef.current = undefined;
+    requestDraw();
+  };
+
+  const resetView = () => {
+    userMovedRef.current = false;
+    fit();
+    requestDraw();
+  };
+
+  const selectedIds = useCallback(() => selectedIndices(selection).map((i) => model.ids[i]), [selection, model]);
+
+  const runExport = async () => {
+    const ids = selectedIds();
+    const format = options.exportFormat;
+    if (!datasourceUid || !modelName) {
+      setExportMessage({ text: 'The panel’s query names no data source or model to export from.', error: true });
+      return;
+    }
+    setExporting(true);
+    setExportMessage(undefined);
+    try {
+      const response = await lastValueFrom(
+        getBackendSrv().fetch<string>({
+          url: exportUrl(datasourceUid),
+          method: 'POST',
+          data: exportRequest(modelName, ids, format),
+          responseType: 'text',
+          showErrorAlert: false,
+        })
+      );
+      const body = typeof response.data === 'string' ? response.data : String(response.data);
+      const missingHeader = response.headers?.get?.('X-Vigil-Missing-Ids');
+      const fileName = exportFileName(modelName, ids.length, format);
+      const result: ExportResult = {
+        format,
+        requested: ids,
+        ids: exportedIds(body, format),
+        missing: missingHeader ? Number(missingHeader) : null,
+        fileName,
+      };
+      lastExportRef.current = result;
+      download(body, fileName, format === 'ndjson' ? 'application/x-ndjson' : 'text/csv');
+      setExportMessage({
+        text: `Exported ${result.ids.length} rows as ${fileName}${result.missing ? `; ${result.missing} ids not stored` : ''}`,
+        error: false,
+      });
+    } catch (err) {
+      setExportMessage({ text: `Export failed: ${errorText(err)}`, error: true });
+    } finally {
+      setExporting(false);
+    }
+  };
+
+  const copyIds = () => {
+    void navigator.clipboard?.writeText(selectedIds().join('\n'));
+  };
+
+  // The debug view, only when the host page asks for it.
+  useEffect(() => {
+    if (!window.__vigilEmbeddingsDebug) {
+      return;
+    }
+    window.__vigilEmbeddings = {
+      ids: model.ids,
+      texts: model.texts,
+      current: Array.from(model.isCurrent),
+      state: () => ({
+        epoch: projection.epoch,
+        nEpochs: projection.nEpochs,
+        done: projection.done,
+        error: projection.error,
+      }),
+      timings: () => ({ ...timingsRef.current }),
+      layout: () => Array.from(coordsRef.current ?? []),
+      outlines: () =>
+        outlines.map((o) => ({
+          id: o.cluster.id,
+          size: o.cluster.size,
+          members: o.cluster.members.map((i) => model.ids[i]),
+          hull: o.hull.map(([x, y]): [number, number] => [x, y]),
+        })),
+      selection: selectedIds,
+      lastExport: () => lastExportRef.current,
+      toClient: (x, y) => {
+        const rect = canvasRef.current!.getBoundingClientRect();
+        return [
+          rect.left + toScreenX(viewRef.current, plotWidth, x),
+          rect.top + toScreenY(viewRef.current, plotHeight, y),
+        ];
+      },
+    };
+  }, [model, projection, outlines, selectedIds, plotWidth, plotHeight]);
+
+  const status = projection.error
+    ? `Projection failed: ${projection.error}`
+    : !projection.coordinates
+      ? `Projecting ${model.n.toLocaleString()} points…`
+      : projection.done
+        ? `UMAP of ${model.n.toLocaleString()} points${vectorNote(model)}`
+        : `UMAP epoch ${projection.epoch} of ${projection.nEpochs}`;
+
+  const hoverPoint = hover && hover.index < model.n ? hover : undefined;
+  return (
+    <div className={styles.panel} style={{ width, height }}>
+      <div className={styles.header} style={{ height: HEADER_HEIGHT }}>
+        <span className={cx(styles.status, projection.error && styles.error)} title={status} data-testid="status">
+          {status}
+        </span>
+        <RadioButtonGroup<Mode>
+          size="sm"
+          value={mode}
+          onChange={setMode}
+          options={[
+            { value: 'pan', label: 'Pan', description: 'Drag to pan, wheel to zoom (shift-drag draws a lasso)' },
+            { value: 'lasso', label: 'Lasso', description: 'Drag to draw a lasso; ctrl/cmd adds to the selection' },
+          ]}
+        />
+        <Button
+          size="sm"
+          variant="secondary"
+          fill="text"
+          icon="expand-arrows"
+          onClick={resetView}
+          tooltip="Fit all points"
+        >
+          Fit
+        </Button>
+      </div>
+      <div className={styles.body}>
+        <div className={styles.plot} style={{ width: plotWidth, height: plotHeight }}>
+          <canvas
+            ref={canvasRef}
+            className={cx(styles.canvas, mode === 'lasso' && styles.lassoCursor)}
+            style={{ width: plotWidth, height: plotHeight }}
+            role="img"
+            aria-label={`Projection of ${model.n} embeddings`}
+            data-testid="embeddings-canvas"
+            onPointerDown={onPointerDown}
+            onPointerMove={onPointerMove}
+            onPointerUp={onPointerUp}
+            onPointerCancel={onPointerUp}
+            onPointerLeave={() => !dragRef.current && setHover(undefined)}
+            onDoubleClick={resetView}
+          />
+          {hoverPoint && (
+            <PointTooltip
+              model={model}
+              index={hoverPoint.index}
+              x={hoverPoint.x}
+              y={hoverPoint.y}
+              width={plotWidth}
+              height={plotHeight}
+            />
+          )}
+        </div>
+        {side && (
+          <div className={styles.side} style={{ width: SIDE_WIDTH, height: plotHeight }}>
+            <section aria-label="Legend">
+              <div className={styles.sectionTitle}>Colour: {options.colorBy}</div>
+              <ul className={styles.legend}>
+                {colors.legend.slice(0, 12).map((item) => (
+                  <li key={item.label}>
+                    <span className={styles.swatch} style={{ background: item.color }} />
+                    {item.label}
+                  </li>
+                ))}
+                {colors.legend.length > 12 && <li>… {colors.legend.length - 12} more</li>}
+              </ul>
+            </section>
+            <section aria-label="New clusters">
+              <div className={styles.sectionTitle}>New clusters</div>
+              {model.novelClusters.length === 0 ? (
+                <div className={styles.muted}>None in the current data</div>
+              ) : (
+                <ul className={styles.clusters}>
+                  {model.novelClusters.map((c) => (
+                    <li key={c.id}>
+                      <button
+                        type="button"
+                        className={styles.cluster}
+                        onClick={() => setSelection(selectionOf(model.n, c.members))}
+                        title={c.examples.join('\n')}
+                        data-testid={`cluster-${c.id}`}
+                      >
+                        <span className={styles.clusterName}>
+                          #{c.id} · {c.size} points{c.share !== null ? ` (${(c.share * 100).toFixed(1)}%)` : ''}
+                        </span>
+                        {c.examples[0] && <span className={styles.example}>{c.examples[0]}</span>}
+                      </button>
+                    </li>
+                  ))}
+                </ul>
+              )}
+            </section>
+            <section aria-label="Selection">
+              <div className={styles.sectionTitle} data-testid="selection-count">
+                {selectedCount.toLocaleString()} selected
+              </div>
+              <div className={styles.actions}>
+                <Button
+                  size="sm"
+                  icon="download-alt"
+                  disabled={selectedCount === 0 || exporting}
+                  onClick={runExport}
+                  data-testid="export"
+                >
+                  Export {options.exportFormat === 'ndjson' ? 'NDJSON' : 'CSV'}
+                </Button>
+                <Button size="sm" variant="secondary" disabled={selectedCount === 0} onClick={copyIds}>
+                  Copy ids
+                </Button>
+                <Button
+                  size="sm"
+                  variant="secondary"
+                  fill="text"
+                  disabled={selectedCount === 0}
+                  onClick={() => setSelection(new Uint8Array(model.n))}
+                >
+                  Clear
+                </Button>
+              </div>
+              {exportMessage && (
+                <div className={cx(styles.muted, exportMessage.error && styles.error)} data-testid="export-message">
+                  {exportMessage.text}
+                </div>
+              )}
+            </section>
+          </div>
+        )}
+      </div>
+    </div>
+  );
+}
+
+function vectorNote(model: EmbeddingsModel): string {
+  if (!model.reduced || model.reduced === 'none') {
+    return '';
+  }
+  const v = model.explainedVariance;
+  return ` (${model.reduced}${typeof v === 'number' ? `, ${(v * 100).toFixed(0)}% of variance` : ''})`;
+}
+
+function errorText(err: unknown): string {
+  if (err && typeof err === 'object') {
+    const e = err as { data?: { message?: string; error?: string } | string; statusText?: string; message?: string };
+    if (typeof e.data === 'string' && e.data) {
+      return e.data;
+    }
+    if (e.data && typeof e.data === 'object') {
+      return e.data.message ?? e.data.error ?? JSON.stringify(e.data);
+    }
+    return e.message ?? e.statusText ?? String(err);
+  }
+  return String(err);
+}
+
+function download(body: string, fileName: string, type: string) {
+  const url = URL.createObjectURL(new Blob([body], { type }));
+  const a = document.createElement('a');
+  a.href = url;
+  a.download = fileName;
+  a.style.display = 'none';
+  document.body.appendChild(a);
+  a.click();
+  a.remove();
+  setTimeout(() => URL.revokeObjectURL(url), 1000);
+}
+
+function PointTooltip({
+  model,
+  index,
+  x,
+  y,
+  width,
+  height,
+}: {
+  model: EmbeddingsModel;
+  index: number;
+  x: number;
+  y: number;
+  width: number;
+  height: number;
+}) {
+  const styles = useStyles2(getStyles);
+  const left = x + 12 + 280 > width ? Math.max(0, x - 292) : x + 12;
+  const top = y + 12 + 140 > height ? Math.max(0, y - 152) : y + 12;
+  const time = Number.isFinite(model.times[index])
+    ? new Date(model.times[index]).toISOString().replace('T', ' ').slice(0, 19)
+    : '';
+  const rows: Array<[string, string]> = [
+    ['set', model.isCurrent[index] ? 'current' : 'reference'],
+    ['version', model.versions[index]],
+    ['environment', model.environments[index]],
+    ['time', time],
+    ['prediction', model.predictions[index]],
+    ['actual', model.actuals[index] || 'unknown'],
+  ];
+  if (model.novel[index]) {
+    rows.push(['novel', model.clusters[index] ? `new cluster #${model.clusters[index]}` : 'yes']);
+  }
+  return (
+    <div className={styles.tooltip} style={{ left, top }} role="tooltip" data-testid="point-tooltip">
+      <div className={styles.tooltipText}>{model.texts[index] || '(no text)'}</div>
+      <table>
+        <tbody>
+          {rows.map(([k, v]) => (
+            <tr key={k}>
+              <th>{k}</th>
+              <td>{v}</td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+      <div className={styles.tooltipId}>{model.ids[index]}</div>
+    </div>
+  );
+}
+
+function getStyles(theme: GrafanaTheme2) {
+  return {
+    panel: css({ display: 'flex', flexDirection: 'column', overflow: 'hidden' }),
+    header: css({
+      display: 'flex',
+      alignItems: 'center',
+      gap: theme.spacing(1),
+      paddingBottom: theme.spacing(0.5),
+    }),
+    status: css({
+      flex: 1,
+      minWidth: 0,
+      overflow: 'hidden',
+      textOverflow: 'ellipsis',
+      whiteSpace: 'nowrap',
+      color: theme.colors.text.secondary,
+      fontSize: theme.typography.bodySmall.fontSize,
+    }),
+    error: css({ color: theme.colors.error.text }),
+    body: css({ display: 'flex', gap: theme.spacing(1), minHeight: 0 }),
+    plot: css({
+      position: 'relative',
+      flex: 'none',
+      background: theme.colors.background.primary,
+      border: `1px solid ${theme.colors.border.weak}`,
+      borderRadius: theme.shape.radius.default,
+      overflow: 'hidden',
+    }),
+    canvas: css({ display: 'block', cursor: 'grab', touchAction: 'none', '&:active': { cursor: 'grabbing' } }),
+    lassoCursor: css({ cursor: 'crosshair', '&:active': { cursor: 'crosshair' } }),
+    side: css({
+      flex: 'none',
+      overflowY: 'auto',
+      display: 'flex',
+      flexDirection: 'column',
+      gap: theme.spacing(1.5),
+      fontSize: theme.typography.bodySmall.fontSize,
+    }),
+    sectionTitle: css({
+      fontWeight: theme.typography.fontWeightMedium,
+      color: theme.colors.text.primary,
+      marginBottom: theme.spacing(0.5),
+    }),
+    muted: css({ color: theme.colors.text.secondary, marginTop: theme.spacing(0.5) }),
+    legend: css({
+      listStyle: 'none',
+      margin: 0,
+      padding: 0,
+      color: theme.colors.text.secondary,
+      li: { display: 'flex', alignItems: 'center', gap: theme.spacing(0.75), lineHeight: 1.6 },
+    }),
+    swatch: css({ width: 10, height: 10, borderRadius: 2, flex: 'none' }),
+    clusters: css({ listStyle: 'none', margin: 0, padding: 0, display: 'flex', flexDirection: 'column', gap: 4 }),
+    cluster: css({
+      width: '100%',
+      textAlign: 'left',
+      display: 'flex',
+      flexDirection: 'column',
+      gap: 2,
+      padding: theme.spacing(0.5, 1),
+      background: theme.colors.background.secondary,
+      color: theme.colors.text.primary,
+      border: `1px solid ${theme.visualization.getColorByName('orange')}`,
+      borderRadius: theme.shape.radius.default,
+      cursor: 'pointer',
+      '&:hover': { background: theme.colors.action.hover },
+      '&:focus-visible': { outline: `2px solid ${theme.colors.primary.main}` },
+    }),
+    clusterName: css({ fontWeight: theme.typography.fontWeightMedium }),
+    example: css({
+      color: theme.colors.text.secondary,
+      overflow: 'hidden',
+      textOverflow: 'ellipsis',
+      whiteSpace: 'nowrap',
+    }),
+    actions: css({ display: 'flex', flexWrap: 'wrap', gap: theme.spacing(0.5) }),
+    tooltip: css({
+      position: 'absolute',
+      width: 280,
+      padding: theme.spacing(1),
+      background: theme.colors.background.elevated ?? theme.colors.background.secondary,
+      color: theme.colors.text.primary,
+      border: `1px solid ${theme.colors.border.medium}`,
+      borderRadius: theme.shape.radius.default,
+      boxShadow: theme.shadows.z2,
+      pointerEvents: 'none',
+      fontSize: theme.typography.bodySmall.fontSize,
+      zIndex: 1,
+      th: {
+        textAlign: 'left',
+        fontWeight: 'normal',
+        color: theme.colors.text.secondary,
+        paddingRight: theme.spacing(1),
+      },
+    }),
+    tooltipText: css({ marginBottom: theme.spacing(0.5), whiteSpace: 'pre-wrap', wordBreak: 'break-word' }),
+    tooltipId: css({ marginTop: theme.spacing(0.5), color: theme.colors.text.disabled, wordBreak: 'break-all' }),
+  };
+}

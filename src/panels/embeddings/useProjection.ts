@@ -1,0 +1,95 @@
+import { useEffect, useMemo, useRef, useState } from 'react';
+
+import { createProjectionWorker } from './createWorker';
+import type { ProjectionParams } from './layout';
+import type { LayoutMessage, ProjectionRequest } from './types';
+
+export interface ProjectionState {
+  /** The latest layout (x0, y0, …), undefined until the first arrives. */
+  coordinates?: Float32Array;
+  epoch: number;
+  nEpochs: number;
+  done: boolean;
+  error?: string;
+  /** Milliseconds from the start of the run to the latest layout, as the worker measured. */
+  elapsedMs: number;
+}
+
+const INITIAL: ProjectionState = { epoch: 0, nEpochs: 0, done: false, elapsedMs: 0 };
+
+let nextRunId = 1;
+
+/**
+ * Runs the projection of the vectors in a worker and returns its latest layout; every layout the worker posts
+ * goes to onLayout first (the scatter draws it in the next animation frame without waiting for React). A new
+ * input or parameters end the running worker and start another.
+ */
+export function useProjection(
+  vectors: string[] | undefined,
+  params: ProjectionParams,
+  onLayout: (coordinates: Float32Array, done: boolean) => void
+): ProjectionState {
+  const { nNeighbors, minDist, nEpochs, seed } = params;
+  const request = useMemo(
+    (): ProjectionRequest | undefined =>
+      vectors && vectors.length > 0
+        ? { runId: nextRunId++, vectors, params: { nNeighbors, minDist, nEpochs, seed } }
+        : undefined,
+    [vectors, nNeighbors, minDist, nEpochs, seed]
+  );
+  // The state of one run; a state of an earlier run reads as the initial one.
+  const [state, setState] = useState<ProjectionState & { runId?: number }>(INITIAL);
+  const onLayoutRef = useRef(onLayout);
+  useEffect(() => {
+    onLayoutRef.current = onLayout;
+  }, [onLayout]);
+
+  useEffect(() => {
+    if (!request) {
+      return;
+    }
+    const { runId } = request;
+    let worker: Worker;
+    try {
+      worker = createProjectionWorker();
+    } catch (err) {
+      void Promise.resolve().then(() =>
+        setState({ ...INITIAL, runId, error: `cannot start the projection worker: ${String(err)}` })
+      );
+      return;
+    }
+    worker.onmessage = (event: MessageEvent<LayoutMessage>) => {
+      const m = event.data;
+      if (m.runId !== runId) {
+        return;
+      }
+      if (m.type === 'error') {
+        setState((s) => ({ ...(s.runId === runId ? s : INITIAL), runId, error: m.message }));
+        return;
+      }
+      onLayoutRef.current(m.coordinates, m.done);
+      setState({
+        runId,
+        coordinates: m.coordinates,
+        epoch: m.epoch,
+        nEpochs: m.nEpochs,
+        done: m.done,
+        elapsedMs: m.elapsedMs,
+      });
+      if (m.done) {
+        worker.terminate();
+      }
+    };
+    worker.onerror = (event: ErrorEvent) => {
+      setState((s) => ({
+        ...(s.runId === runId ? s : INITIAL),
+        runId,
+        error: event.message || 'the projection worker failed to load',
+      }));
+    };
+    worker.postMessage(request);
+    return () => worker.terminate();
+  }, [request]);
+
+  return request && state.runId === request.runId ? state : INITIAL;
+}
