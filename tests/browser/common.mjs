@@ -1,6 +1,7 @@
 // What the browser tests share: paths, the demo store, the host page bundle, file serving and Chromium.
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
+import http from 'node:http';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -11,6 +12,8 @@ export const here = path.dirname(fileURLToPath(import.meta.url));
 export const root = path.resolve(here, '../..');
 export const dist = path.join(root, 'dist');
 export const artifacts = path.join(root, 'tests', 'artifacts');
+/** The plugin binary `go tool mage` builds; backendhost runs it. */
+export const pluginBinary = path.join(dist, 'datasource', 'gpx_vigil_linux_amd64');
 /** Where Grafana serves an app plugin's files (nested plugins below it). */
 export const pluginBase = '/public/plugins/vigil-mlobs-app/';
 
@@ -108,4 +111,93 @@ export function launchChromium() {
     executablePath: chromiumPath(),
     args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'],
   });
+}
+
+/** Starts backendhost (built at bin) on the store db and resolves ready to its base URL once it listens. */
+export function startBackend(bin, db) {
+  const child = spawn(bin, ['-db', db, '-bin', pluginBinary, '-timeout', '5m'], {
+    cwd: root,
+    stdio: ['pipe', 'pipe', 'pipe'],
+  });
+  let stderr = '';
+  child.stderr.on('data', (chunk) => (stderr += chunk));
+  const ready = new Promise((resolve, reject) => {
+    let out = '';
+    const timer = setTimeout(() => reject(new Error(`backendhost did not start in time\n${stderr}`)), 60000);
+    child.stdout.on('data', (chunk) => {
+      out += chunk;
+      const m = out.match(/listening on (http:\/\/127\.0\.0\.1:\d+)/);
+      if (m) {
+        clearTimeout(timer);
+        resolve(m[1]);
+      }
+    });
+    child.on('exit', (code) => {
+      clearTimeout(timer);
+      reject(new Error(`backendhost exited with ${code}\n${stderr}`));
+    });
+  });
+  return { child, ready };
+}
+
+/** Stops a backendhost started by startBackend: closes its stdin, then kills it if it has not exited in 5 s. */
+export async function stopBackend(backend) {
+  if (!backend) {
+    return;
+  }
+  backend.child.stdin.end();
+  if (backend.child.exitCode === null) {
+    await new Promise((resolve) => {
+      const timer = setTimeout(() => {
+        backend.child.kill();
+        resolve();
+      }, 5000);
+      backend.child.on('exit', () => {
+        clearTimeout(timer);
+        resolve();
+      });
+    });
+  }
+}
+
+// Grafana serves @grafana/ui's icons from public/build/img/icons/.
+const iconBase = '/public/build/img/icons/';
+const icons = path.join(root, 'node_modules', '@grafana', 'ui', 'dist', 'public', 'img', 'icons');
+const blankIcon = '<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 24 24"></svg>';
+
+/**
+ * Serves the host page, its bundle, dist/ under Grafana's plugin path and @grafana/ui's icons, and forwards
+ * /api/ to backendhost (at the URL backend).
+ */
+export function serveWithBackend(work, backend) {
+  const server = http.createServer((req, res) => {
+    const url = new URL(req.url, 'http://localhost');
+    if (url.pathname.startsWith('/api/')) {
+      const target = new URL(req.url, backend);
+      const upstream = http.request(target, { method: req.method, headers: req.headers }, (answer) => {
+        res.writeHead(answer.statusCode ?? 502, answer.headers);
+        answer.pipe(res);
+      });
+      upstream.on('error', (err) => res.writeHead(502).end(String(err)));
+      req.pipe(upstream);
+      return;
+    }
+    let file;
+    if (url.pathname === '/' || url.pathname === '/index.html') {
+      file = path.join(work, 'index.html');
+    } else if (url.pathname === '/host.js') {
+      file = path.join(work, 'host.js');
+    } else if (url.pathname.startsWith(pluginBase)) {
+      file = fileBelow(dist, pluginBase, url.pathname);
+    } else if (url.pathname.startsWith(iconBase)) {
+      file = fileBelow(icons, iconBase, url.pathname);
+    }
+    if (url.pathname.startsWith(iconBase) && file && !fs.existsSync(file)) {
+      // Icons Grafana ships itself rather than @grafana/ui (the loading spinner): an empty stand-in.
+      res.writeHead(200, { 'content-type': contentTypes['.svg'] }).end(blankIcon);
+      return;
+    }
+    sendFile(res, file);
+  });
+  return new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve(server)));
 }

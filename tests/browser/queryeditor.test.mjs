@@ -3,9 +3,7 @@
 // over the plugin protocol and serves the resource and query endpoints the frontend calls in Grafana.
 // Run with `npm run test:browser` after `npm run build` and `go tool mage`; see README.md beside this file.
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import fs from 'node:fs';
-import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -13,86 +11,21 @@ import { after, before, describe, it } from 'node:test';
 import {
   artifacts,
   buildHostPage,
-  contentTypes,
   demoEnd,
   demoFrom,
   demoStore,
   dist,
-  fileBelow,
   launchChromium,
   pluginBase,
+  pluginBinary,
   root,
   run,
-  sendFile,
+  serveWithBackend as serve,
+  startBackend,
+  stopBackend,
 } from './common.mjs';
 
 const datasourceModule = `${pluginBase}datasource/module.js`;
-const pluginBinary = path.join(dist, 'datasource', 'gpx_vigil_linux_amd64');
-// Grafana serves @grafana/ui's icons from public/build/img/icons/.
-const iconBase = '/public/build/img/icons/';
-const icons = path.join(root, 'node_modules', '@grafana', 'ui', 'dist', 'public', 'img', 'icons');
-const blankIcon = '<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 24 24"></svg>';
-
-/** Starts backendhost and resolves to its base URL once it prints its "listening" line. */
-function startBackend(bin, db) {
-  const child = spawn(bin, ['-db', db, '-bin', pluginBinary, '-timeout', '3m'], {
-    cwd: root,
-    stdio: ['pipe', 'pipe', 'pipe'],
-  });
-  let stderr = '';
-  child.stderr.on('data', (chunk) => (stderr += chunk));
-  const ready = new Promise((resolve, reject) => {
-    let out = '';
-    const timer = setTimeout(() => reject(new Error(`backendhost did not start in time\n${stderr}`)), 60000);
-    child.stdout.on('data', (chunk) => {
-      out += chunk;
-      const m = out.match(/listening on (http:\/\/127\.0\.0\.1:\d+)/);
-      if (m) {
-        clearTimeout(timer);
-        resolve(m[1]);
-      }
-    });
-    child.on('exit', (code) => {
-      clearTimeout(timer);
-      reject(new Error(`backendhost exited with ${code}\n${stderr}`));
-    });
-  });
-  return { child, ready };
-}
-
-/** Serves the host page, its bundle and dist/ under Grafana's plugin path, and forwards /api/ to backendhost. */
-function serve(work, backend) {
-  const server = http.createServer((req, res) => {
-    const url = new URL(req.url, 'http://localhost');
-    if (url.pathname.startsWith('/api/')) {
-      const target = new URL(req.url, backend);
-      const upstream = http.request(target, { method: req.method, headers: req.headers }, (answer) => {
-        res.writeHead(answer.statusCode ?? 502, answer.headers);
-        answer.pipe(res);
-      });
-      upstream.on('error', (err) => res.writeHead(502).end(String(err)));
-      req.pipe(upstream);
-      return;
-    }
-    let file;
-    if (url.pathname === '/' || url.pathname === '/index.html') {
-      file = path.join(work, 'index.html');
-    } else if (url.pathname === '/host.js') {
-      file = path.join(work, 'host.js');
-    } else if (url.pathname.startsWith(pluginBase)) {
-      file = fileBelow(dist, pluginBase, url.pathname);
-    } else if (url.pathname.startsWith(iconBase)) {
-      file = fileBelow(icons, iconBase, url.pathname);
-    }
-    if (url.pathname.startsWith(iconBase) && file && !fs.existsSync(file)) {
-      // Icons Grafana ships itself rather than @grafana/ui (the loading spinner): an empty stand-in.
-      res.writeHead(200, { 'content-type': contentTypes['.svg'] }).end(blankIcon);
-      return;
-    }
-    sendFile(res, file);
-  });
-  return new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve(server)));
-}
 
 describe('datasource query editor in Chromium against the plugin binary', () => {
   let work;
@@ -140,21 +73,7 @@ describe('datasource query editor in Chromium against the plugin binary', () => 
   after(async () => {
     await browser?.close();
     await new Promise((resolve) => (server ? server.close(resolve) : resolve()));
-    if (backend) {
-      backend.child.stdin.end();
-      if (backend.child.exitCode === null) {
-        await new Promise((resolve) => {
-          const timer = setTimeout(() => {
-            backend.child.kill();
-            resolve();
-          }, 5000);
-          backend.child.on('exit', () => {
-            clearTimeout(timer);
-            resolve();
-          });
-        });
-      }
-    }
+    await stopBackend(backend);
     if (work) {
       fs.rmSync(work, { recursive: true, force: true });
     }

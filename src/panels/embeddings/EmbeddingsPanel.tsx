@@ -107,8 +107,9 @@ function Projection({ model, options, width, height, datasourceUid, modelName }:
   const theme = useTheme2();
   const styles = useStyles2(getStyles);
   const side = width >= 520;
-  const plotWidth = Math.max(50, side ? width - SIDE_WIDTH - 8 : width);
-  const plotHeight = Math.max(50, height - HEADER_HEIGHT);
+  // The canvas, inside the plot's 1px border.
+  const plotWidth = Math.max(50, (side ? width - SIDE_WIDTH - 8 : width) - 2);
+  const plotHeight = Math.max(50, height - HEADER_HEIGHT - 2);
 
   const canvasRef = useRef<HTMLCanvasElement>(null);
   const coordsRef = useRef<Float32Array | undefined>(undefined);
@@ -499,7 +500,7 @@ function Projection({ model, options, width, height, datasourceUid, modelName }:
         </Button>
       </div>
       <div className={styles.body}>
-        <div className={styles.plot} style={{ width: plotWidth, height: plotHeight }}>
+        <div className={styles.plot} style={{ width: plotWidth + 2, height: plotHeight + 2 }}>
           <canvas
             ref={canvasRef}
             className={cx(styles.canvas, mode === 'lasso' && styles.lassoCursor)}
@@ -692,6 +693,9 @@ function getStyles(theme: GrafanaTheme2) {
   return {
     panel: css({ display: 'flex', flexDirection: 'column', overflow: 'hidden' }),
     header: css({
+      flex: 'none',
+      boxSizing: 'border-box',
+      overflow: 'hidden',
       display: 'flex',
       alignItems: 'center',
       gap: theme.spacing(1),
@@ -709,6 +713,7 @@ function getStyles(theme: GrafanaTheme2) {
     error: css({ color: theme.colors.error.text }),
     body: css({ display: 'flex', gap: theme.spacing(1), minHeight: 0 }),
     plot: css({
+      boxSizing: 'border-box',
       position: 'relative',
       flex: 'none',
       background: theme.colors.background.primary,

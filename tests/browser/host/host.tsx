@@ -9,6 +9,10 @@
  *
  * Query string: module=URL of module.js, frames=URL of the frames JSON (a QueryData response as `vigil query`
  * prints it), refId, theme=light|dark, width, height, options=JSON of panel options over the plugin's defaults.
+ * Instead of frames, query=JSON of a query (with from and to, RFC 3339) runs it through the page's /api/ds/query
+ * on data source `uid` (default vigil), as Grafana's panel query runner would, and passes it to the panel as
+ * data.request.targets; getBackendSrv then reaches the same backend (queryeditor.tsx). debug=1 sets
+ * window.__vigilEmbeddingsDebug, which asks the embeddings panel for its debug view.
  *
  * It exposes on window: __locationCalls (every locationService.partial call), __hostReady (true once the panel
  * rendered), __hostError (a message when loading failed).
@@ -30,13 +34,14 @@ import {
 import * as grafanaRuntime from '@grafana/runtime';
 
 import { loadAmd } from './amd';
-import { mountQueryEditor } from './queryeditor';
+import { installBackendSrv, mountQueryEditor } from './queryeditor';
 
 declare global {
   interface Window {
     __locationCalls: Array<{ query: Record<string, unknown>; replace?: boolean }>;
     __hostReady?: boolean;
     __hostError?: string;
+    __vigilEmbeddingsDebug?: boolean;
   }
 }
 
@@ -105,8 +110,31 @@ async function main() {
   if (!plugin || typeof plugin.getPanelOptionsSupplier !== 'function' || !plugin.panel) {
     throw new Error('the module exports no panel plugin');
   }
-  const response = await (await fetch(params.get('frames')!)).json();
-  const result = response.results[params.get('refId') ?? 'A'];
+  if (params.get('debug') === '1') {
+    window.__vigilEmbeddingsDebug = true;
+  }
+  const refId = params.get('refId') ?? 'A';
+  let response;
+  let targets: Array<Record<string, unknown>> = [];
+  if (params.has('query')) {
+    installBackendSrv();
+    const uid = params.get('uid') ?? 'vigil';
+    const target = { ...JSON.parse(params.get('query')!), refId, datasource: { type: 'vigil-mlobs-datasource', uid } };
+    targets = [target];
+    const answer = await fetch('/api/ds/query', {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json' },
+      body: JSON.stringify({
+        queries: [target],
+        from: String(Date.parse(params.get('from')!)),
+        to: String(Date.parse(params.get('to')!)),
+      }),
+    });
+    response = await answer.json();
+  } else {
+    response = await (await fetch(params.get('frames')!)).json();
+  }
+  const result = response.results[refId];
   if (result.error) {
     throw new Error(`the query failed: ${result.error}`);
   }
@@ -115,14 +143,14 @@ async function main() {
   const timeRange = getDefaultTimeRange();
   const props = {
     id: 1,
-    data: { series, state: LoadingState.Done, timeRange },
+    data: { series, state: LoadingState.Done, timeRange, request: { targets } },
     timeRange,
     timeZone: 'utc',
     options,
     fieldConfig: { defaults: {}, overrides: [] },
     width,
     height,
-    title: 'Bias trace',
+    title: params.get('title') ?? 'Bias trace',
     transparent: false,
     renderCounter: 0,
     replaceVariables,

@@ -85,10 +85,12 @@ function fetchBackend<T>(options: BackendSrvRequest): Observable<FetchResponse<T
       .then(async (response) => {
         const text = await response.text();
         let data: unknown = text;
-        try {
-          data = text === '' ? undefined : JSON.parse(text);
-        } catch {
-          // Not JSON: the text as it is.
+        if (options.responseType !== 'text') {
+          try {
+            data = text === '' ? undefined : JSON.parse(text);
+          } catch {
+            // Not JSON: the text as it is.
+          }
         }
         if (!response.ok) {
           subscriber.error(fetchError(response, data, options));
@@ -112,7 +114,8 @@ function fetchBackend<T>(options: BackendSrvRequest): Observable<FetchResponse<T
   });
 }
 
-function installBackendSrv() {
+/** getBackendSrv() as a plain fetch to this page's origin (the test server forwards /api/ to backendhost). */
+export function installBackendSrv() {
   const request = <T,>(options: BackendSrvRequest) => lastValueFrom(fetchBackend<T>(options)).then((r) => r.data);
   const backendSrv = {
     fetch: fetchBackend,
