@@ -72,8 +72,15 @@ beforeAll(() => {
     return new Proxy(
       {},
       {
-        get: (_, prop: string) =>
-          prop === 'measureText' ? () => ({ width: 10 }) : (..._args: unknown[]) => calls.push(prop),
+        get: (_, prop: string) => {
+          if (prop === 'measureText') {
+            return () => ({ width: 10 });
+          }
+          if (prop === 'createImageData') {
+            return (w: number, h: number) => ({ width: w, height: h, data: new Uint8ClampedArray(w * h * 4) });
+          }
+          return (..._args: unknown[]) => calls.push(prop);
+        },
         set: () => true,
       }
     );
@@ -172,7 +179,7 @@ describe('EmbeddingsPanel', () => {
     jest.mocked(getBackendSrv).mockReturnValue({ fetch } as unknown as ReturnType<typeof getBackendSrv>);
     renderPanel(frames());
     await waitFor(() => expect(screen.getByTestId('status')).toHaveTextContent('UMAP of 16 points'));
-    expect(calls).toContain('fill');
+    expect(calls).toContain('putImageData');
 
     const cluster = screen.getByTestId('cluster-1');
     expect(cluster).toHaveTextContent('#1 · 4 points (40.0%)');

@@ -6,7 +6,7 @@ import { getBackendSrv, PanelDataErrorView } from '@grafana/runtime';
 import { Button, RadioButtonGroup, useStyles2, useTheme2 } from '@grafana/ui';
 import { lastValueFrom } from 'rxjs';
 
-import { clusterOutlines, selectedIndices, selectionOf } from './clusters';
+import { type ClusterOutline, clusterOutlines, selectedIndices, selectionOf } from './clusters';
 import { type ColorTheme, pointColors } from './colors';
 import { exportedIds, exportFileName, exportRequest, exportUrl } from './exportSelection';
 import { type EmbeddingsModel, prepareEmbeddings } from './frame';
@@ -47,7 +47,7 @@ export interface EmbeddingsDebug {
   texts: string[];
   current: number[];
   state: () => { epoch: number; nEpochs: number; done: boolean; error?: string };
-  timings: () => { start: number; firstDraw?: number; finalDraw?: number; lastDrawMs?: number };
+  timings: () => { start: number; firstDraw?: number; finalDraw?: number; lastDrawMs?: number; draws: number };
   layout: () => number[];
   outlines: () => Array<{ id: string; size: number; members: string[]; hull: Array<[number, number]> }>;
   selection: () => string[];
@@ -119,9 +119,13 @@ function Projection({ model, options, width, height, datasourceUid, modelName }:
   const frameRef = useRef(0);
   const lassoRef = useRef<number[] | undefined>(undefined);
   const dragRef = useRef<{ x: number; y: number; mode: Mode } | undefined>(undefined);
-  const timingsRef = useRef<{ start: number; firstDraw?: number; finalDraw?: number; lastDrawMs?: number }>({
-    start: 0,
-  });
+  const timingsRef = useRef<{
+    start: number;
+    firstDraw?: number;
+    finalDraw?: number;
+    lastDrawMs?: number;
+    draws: number;
+  }>({ start: 0, draws: 0 });
   const finalPendingRef = useRef(false);
   const drawRef = useRef<() => void>(() => {});
 
@@ -199,13 +203,31 @@ function Projection({ model, options, width, height, datasourceUid, modelName }:
   useEffect(() => {
     userMovedRef.current = false;
     finalPendingRef.current = false;
-    timingsRef.current = { start: performance.now() };
+    timingsRef.current = { start: performance.now(), draws: 0 };
   }, [model, params]);
   const projection = useProjection(model.vectors, params, onLayout);
 
-  const outlines = useMemo(
-    () => (projection.coordinates ? clusterOutlines(projection.coordinates, model.novelClusters) : []),
-    [projection.coordinates, model.novelClusters]
+  // The outlines of the latest layout, computed once per layout (the worker posts a new array each time).
+  const outlinesRef = useRef<{
+    coords?: Float32Array;
+    clusters?: EmbeddingsModel['novelClusters'];
+    outlines: ClusterOutline[];
+  }>({
+    outlines: [],
+  });
+  const outlinesOf = useCallback(
+    (coords: Float32Array): ClusterOutline[] => {
+      const cache = outlinesRef.current;
+      if (cache.coords !== coords || cache.clusters !== model.novelClusters) {
+        outlinesRef.current = {
+          coords,
+          clusters: model.novelClusters,
+          outlines: clusterOutlines(coords, model.novelClusters),
+        };
+      }
+      return outlinesRef.current.outlines;
+    },
+    [model.novelClusters]
   );
   const outlineColor = theme.visualization.getColorByName('orange');
   const selectedCount = useMemo(() => selection.reduce((s, v) => s + v, 0), [selection]);
@@ -221,9 +243,9 @@ function Projection({ model, options, width, height, datasourceUid, modelName }:
     }
     const t0 = performance.now();
     const sceneOutlines: Outline[] = options.showOutlines
-      ? outlines.map((o) => ({
+      ? outlinesOf(coords).map((o) => ({
           label: `#${o.cluster.id} (${o.cluster.size})`,
-          hull: o.hull.length && coords === projection.coordinates ? o.hull : [],
+          hull: o.hull,
           color: outlineColor,
         }))
       : [];
@@ -254,6 +276,7 @@ function Projection({ model, options, width, height, datasourceUid, modelName }:
     const t = timingsRef.current;
     const now = performance.now();
     t.lastDrawMs = now - t0;
+    t.draws++;
     t.firstDraw ??= now - t.start;
     if (finalPendingRef.current && t.finalDraw === undefined) {
       t.finalDraw = now - t.start;
@@ -267,7 +290,7 @@ function Projection({ model, options, width, height, datasourceUid, modelName }:
   // Redraw whenever what the scene shows changes.
   useEffect(() => {
     requestDraw();
-  }, [requestDraw, colors, visible, selection, hover, outlines, options.pointSize, options.showOutlines, theme]);
+  }, [requestDraw, colors, visible, selection, hover, options.pointSize, options.showOutlines, theme]);
 
   // The canvas's backing store follows the size and the device pixel ratio.
   useEffect(() => {
@@ -322,7 +345,11 @@ function Projection({ model, options, width, height, datasourceUid, modelName }:
     }
     const [x, y] = local(e);
     const dragMode: Mode = mode === 'lasso' || e.shiftKey ? 'lasso' : 'pan';
-    e.currentTarget.setPointerCapture?.(e.pointerId);
+    try {
+      e.currentTarget.setPointerCapture(e.pointerId);
+    } catch {
+      // A pointer the browser does not track (a synthetic event) cannot be captured; the drag works without.
+    }
     dragRef.current = { x, y, mode: dragMode };
     if (dragMode === 'lasso') {
       lassoRef.current = toLayout(viewRef.current, plotWidth, plotHeight, x, y);
@@ -446,7 +473,7 @@ function Projection({ model, options, width, height, datasourceUid, modelName }:
       timings: () => ({ ...timingsRef.current }),
       layout: () => Array.from(coordsRef.current ?? []),
       outlines: () =>
-        outlines.map((o) => ({
+        (coordsRef.current ? outlinesOf(coordsRef.current) : []).map((o) => ({
           id: o.cluster.id,
           size: o.cluster.size,
           members: o.cluster.members.map((i) => model.ids[i]),
@@ -462,7 +489,7 @@ function Projection({ model, options, width, height, datasourceUid, modelName }:
         ];
       },
     };
-  }, [model, projection, outlines, selectedIds, plotWidth, plotHeight]);
+  }, [model, projection, outlinesOf, selectedIds, plotWidth, plotHeight]);
 
   const status = projection.error
     ? `Projection failed: ${projection.error}`

@@ -76,9 +76,49 @@ export interface ScatterScene {
   textColor: string;
 }
 
-// Reused between frames: one index buffer per colour.
+// Reused between frames: one index buffer per colour, and the pixel buffer.
 let buckets: Int32Array[] = [];
 let counts = new Int32Array(0);
+let pixels: ImageData | undefined;
+
+/** A CSS colour (#rgb, #rrggbb, #rrggbbaa, rgb(), rgba()) as a little-endian RGBA word; grey when unknown. */
+export function rgbaWord(color: string): number {
+  let r = 128;
+  let g = 128;
+  let b = 128;
+  let a = 255;
+  const hex = /^#([0-9a-f]{3,8})$/i.exec(color.trim());
+  const fn = /^rgba?\(\s*([\d.]+)[,\s]+([\d.]+)[,\s]+([\d.]+)(?:[,\s/]+([\d.]+%?))?\s*\)$/i.exec(color.trim());
+  if (hex) {
+    const h = hex[1].length <= 4 ? [...hex[1]].map((c) => c + c).join('') : hex[1];
+    r = parseInt(h.slice(0, 2), 16);
+    g = parseInt(h.slice(2, 4), 16);
+    b = parseInt(h.slice(4, 6), 16);
+    a = h.length >= 8 ? parseInt(h.slice(6, 8), 16) : 255;
+  } else if (fn) {
+    [r, g, b] = [fn[1], fn[2], fn[3]].map((x) => Math.min(255, Math.round(Number(x))));
+    if (fn[4] !== undefined) {
+      const alpha = fn[4].endsWith('%') ? Number(fn[4].slice(0, -1)) / 100 : Number(fn[4]);
+      a = Math.round(Math.min(1, Math.max(0, alpha)) * 255);
+    }
+  }
+  return ((a << 24) | (b << 16) | (g << 8) | r) >>> 0;
+}
+
+/** The pixel offsets of a point of the given diameter in device pixels: a square up to 3, else a disc. */
+export function pointStamp(diameter: number): Array<[number, number]> {
+  const d = Math.max(1, Math.round(diameter));
+  const out: Array<[number, number]> = [];
+  const c = (d - 1) / 2;
+  for (let y = 0; y < d; y++) {
+    for (let x = 0; x < d; x++) {
+      if (d <= 3 || (x - c) ** 2 + (y - c) ** 2 <= (d / 2) ** 2 + 0.25) {
+        out.push([x - Math.floor(c), y - Math.floor(c)]);
+      }
+    }
+  }
+  return out;
+}
 
 /** Draws the scene; returns how many points were drawn. */
 export function drawScatter(
@@ -89,8 +129,7 @@ export function drawScatter(
   height: number,
   dpr: number
 ): number {
-  ctx.setTransform(dpr, 0, 0, dpr, 0, 0);
-  ctx.clearRect(0, 0, width, height);
+  ctx.setTransform(1, 0, 0, 1, 0, 0);
   const { coords, colors, colorIndex, visible, pointSize } = scene;
   const r = pointSize / 2;
   const n = coords.length >> 1;
@@ -117,31 +156,44 @@ export function drawScatter(
     const c = colorIndex[i];
     buckets[c][counts[c]++] = i;
   });
-  const half = width / 2;
-  const mid = height / 2;
-  const round = pointSize >= 4 && n <= 20000;
+
+  // Points go straight into a pixel buffer: far cheaper than rasterising tens of thousands of paths.
+  const pw = Math.max(1, Math.round(width * dpr));
+  const ph = Math.max(1, Math.round(height * dpr));
+  if (!pixels || pixels.width !== pw || pixels.height !== ph) {
+    pixels = ctx.createImageData(pw, ph);
+  }
+  const buffer = new Uint32Array(pixels.data.buffer);
+  buffer.fill(0);
+  const stamp = pointStamp(pointSize * dpr);
+  const k = view.scale * dpr;
+  const ox = (width / 2) * dpr - view.cx * k;
+  const oy = (height / 2) * dpr + view.cy * k;
   for (let c = 0; c < colors.length; c++) {
     const list = buckets[c];
     const count = counts[c];
     if (count === 0) {
       continue;
     }
-    ctx.fillStyle = colors[c];
-    ctx.beginPath();
-    for (let k = 0; k < count; k++) {
-      const i = list[k];
-      const sx = (coords[2 * i] - view.cx) * view.scale + half;
-      const sy = mid - (coords[2 * i + 1] - view.cy) * view.scale;
-      if (round) {
-        ctx.moveTo(sx + r, sy);
-        ctx.arc(sx, sy, r, 0, 2 * Math.PI);
-      } else {
-        ctx.rect(sx - r, sy - r, pointSize, pointSize);
+    const word = rgbaWord(colors[c]);
+    for (let j = 0; j < count; j++) {
+      const i = list[j];
+      const px = Math.round(coords[2 * i] * k + ox);
+      const py = Math.round(oy - coords[2 * i + 1] * k);
+      for (let s = 0; s < stamp.length; s++) {
+        const x = px + stamp[s][0];
+        const y = py + stamp[s][1];
+        if (x >= 0 && x < pw && y >= 0 && y < ph) {
+          buffer[y * pw + x] = word;
+        }
       }
     }
-    ctx.fill();
     drawn += count;
   }
+  ctx.putImageData(pixels, 0, 0);
+  ctx.setTransform(dpr, 0, 0, dpr, 0, 0);
+  const half = width / 2;
+  const mid = height / 2;
 
   if (scene.selectedCount > 0) {
     ctx.strokeStyle = scene.selectionColor;

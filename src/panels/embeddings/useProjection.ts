@@ -17,12 +17,16 @@ export interface ProjectionState {
 
 const INITIAL: ProjectionState = { epoch: 0, nEpochs: 0, done: false, elapsedMs: 0 };
 
+/** How often intermediate layouts reach React state (the status line, the outlines); every one is drawn. */
+const STATE_EVERY_MS = 300;
+
 let nextRunId = 1;
 
 /**
  * Runs the projection of the vectors in a worker and returns its latest layout; every layout the worker posts
- * goes to onLayout first (the scatter draws it in the next animation frame without waiting for React). A new
- * input or parameters end the running worker and start another.
+ * goes to onLayout first (the scatter draws it in the next animation frame without waiting for React), while
+ * the returned state follows at most every STATE_EVERY_MS (and for the first and the final layout). A new input
+ * or parameters end the running worker and start another.
  */
 export function useProjection(
   vectors: string[] | undefined,
@@ -49,6 +53,7 @@ export function useProjection(
       return;
     }
     const { runId } = request;
+    let lastState = 0;
     let worker: Worker;
     try {
       worker = createProjectionWorker();
@@ -68,6 +73,11 @@ export function useProjection(
         return;
       }
       onLayoutRef.current(m.coordinates, m.done);
+      const now = performance.now();
+      if (!m.done && m.epoch > 0 && now - lastState < STATE_EVERY_MS) {
+        return;
+      }
+      lastState = now;
       setState({
         runId,
         coordinates: m.coordinates,
