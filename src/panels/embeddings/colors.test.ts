@@ -73,8 +73,13 @@ describe('colour by', () => {
 
   it('colours reference and current by set', () => {
     const c = pointColors(model, 'set', theme);
-    expect(c.colors).toEqual(['#999999', '#0000ff']);
-    expect(Array.from(c.colorIndex)).toEqual([0, 1, 1]);
+    // Reference last, so it is drawn on top.
+    expect(c.colors).toEqual(['#0000ff', '#999999']);
+    expect(Array.from(c.colorIndex)).toEqual([1, 0, 0]);
+    expect(c.legend).toEqual([
+      { label: 'reference', color: '#999999' },
+      { label: 'current', color: '#0000ff' },
+    ]);
   });
 
   it.each([

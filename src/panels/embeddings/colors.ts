@@ -116,13 +116,15 @@ export function pointColors(model: EmbeddingsModel, colorBy: ColorBy, theme: Col
       return categoricalColors(model.clusters, theme, 'no new cluster');
     case 'set':
     default: {
-      const colors = [theme.muted, theme.current];
+      // Reference points are drawn over current ones (colours draw in index order): where the current data has
+      // no reference around it, its colour shows.
+      const colors = [theme.current, theme.muted];
       return {
         colors,
-        colorIndex: Uint16Array.from(model.isCurrent),
+        colorIndex: Uint16Array.from(model.isCurrent, (c) => (c ? 0 : 1)),
         legend: [
-          { label: 'reference', color: colors[0] },
-          { label: 'current', color: colors[1] },
+          { label: 'reference', color: theme.muted },
+          { label: 'current', color: theme.current },
         ],
       };
     }
