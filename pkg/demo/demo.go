@@ -141,10 +141,12 @@ func Lifecycle(cfg Config) []LifecycleEvent {
 // Generate emits the whole scenario in time order (inference time, or arrival
 // time for actual-only records), in batches of at most BatchSize records.
 //
-// The batch is only valid until emit returns: the next batch reuses the slice
-// and the Features, Tags and Embedding slices of its records (fresh memory for
-// every batch costs more than twice the CPU). Copy records emit wants to keep;
-// their strings (ids, texts) are never reused and may be kept as they are.
+// A batch is valid until the next call of emit returns: the batch after next
+// reuses its slice and the Features, Tags and Embedding slices of its records
+// (fresh memory for every batch costs more than twice the CPU). So emit may
+// hand a batch to another goroutine and return, as long as the next emit
+// waits until that goroutine is done with it. Copy records emit wants to
+// keep; their strings (ids, texts) are never reused and may be kept as they are.
 //
 // An error from emit or a cancelled ctx stops generation and is returned.
 func Generate(ctx context.Context, cfg Config, emit func([]store.Record) error) (Summary, error) {

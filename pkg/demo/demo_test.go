@@ -50,6 +50,36 @@ func TestReusedBatchesMatchFreshOnes(t *testing.T) {
 	}
 }
 
+// TestBatchValidUntilNextEmitReturns checks the contract that lets a caller
+// store a batch while the next one is generated: when emit is called with
+// batch N+1, batch N is still intact (digest taken again then).
+func TestBatchValidUntilNextEmitReturns(t *testing.T) {
+	cfg := testConfig(0.05)
+	var prev []store.Record
+	var prevSum [32]byte
+	batches := 0
+	digest := func(b []store.Record) [32]byte {
+		h := newHash()
+		for i := range b {
+			hashRecord(h, &b[i])
+		}
+		return sum32(h)
+	}
+	if _, err := Generate(context.Background(), cfg, func(b []store.Record) error {
+		if prev != nil && digest(prev) != prevSum {
+			t.Fatalf("batch %d changed before the next emit returned", batches)
+		}
+		prev, prevSum = b, digest(b)
+		batches++
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if batches < 3 {
+		t.Fatalf("only %d batches: the test needs several", batches)
+	}
+}
+
 // TestKeptStringsSurvive checks the documented contract: strings may be kept
 // after emit returns, the rest of a batch is reused.
 func TestKeptStringsSurvive(t *testing.T) {

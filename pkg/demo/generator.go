@@ -40,7 +40,9 @@ type generator struct {
 	cfg   Config
 	tl    timeline
 	scale float64
-	b     batch
+	// b is the batch being filled; spare is the one emitted last, which the
+	// caller may still read until the next emit returns (reuse mode).
+	b, spare batch
 
 	streams []stream
 	next    []int64
@@ -57,6 +59,9 @@ type generator struct {
 func newGenerator(c Config, reuse bool) *generator {
 	g := &generator{cfg: c, tl: newTimeline(c), scale: c.Scale}
 	g.b = newBatch(c.BatchSize, reuse)
+	if reuse {
+		g.spare = newBatch(c.BatchSize, reuse)
+	}
 	addCreditRisk(g)
 	addDeliveryETA(g)
 	addReviewSentiment(g)
@@ -104,7 +109,7 @@ func (g *generator) run(ctx context.Context, emit func([]store.Record) error) er
 			if err := ctx.Err(); err != nil {
 				return err
 			}
-			if err := g.b.flush(emit); err != nil {
+			if err := g.flush(emit); err != nil {
 				return err
 			}
 		}
@@ -113,9 +118,19 @@ func (g *generator) run(ctx context.Context, emit func([]store.Record) error) er
 		return err
 	}
 	if len(g.b.recs) > 0 {
-		return g.b.flush(emit)
+		return g.flush(emit)
 	}
 	return nil
+}
+
+// flush emits the batch being filled, then fills the other one, so the
+// emitted batch stays intact until the next emit returns.
+func (g *generator) flush(emit func([]store.Record) error) error {
+	err := g.b.flush(emit)
+	if g.b.reuse {
+		g.b, g.spare = g.spare, g.b
+	}
+	return err
 }
 
 // inference fills the fields common to every inference record and assigns the

@@ -47,18 +47,23 @@ func runDemo(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	}
 	limitGoHeap()
 	start := time.Now()
-	st, err := duckdb.Open(ctx, duckdb.Options{Path: *db, MemoryLimit: *memory, CheckpointThreshold: bulkCheckpoint})
+	st, err := duckdb.Open(ctx, duckdb.Options{Path: *db, MemoryLimit: *memory, CheckpointThreshold: bulkCheckpoint, FilterIDs: true})
 	if err != nil {
 		return err
 	}
 	defer st.Close()
 
+	// The next batch is generated while the previous one is stored.
 	var total store.IngestResult
-	sum, err := demo.Generate(ctx, cfg, func(batch []store.Record) error {
+	pipe := startPipeline(ctx, func(ctx context.Context, batch []store.Record) error {
 		res, err := st.Ingest(ctx, batch, store.IngestOptions{Now: cfg.End})
 		add(&total, res)
 		return err
 	})
+	sum, err := demo.Generate(ctx, cfg, func(batch []store.Record) error { return pipe.emit(ctx, batch) })
+	if werr := pipe.wait(); err == nil {
+		err = werr
+	}
 	if err != nil {
 		return fmt.Errorf("generate demo: %w", err)
 	}

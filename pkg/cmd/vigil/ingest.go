@@ -122,7 +122,7 @@ func runIngest(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	limitGoHeap()
 	var sink batchSink
 	if f.db != "" {
-		st, err := duckdb.Open(ctx, duckdb.Options{Path: f.db, MemoryLimit: f.memory, CheckpointThreshold: bulkCheckpoint})
+		st, err := duckdb.Open(ctx, duckdb.Options{Path: f.db, MemoryLimit: f.memory, CheckpointThreshold: bulkCheckpoint, FilterIDs: true})
 		if err != nil {
 			return err
 		}
@@ -191,11 +191,13 @@ func ingestFile(ctx context.Context, path string, f ingestFlags, lim ingest.Limi
 		return res, err
 	}
 	defer file.Close()
-	emit := func(ctx context.Context, batch []store.Record) error {
+	// The file is read while the previous batch is stored.
+	pipe := startPipeline(ctx, func(ctx context.Context, batch []store.Record) error {
 		r, err := sink.send(ctx, batch)
 		add(&res, r)
 		return err
-	}
+	})
+	emit := pipe.emit
 	m := f.mapping
 	if m.IDPrefix == "" {
 		m.IDPrefix = filepath.Base(path)
@@ -208,9 +210,13 @@ func ingestFile(ctx context.Context, path string, f ingestFlags, lim ingest.Limi
 	case "parquet":
 		st, serr := file.Stat()
 		if serr != nil {
+			_ = pipe.wait()
 			return res, serr
 		}
 		_, err = ingest.ReadParquet(ctx, file, st.Size(), m, lim, emit)
+	}
+	if werr := pipe.wait(); werr != nil {
+		return res, werr
 	}
 	return res, err
 }

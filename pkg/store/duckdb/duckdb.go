@@ -31,6 +31,11 @@ type Options struct {
 	// CheckpointThreshold is the write-ahead log size that triggers a checkpoint,
 	// e.g. "1GB" for bulk loads ("": DuckDB's default of 16MB).
 	CheckpointThreshold string
+	// FilterIDs keeps a Bloom filter of each model's stored id hashes in
+	// memory (4 bytes per stored inference, built on a model's first ingest),
+	// so duplicate checks scan the table only for ids that may be stored:
+	// for bulk loads, which trade that memory for speed.
+	FilterIDs bool
 }
 
 // Store is the DuckDB implementation of store.Store.
@@ -44,6 +49,10 @@ type Store struct {
 	// catMu guards the catalog cache.
 	catMu   sync.RWMutex
 	catalog map[string]*modelEntry
+
+	// filterIDs turns on idFilters, by model key (guarded by writeMu).
+	filterIDs bool
+	idFilters map[int]*idFilter
 
 	closeOnce sync.Once
 	closeErr  error
@@ -67,7 +76,8 @@ func Open(ctx context.Context, opts Options) (*Store, error) {
 		return nil, classifyOpenError(opts.Path, err)
 	}
 	db := sql.OpenDB(connector)
-	s := &Store{db: db, connector: connector, readOnly: opts.ReadOnly, catalog: map[string]*modelEntry{}}
+	s := &Store{db: db, connector: connector, readOnly: opts.ReadOnly, catalog: map[string]*modelEntry{},
+		filterIDs: opts.FilterIDs, idFilters: map[int]*idFilter{}}
 	if err := db.PingContext(ctx); err != nil {
 		_ = db.Close()
 		return nil, classifyOpenError(opts.Path, err)

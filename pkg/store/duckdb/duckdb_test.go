@@ -3,6 +3,7 @@ package duckdb
 import (
 	"context"
 	"errors"
+	"fmt"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -15,8 +16,15 @@ var t0 = time.Date(2026, 11, 1, 12, 0, 0, 0, time.UTC)
 
 func openTemp(t *testing.T) (*Store, string) {
 	t.Helper()
+	return openTempWith(t, Options{})
+}
+
+// openTempWith opens a store in a fresh file with the given options (Path is set here).
+func openTempWith(t *testing.T, opts Options) (*Store, string) {
+	t.Helper()
 	path := filepath.Join(t.TempDir(), "vigil.duckdb")
-	s, err := Open(context.Background(), Options{Path: path})
+	opts.Path = path
+	s, err := Open(context.Background(), opts)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -51,8 +59,21 @@ func count(t *testing.T, s *Store, where string) int {
 	return n
 }
 
+// withAndWithoutIDFilter runs a store test on a store without and with id filters.
+func withAndWithoutIDFilter(t *testing.T, test func(t *testing.T, s *Store)) {
+	for _, filter := range []bool{false, true} {
+		t.Run(fmt.Sprintf("FilterIDs=%v", filter), func(t *testing.T) {
+			s, _ := openTempWith(t, Options{FilterIDs: filter})
+			test(t, s)
+		})
+	}
+}
+
 func TestIngestDeduplicatesAndAttachesLateActuals(t *testing.T) {
-	s, _ := openTemp(t)
+	withAndWithoutIDFilter(t, testIngestDeduplicatesAndAttachesLateActuals)
+}
+
+func testIngestDeduplicatesAndAttachesLateActuals(t *testing.T, s *Store) {
 	ctx := context.Background()
 	res, err := s.Ingest(ctx, []store.Record{
 		rec(1, "a", "v1", 0, 100, "north"), rec(2, "b", "v1", 1, 200, "south"),
@@ -92,7 +113,10 @@ func TestIngestDeduplicatesAndAttachesLateActuals(t *testing.T) {
 }
 
 func TestIngestRejectsWholeBatch(t *testing.T) {
-	s, _ := openTemp(t)
+	withAndWithoutIDFilter(t, testIngestRejectsWholeBatch)
+}
+
+func testIngestRejectsWholeBatch(t *testing.T, s *Store) {
 	ctx := context.Background()
 	if _, err := s.Ingest(ctx, []store.Record{rec(1, "a", "v1", 0, 100, "north")}, store.IngestOptions{}); err != nil {
 		t.Fatal(err)

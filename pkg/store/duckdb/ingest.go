@@ -305,9 +305,10 @@ func idHash(id string) uint64 { return xxh3.HashString(id) }
 // insertInferences stores the records whose (model, id) is new. Duplicates
 // inside the batch are dropped in Go (first occurrence wins); duplicates of
 // stored records are found by probing the id-hash column with the batch's
-// hashes, then confirmed by comparing the ids. The new records are appended
-// straight into the model's table with DuckDB's appender, and pending actuals
-// for them are attached.
+// hashes (with an id filter, only those it says may be stored), then
+// confirmed by comparing the ids. The new records are appended straight into
+// the model's table with DuckDB's appender, and pending actuals for them are
+// attached.
 func (s *Store) insertInferences(ctx context.Context, conn *sql.Conn, m *modelEntry, recs []*store.Record) (added, dups int, err error) {
 	seen := make(map[string]struct{}, len(recs))
 	unique := recs[:0:0]
@@ -322,32 +323,45 @@ func (s *Store) insertInferences(ctx context.Context, conn *sql.Conn, m *modelEn
 	for i, r := range unique {
 		hashes[i] = idHash(r.ID)
 	}
-	if err := stageHashes(ctx, conn, hashes); err != nil {
-		return 0, 0, err
-	}
-	existing, err := existingIDs(ctx, conn, m)
+	filter, err := s.idFilterFor(ctx, conn, m, len(hashes))
 	if err != nil {
 		return 0, 0, err
 	}
-	fresh := unique
+	probe := hashes
+	if filter != nil {
+		probe = filter.maybe(hashes)
+	}
+	var existing map[string]struct{}
+	if len(probe) > 0 {
+		if err := stageHashes(ctx, conn, probe); err != nil {
+			return 0, 0, err
+		}
+		if existing, err = existingIDs(ctx, conn, m); err != nil {
+			return 0, 0, err
+		}
+	}
+	fresh, freshHashes := unique, hashes
 	if len(existing) > 0 {
-		fresh = make([]*store.Record, 0, len(unique))
-		for _, r := range unique {
+		fresh, freshHashes = make([]*store.Record, 0, len(unique)), make([]uint64, 0, len(unique))
+		for i, r := range unique {
 			if _, dup := existing[r.ID]; !dup {
-				fresh = append(fresh, r)
+				fresh, freshHashes = append(fresh, r), append(freshHashes, hashes[i])
 			}
 		}
 	}
 	if err := s.appendRecords(conn, m, fresh); err != nil {
 		return 0, 0, err
 	}
-	if err := s.attachPending(ctx, conn, m); err != nil {
+	if filter != nil {
+		filter.add(freshHashes)
+	}
+	if err := s.attachPending(ctx, conn, m, freshHashes); err != nil {
 		return 0, 0, err
 	}
 	return len(fresh), len(recs) - len(fresh), nil
 }
 
-// stageHashes loads the batch's id hashes into a temporary table.
+// stageHashes loads id hashes into a temporary table.
 func stageHashes(ctx context.Context, conn *sql.Conn, hashes []uint64) error {
 	if _, err := conn.ExecContext(ctx, `CREATE OR REPLACE TEMP TABLE vigil_stage_ids (idh UBIGINT)`); err != nil {
 		return fmt.Errorf("create id staging table: %w", err)
@@ -420,14 +434,21 @@ func (s *Store) appendRecords(conn *sql.Conn, m *modelEntry, recs []*store.Recor
 	})
 }
 
-// attachPending gives newly stored inferences the actuals that arrived before them.
-func (s *Store) attachPending(ctx context.Context, conn *sql.Conn, m *modelEntry) error {
+// attachPending gives newly stored inferences (their id hashes) the actuals
+// that arrived before them.
+func (s *Store) attachPending(ctx context.Context, conn *sql.Conn, m *modelEntry, hashes []uint64) error {
+	if len(hashes) == 0 {
+		return nil
+	}
 	var pending int
 	if err := conn.QueryRowContext(ctx, `SELECT count(*) FROM vigil_pending_actuals WHERE model_key = ?`, m.key).Scan(&pending); err != nil {
 		return fmt.Errorf("look up pending actuals: %w", err)
 	}
 	if pending == 0 {
 		return nil
+	}
+	if err := stageHashes(ctx, conn, hashes); err != nil {
+		return err
 	}
 	if _, err := conn.ExecContext(ctx, `CREATE OR REPLACE TEMP TABLE vigil_acts AS
 		SELECT id, idh, actual_label, actual_value, actual_ms FROM vigil_pending_actuals
