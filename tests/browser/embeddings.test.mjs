@@ -154,6 +154,8 @@ describe('embeddings panel in Chromium against the plugin binary', () => {
     page.on('pageerror', (e) => pageErrors.push(`${theme}: ${e.message}`));
     page.on('console', (m) => m.type() === 'error' && pageErrors.push(`${theme}: ${m.text()}`));
     page.on('response', (r) => r.status() >= 400 && pageErrors.push(`${theme}: ${r.status()} ${r.url()}`));
+    const workers = [];
+    page.on('worker', (w) => workers.push(w.url()));
     const q = new URLSearchParams({
       module: panelModule,
       query: JSON.stringify(embeddingsQuery),
@@ -185,7 +187,7 @@ describe('embeddings panel in Chromium against the plugin binary', () => {
       const d = window.__vigilEmbeddings;
       return { ids: d.ids, texts: d.texts, current: d.current, layout: d.layout(), outlines: d.outlines() };
     });
-    return { page, info };
+    return { page, info, workers };
   }
 
   /** Clicks Export and returns the export route's answer (its body) and what the panel made of it. */
@@ -215,7 +217,12 @@ describe('embeddings panel in Chromium against the plugin binary', () => {
 
   it('projects the sample and flags the Spanish reviews as a new cluster (screenshot tests/artifacts/embeddings-light.png)', async () => {
     light = await open('light');
-    const { page, info } = light;
+    const { page, info, workers } = light;
+    // The projection ran in the worker chunk, loaded from the app's folder under Grafana's plugin path.
+    assert.ok(
+      workers.some((url) => url.startsWith(`${base}${pluginBase}vigil-embeddings-umap.js`)),
+      `workers: ${workers.join(', ')}`
+    );
     const n = info.ids.length;
     assert.ok(n > 500, `only ${n} points sampled`);
     assert.equal(info.layout.length, 2 * n);

@@ -525,6 +525,18 @@ function Projection({ model, options, width, height, datasourceUid, modelName }:
         >
           Fit
         </Button>
+        {!side && (
+          // Narrow panels have no side column: the selection and its export stay reachable here.
+          <Button
+            size="sm"
+            icon="download-alt"
+            disabled={selectedCount === 0 || exporting}
+            onClick={runExport}
+            tooltip={exportMessage?.text}
+          >
+            Export {selectedCount.toLocaleString()}
+          </Button>
+        )}
       </div>
       <div className={styles.body}>
         <div className={styles.plot} style={{ width: plotWidth + 2, height: plotHeight + 2 }}>
