@@ -148,6 +148,9 @@ for size in "${sizes[@]}"; do
       step $tool "$dir" "$py" bench/drift/tools.py $tool --data "$data" --out "$dir/$tool.csv" || failed[$tool]=1
     fi
   done
+  # Exact KS and Wasserstein by SciPy, for the agreement table (not timed).
+  timeout "$limit" "$py" bench/drift/tools.py scipy --data "$data" --out "$dir/scipy.csv" 2> "$dir/scipy.log" ||
+    echo "  the SciPy reference values did not finish within ${limit}s"
 done
 
 echo

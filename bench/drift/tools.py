@@ -3,6 +3,7 @@ query output into the same shape, and writes the comparison report.
 
     python tools.py evidently --data DIR --out FILE.csv
     python tools.py nannyml   --data DIR --out FILE.csv
+    python tools.py scipy     --data DIR --out FILE.csv   # exact reference values, untimed
     python tools.py vigil     --data DIR --out FILE.csv VIGIL_QUERY_OUTPUT.json...
     python tools.py report    --run RUNDIR --out FILE.md
 
@@ -141,6 +142,36 @@ def run_nannyml(args):
     print(f"nannyml {nml.__version__}: {len(rows)} values in {time.time() - t0:.1f}s", file=sys.stderr)
 
 
+# ---------------------------------------------------------------- SciPy
+
+
+def run_scipy(args):
+    """The exact values by the METRICS.md reference calls, for the agreement
+    table only (untimed): the KS statistic and p-value of
+    scipy.stats.ks_2samp (what Evidently's ks test calls; it reports only the
+    p-value) and scipy.stats.wasserstein_distance, raw and over std(reference)."""
+    import numpy as np
+    from scipy import stats
+
+    t0 = time.time()
+    ref, prod, num, cat, truth = load_frames(args.data)
+    rows = []
+    days = prod["ts"].dt.floor("D")
+    refv = {c: ref[c].to_numpy() for c in num}
+    for day_start, window in prod.groupby(days, sort=True):
+        day = production_day(day_start, truth)
+        for c in num:
+            r, cur = refv[c], window[c].to_numpy()
+            ks = stats.ks_2samp(r, cur)
+            w = stats.wasserstein_distance(r, cur)
+            rows.append(["scipy", "ks", c, day, repr(float(ks.statistic)), ""])
+            rows.append(["scipy", "ks_pvalue", c, day, repr(float(ks.pvalue)), ""])
+            rows.append(["scipy", "wasserstein", c, day, repr(float(w)), ""])
+            rows.append(["scipy", "wasserstein_norm", c, day, repr(float(w / max(float(np.std(r)), 0.001))), ""])
+    write_rows(args.out, rows)
+    print(f"scipy: {len(rows)} values in {time.time() - t0:.1f}s", file=sys.stderr)
+
+
 # ---------------------------------------------------------------- Vigil
 
 # Vigil's documented bands (METRICS.md, README, the provisioned alert rule):
@@ -232,6 +263,9 @@ def read_step(run_dir, size, step):
 # Comparable pairs: (label, tool A, method A, tool B, method B, feature kind, transform of B -> A's scale, why)
 LN2 = math.log(2)
 PAIRS = [
+    ("KS statistic D", "vigil", "ks", "scipy", "ks", "numeric", None),
+    ("Wasserstein (raw)", "vigil", "wasserstein", "scipy", "wasserstein", "numeric", None),
+    ("KS p-value (Vigil asymptotic vs SciPy auto)", "vigil", "ks_pvalue", "scipy", "ks_pvalue", "numeric", None),
     ("KS statistic D", "vigil", "ks", "nannyml", "kolmogorov_smirnov", "numeric", None),
     ("KS p-value", "vigil", "ks_pvalue", "evidently", "ks", "numeric", None),
     ("Wasserstein (raw)", "vigil", "wasserstein", "nannyml", "wasserstein", "numeric", None),
@@ -250,6 +284,8 @@ PAIRS = [
 # Detection rules per tool and method: (tool, method, rule shown, feature kinds it applies to)
 DETECTORS = [
     ("vigil", "psi", "PSI > 0.25", ("numeric", "categorical")),
+    ("vigil", "psi", "PSI > 0.1 (the moderate band; not Vigil's alert level)", ("numeric", "categorical"), lambda v: v > 0.1),
+    ("vigil", "wasserstein_norm", "W/std > 0.1 (Evidently's level; Vigil documents none)", ("numeric",), lambda v: v > 0.1),
     ("vigil", "js", "JS > 0.1", ("numeric", "categorical")),
     ("vigil", "ks_pvalue", "KS p < 0.05", ("numeric",)),
     ("vigil", "chi2_pvalue", "chi² p < 0.05", ("categorical",)),
@@ -263,7 +299,7 @@ DETECTORS = [
     ("nannyml", "chi2", "chi² p < 0.05", ("categorical",)),
 ]
 
-TOOLS = ("vigil", "evidently", "nannyml")
+TOOLS = ("vigil", "evidently", "nannyml", "scipy")
 
 
 def fmt_s(x):
@@ -304,9 +340,10 @@ def run_report(args):
     p("Wall time and peak resident memory (Maximum resident set size of `/usr/bin/time -v`), each step under a 600 s timeout. "
       "Vigil total = ingest + drift query (psi, js, ks, wasserstein); the extra query (ks_pvalue, wasserstein_norm, chi2, chi2_pvalue), "
       "used for the agreement and detection figures, is shown separately. Python times include reading the Parquet file and importing the library.\n")
-    p("| rows | Vigil ingest | Vigil query | Vigil total | Vigil peak | Vigil extra query | Evidently | Evidently peak | NannyML | NannyML peak | Evidently ÷ Vigil time | Vigil ÷ Evidently memory |")
+    p("| rows | Vigil ingest | Vigil query | Vigil total | Vigil peak | Vigil extra query | Evidently | Evidently peak | NannyML | NannyML peak | Evidently time ÷ Vigil time | Vigil peak ÷ Evidently peak |")
     p("|---|---|---|---|---|---|---|---|---|---|---|---|")
     finished = {t: None for t in ("vigil", "evidently", "nannyml")}
+    rows_by_size = {}
     for size in sizes:
         si, wi, ri = read_step(run_dir, size, "vigil-ingest")
         sq, wq, rq = read_step(run_dir, size, "vigil-query")
@@ -323,11 +360,27 @@ def run_report(args):
         if sn == "ok":
             finished["nannyml"] = size
         ratio_t = f"{we / vt:.0f}× ({we / wq:.0f}× query only)" if vigil_ok and se == "ok" else "–"
-        ratio_m = f"1/{re_ / vr:.1f}" if vigil_ok and se == "ok" else "–"
+        ratio_m = f"{vr / re_:.2f}" if vigil_ok and se == "ok" else "–"
+        rows_by_size[size] = dict(vigil_ok=vigil_ok, vt=vt, wq=wq, vr=vr, se=se, we=we, re=re_, sn=sn, wn=wn, rn=rn)
         p(f"| {size} | {cell(si, wi, ri)[0]} | {cell(sq, wq, rq)[0]} | {fmt_s(vt) if vt else '–'} | {fmt_mib(vr)} | {cell(sx, wx, rx)[0]} "
           f"| {cell(se, we, re_)[0]} | {cell(se, we, re_)[1]} | {cell(sn, wn, rn)[0]} | {cell(sn, wn, rn)[1]} | {ratio_t} | {ratio_m} |")
     p("")
     p("Largest size finished within 600 s: " + ", ".join(f"{t} {finished[t] or 'none'}" for t in finished) + ".\n")
+    p("Targets (from this run):\n")
+    at = rows_by_size.get("1M")
+    if at and at["vigil_ok"] and at["se"] == "ok":
+        sp, spq, mr = at["we"] / at["vt"], at["we"] / at["wq"], at["vr"] / at["re"]
+        p(f"- 1M rows, Vigil ≥ 20× faster than Evidently (ingest + query): {sp:.1f}× ({spq:.1f}× query only): {'met' if sp >= 20 else 'missed'}.")
+        p(f"- 1M rows, Vigil peak memory ≤ 1/5 of Evidently's: {mr:.2f} of it: {'met' if mr <= 0.2 else 'missed'}.")
+    elif at and at["vigil_ok"]:
+        p(f"- 1M rows: Evidently did not finish ({at['se']}), so Vigil ({fmt_s(at['vt'])}) is faster than any finished Evidently run; "
+          f"against the 600 s cut-off that is ≥ {600 / at['vt']:.1f}×.")
+    at = rows_by_size.get("10M")
+    if at:
+        others = [t for t, k in (("Evidently", "se"), ("NannyML", "sn")) if at[k] == "ok"]
+        p(f"- 10M rows, Vigil finishes ({'yes, ' + fmt_s(at['vt']) if at['vigil_ok'] else 'no'}) while the others do not "
+          f"({'finished: ' + ', '.join(others) if others else 'neither finished'}): {'met' if at['vigil_ok'] and not others else 'missed'}.")
+    p("")
     p("Peak memory per Vigil step: " + "; ".join(
         f"{size}: ingest {fmt_mib(read_step(run_dir, size, 'vigil-ingest')[2])}, query {fmt_mib(read_step(run_dir, size, 'vigil-query')[2])}"
         for size in sizes) + ".\n")
@@ -351,8 +404,8 @@ def run_report(args):
         kind.update({f: "categorical" for f in truth["categorical"]})
         p(f"## Agreement at {size} rows\n")
         p("Largest absolute difference over every (feature, day) both tools computed, and the feature and day where it occurs.\n")
-        p("| metric | tools | pairs | max abs diff | where | median abs diff |")
-        p("|---|---|---|---|---|---|")
+        p("| metric | tools | pairs | max abs diff | where | median abs diff | max relative diff |")
+        p("|---|---|---|---|---|---|---|")
         for label, ta, ma, tb, mb, k, tr in PAIRS:
             if not res[ta] or not res[tb]:
                 continue
@@ -373,13 +426,14 @@ def run_report(args):
                     vb = vb / (w[0] / wn[0])
                 if math.isnan(va) or math.isnan(vb):
                     continue
-                diffs.append((abs(va - vb), feat, day))
+                diffs.append((abs(va - vb), feat, day, abs(va - vb) / max(abs(va), abs(vb), 1e-300)))
             if not diffs:
                 continue
             diffs.sort()
             worst = diffs[-1]
             med = diffs[len(diffs) // 2][0]
-            p(f"| {label} | {ta} – {tb} | {len(diffs)} | {worst[0]:.3g} | {worst[1]} day {worst[2]} | {med:.3g} |")
+            rel = max(d[3] for d in diffs)
+            p(f"| {label} | {ta} – {tb} | {len(diffs)} | {worst[0]:.3g} | {worst[1]} day {worst[2]} | {med:.3g} | {rel:.3g} |")
         p("")
         p(f"## Planted-drift detection at {size} rows\n")
         drifted = {d["feature"]: d["startDay"] for d in truth["drifted"]}
@@ -387,10 +441,12 @@ def run_report(args):
           "Feature level: a drifted feature is found (TP) when flagged on at least one day on or after its drift start; "
           "a non-drifted feature flagged on any day is a false positive (FP). Window level: each (feature, day) is one case, "
           "positive when the feature has drifted by that day. Only the features a method applies to count.\n")
-        p("| tool | rule (default threshold) | features | TP | FN | FP | precision | recall | window precision | window recall | median days to first flag |")
+        p("| tool | rule | features | TP | FN | FP | precision | recall | window precision | window recall | median days to first flag |")
         p("|---|---|---|---|---|---|---|---|---|---|---|")
-        for tool, method, rule, kinds in DETECTORS:
+        for tool, method, rule, kinds, *custom in DETECTORS:
             r = res[tool]
+            if custom:
+                r = {k: (v, custom[0](v)) for k, (v, _) in r.items() if k[0] == method}
             if not r:
                 continue
             feats = [f for f in kind if kind[f] in kinds]
@@ -460,7 +516,7 @@ def run_versions(args):
 def main():
     ap = argparse.ArgumentParser()
     sub = ap.add_subparsers(dest="cmd", required=True)
-    for name in ("evidently", "nannyml"):
+    for name in ("evidently", "nannyml", "scipy"):
         s = sub.add_parser(name)
         s.add_argument("--data", required=True)
         s.add_argument("--out", required=True)
@@ -473,7 +529,7 @@ def main():
     s.add_argument("--out", required=True)
     sub.add_parser("versions")
     args = ap.parse_args()
-    {"evidently": run_evidently, "nannyml": run_nannyml, "vigil": run_vigil, "report": run_report, "versions": run_versions}[args.cmd](args)
+    {"evidently": run_evidently, "nannyml": run_nannyml, "scipy": run_scipy, "vigil": run_vigil, "report": run_report, "versions": run_versions}[args.cmd](args)
 
 
 if __name__ == "__main__":
