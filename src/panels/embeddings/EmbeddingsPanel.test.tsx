@@ -32,8 +32,9 @@ class InProcessWorker {
 
   postMessage(request: ProjectionRequest) {
     setTimeout(() => {
-      const { data, dim } = decodeVectors(request.vectors);
-      const layout = new ProgressiveLayout(data, request.vectors.length, dim, request.params);
+      const vectors = request.vectors.split('\n');
+      const { data, dim } = decodeVectors(vectors);
+      const layout = new ProgressiveLayout(data, vectors.length, dim, request.params);
       const post = (done: boolean) => {
         const coordinates = layout.coordinates();
         InProcessWorker.last = coordinates;

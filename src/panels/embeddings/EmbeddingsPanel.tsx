@@ -7,9 +7,9 @@ import { Button, RadioButtonGroup, useStyles2, useTheme2 } from '@grafana/ui';
 import { lastValueFrom } from 'rxjs';
 
 import { type ClusterOutline, clusterOutlines, selectedIndices, selectionOf } from './clusters';
-import { type ColorTheme, pointColors } from './colors';
+import { type ColorTheme, type LegendItem, pointColors } from './colors';
 import { exportedIds, exportFileName, exportRequest, exportUrl } from './exportSelection';
-import { type EmbeddingsModel, prepareEmbeddings } from './frame';
+import { type EmbeddingsModel, type NovelCluster, prepareEmbeddings } from './frame';
 import { bounds, pointsInPolygon } from './geometry';
 import {
   drawScatter,
@@ -401,15 +401,15 @@ function Projection({ model, options, width, height, datasourceUid, modelName }:
     requestDraw();
   };
 
-  const resetView = () => {
+  const resetView = useCallback(() => {
     userMovedRef.current = false;
     fit();
     requestDraw();
-  };
+  }, [fit, requestDraw]);
 
   const selectedIds = useCallback(() => selectedIndices(selection).map((i) => model.ids[i]), [selection, model]);
 
-  const runExport = async () => {
+  const runExport = useCallback(async () => {
     const ids = selectedIds();
     const format = options.exportFormat;
     if (!datasourceUid || !modelName) {
@@ -449,11 +449,16 @@ function Projection({ model, options, width, height, datasourceUid, modelName }:
     } finally {
       setExporting(false);
     }
-  };
+  }, [selectedIds, options.exportFormat, datasourceUid, modelName]);
 
-  const copyIds = () => {
+  const copyIds = useCallback(() => {
     void navigator.clipboard?.writeText(selectedIds().join('\n'));
-  };
+  }, [selectedIds]);
+  const selectCluster = useCallback(
+    (members: number[]) => setSelection(selectionOf(model.n, members)),
+    [model.n, setSelection]
+  );
+  const clearSelection = useCallback(() => setSelection(new Uint8Array(model.n)), [model.n, setSelection]);
 
   // The debug view, only when the host page asks for it.
   useEffect(() => {
@@ -506,37 +511,16 @@ function Projection({ model, options, width, height, datasourceUid, modelName }:
         <span className={cx(styles.status, projection.error && styles.error)} title={status} data-testid="status">
           {status}
         </span>
-        <RadioButtonGroup<Mode>
-          size="sm"
-          value={mode}
-          onChange={setMode}
-          options={[
-            { value: 'pan', label: 'Pan', description: 'Drag to pan, wheel to zoom (shift-drag draws a lasso)' },
-            { value: 'lasso', label: 'Lasso', description: 'Drag to draw a lasso; ctrl/cmd adds to the selection' },
-          ]}
+        <Toolbar
+          mode={mode}
+          onMode={setMode}
+          onFit={resetView}
+          narrow={!side}
+          selectedCount={selectedCount}
+          exporting={exporting}
+          exportMessage={exportMessage?.text}
+          onExport={runExport}
         />
-        <Button
-          size="sm"
-          variant="secondary"
-          fill="text"
-          icon="expand-arrows"
-          onClick={resetView}
-          tooltip="Fit all points"
-        >
-          Fit
-        </Button>
-        {!side && (
-          // Narrow panels have no side column: the selection and its export stay reachable here.
-          <Button
-            size="sm"
-            icon="download-alt"
-            disabled={selectedCount === 0 || exporting}
-            onClick={runExport}
-            tooltip={exportMessage?.text}
-          >
-            Export {selectedCount.toLocaleString()}
-          </Button>
-        )}
       </div>
       <div className={styles.body}>
         <div className={styles.plot} style={{ width: plotWidth + 2, height: plotHeight + 2 }}>
@@ -566,83 +550,160 @@ function Projection({ model, options, width, height, datasourceUid, modelName }:
           )}
         </div>
         {side && (
-          <div className={styles.side} style={{ width: SIDE_WIDTH, height: plotHeight }}>
-            <section aria-label="Legend">
-              <div className={styles.sectionTitle}>Colour: {options.colorBy}</div>
-              <ul className={styles.legend}>
-                {colors.legend.slice(0, 12).map((item) => (
-                  <li key={item.label}>
-                    <span className={styles.swatch} style={{ background: item.color }} />
-                    {item.label}
-                  </li>
-                ))}
-                {colors.legend.length > 12 && <li>… {colors.legend.length - 12} more</li>}
-              </ul>
-            </section>
-            <section aria-label="New clusters">
-              <div className={styles.sectionTitle}>New clusters</div>
-              {model.novelClusters.length === 0 ? (
-                <div className={styles.muted}>None in the current data</div>
-              ) : (
-                <ul className={styles.clusters}>
-                  {model.novelClusters.map((c) => (
-                    <li key={c.id}>
-                      <button
-                        type="button"
-                        className={styles.cluster}
-                        onClick={() => setSelection(selectionOf(model.n, c.members))}
-                        title={c.examples.join('\n')}
-                        data-testid={`cluster-${c.id}`}
-                      >
-                        <span className={styles.clusterName}>
-                          #{c.id} · {c.size} points{c.share !== null ? ` (${(c.share * 100).toFixed(1)}%)` : ''}
-                        </span>
-                        {c.examples[0] && <span className={styles.example}>{c.examples[0]}</span>}
-                      </button>
-                    </li>
-                  ))}
-                </ul>
-              )}
-            </section>
-            <section aria-label="Selection">
-              <div className={styles.sectionTitle} data-testid="selection-count">
-                {selectedCount.toLocaleString()} selected
-              </div>
-              <div className={styles.actions}>
-                <Button
-                  size="sm"
-                  icon="download-alt"
-                  disabled={selectedCount === 0 || exporting}
-                  onClick={runExport}
-                  data-testid="export"
-                >
-                  Export {options.exportFormat === 'ndjson' ? 'NDJSON' : 'CSV'}
-                </Button>
-                <Button size="sm" variant="secondary" disabled={selectedCount === 0} onClick={copyIds}>
-                  Copy ids
-                </Button>
-                <Button
-                  size="sm"
-                  variant="secondary"
-                  fill="text"
-                  disabled={selectedCount === 0}
-                  onClick={() => setSelection(new Uint8Array(model.n))}
-                >
-                  Clear
-                </Button>
-              </div>
-              {exportMessage && (
-                <div className={cx(styles.muted, exportMessage.error && styles.error)} data-testid="export-message">
-                  {exportMessage.text}
-                </div>
-              )}
-            </section>
-          </div>
+          <SidePanel
+            height={plotHeight}
+            colorBy={options.colorBy}
+            legend={colors.legend}
+            clusters={model.novelClusters}
+            selectedCount={selectedCount}
+            exporting={exporting}
+            exportFormat={options.exportFormat}
+            exportMessage={exportMessage}
+            onSelectCluster={selectCluster}
+            onExport={runExport}
+            onCopy={copyIds}
+            onClear={clearSelection}
+          />
         )}
       </div>
     </div>
   );
 }
+
+const MODE_OPTIONS: Array<{ value: Mode; label: string; description: string }> = [
+  { value: 'pan', label: 'Pan', description: 'Drag to pan, wheel to zoom (shift-drag draws a lasso)' },
+  { value: 'lasso', label: 'Lasso', description: 'Drag to draw a lasso; ctrl/cmd adds to the selection' },
+];
+
+interface ToolbarProps {
+  mode: Mode;
+  onMode: (mode: Mode) => void;
+  onFit: () => void;
+  /** Without the side column, the export is here. */
+  narrow: boolean;
+  selectedCount: number;
+  exporting: boolean;
+  exportMessage?: string;
+  onExport: () => void;
+}
+
+const Toolbar = React.memo(function Toolbar(props: ToolbarProps) {
+  return (
+    <>
+      <RadioButtonGroup<Mode> size="sm" value={props.mode} onChange={props.onMode} options={MODE_OPTIONS} />
+      <Button
+        size="sm"
+        variant="secondary"
+        fill="text"
+        icon="expand-arrows"
+        onClick={props.onFit}
+        tooltip="Fit all points"
+      >
+        Fit
+      </Button>
+      {props.narrow && (
+        <Button
+          size="sm"
+          icon="download-alt"
+          disabled={props.selectedCount === 0 || props.exporting}
+          onClick={props.onExport}
+          tooltip={props.exportMessage}
+        >
+          Export {props.selectedCount.toLocaleString()}
+        </Button>
+      )}
+    </>
+  );
+});
+
+interface SidePanelProps {
+  height: number;
+  colorBy: EmbeddingsOptions['colorBy'];
+  legend: LegendItem[];
+  clusters: NovelCluster[];
+  selectedCount: number;
+  exporting: boolean;
+  exportFormat: ExportFormat;
+  exportMessage?: { text: string; error: boolean };
+  onSelectCluster: (members: number[]) => void;
+  onExport: () => void;
+  onCopy: () => void;
+  onClear: () => void;
+}
+
+/** Legend, new clusters and the selection's actions; memoised, as layouts re-render the panel while UMAP runs. */
+const SidePanel = React.memo(function SidePanel(props: SidePanelProps) {
+  const styles = useStyles2(getStyles);
+  const { legend, clusters, selectedCount } = props;
+  return (
+    <div className={styles.side} style={{ width: SIDE_WIDTH, height: props.height }}>
+      <section aria-label="Legend">
+        <div className={styles.sectionTitle}>Colour: {props.colorBy}</div>
+        <ul className={styles.legend}>
+          {legend.slice(0, 12).map((item) => (
+            <li key={item.label}>
+              <span className={styles.swatch} style={{ background: item.color }} />
+              {item.label}
+            </li>
+          ))}
+          {legend.length > 12 && <li>… {legend.length - 12} more</li>}
+        </ul>
+      </section>
+      <section aria-label="New clusters">
+        <div className={styles.sectionTitle}>New clusters</div>
+        {clusters.length === 0 ? (
+          <div className={styles.muted}>None in the current data</div>
+        ) : (
+          <ul className={styles.clusters}>
+            {clusters.map((c) => (
+              <li key={c.id}>
+                <button
+                  type="button"
+                  className={styles.cluster}
+                  onClick={() => props.onSelectCluster(c.members)}
+                  title={c.examples.join('\n')}
+                  data-testid={`cluster-${c.id}`}
+                >
+                  <span className={styles.clusterName}>
+                    #{c.id} · {c.size} points{c.share !== null ? ` (${(c.share * 100).toFixed(1)}%)` : ''}
+                  </span>
+                  {c.examples[0] && <span className={styles.example}>{c.examples[0]}</span>}
+                </button>
+              </li>
+            ))}
+          </ul>
+        )}
+      </section>
+      <section aria-label="Selection">
+        <div className={styles.sectionTitle} data-testid="selection-count">
+          {selectedCount.toLocaleString()} selected
+        </div>
+        <div className={styles.actions}>
+          <Button
+            size="sm"
+            icon="download-alt"
+            disabled={selectedCount === 0 || props.exporting}
+            onClick={props.onExport}
+            data-testid="export"
+          >
+            Export {props.exportFormat === 'ndjson' ? 'NDJSON' : 'CSV'}
+          </Button>
+          <Button size="sm" variant="secondary" disabled={selectedCount === 0} onClick={props.onCopy}>
+            Copy ids
+          </Button>
+          <Button size="sm" variant="secondary" fill="text" disabled={selectedCount === 0} onClick={props.onClear}>
+            Clear
+          </Button>
+        </div>
+        {props.exportMessage && (
+          <div className={cx(styles.muted, props.exportMessage.error && styles.error)} data-testid="export-message">
+            {props.exportMessage.text}
+          </div>
+        )}
+      </section>
+    </div>
+  );
+});
 
 function vectorNote(model: EmbeddingsModel): string {
   if (!model.reduced || model.reduced === 'none') {

@@ -33,7 +33,8 @@ export const DEFAULT_OPTIONS: EmbeddingsOptions = {
 /** What the panel asks the projection worker. */
 export interface ProjectionRequest {
   runId: number;
-  vectors: string[];
+  /** The base64 vectors joined by newlines: one string crosses to the worker far faster than thousands. */
+  vectors: string;
   params: ProjectionParams;
 }
 

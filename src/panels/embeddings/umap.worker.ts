@@ -17,8 +17,9 @@ function post(message: LayoutMessage) {
 
 function run(request: ProjectionRequest) {
   const started = performance.now();
-  const { data, dim } = decodeVectors(request.vectors);
-  const n = request.vectors.length;
+  const vectors = request.vectors.split('\n');
+  const { data, dim } = decodeVectors(vectors);
+  const n = vectors.length;
   const layout = new ProgressiveLayout(data, n, dim, request.params);
   const base = { type: 'layout' as const, runId: request.runId, nEpochs: layout.nEpochs };
   post({ ...base, epoch: 0, done: layout.nEpochs === 0, coordinates: layout.coordinates(), elapsedMs: 0 });

@@ -35,7 +35,7 @@ export function useProjection(
 ): ProjectionState {
   const { nNeighbors, minDist, nEpochs, seed } = params;
   const request = useMemo(
-    (): ProjectionRequest | undefined =>
+    () =>
       vectors && vectors.length > 0
         ? { runId: nextRunId++, vectors, params: { nNeighbors, minDist, nEpochs, seed } }
         : undefined,
@@ -97,7 +97,8 @@ export function useProjection(
         error: event.message || 'the projection worker failed to load',
       }));
     };
-    worker.postMessage(request);
+    const message: ProjectionRequest = { ...request, vectors: request.vectors.join('\n') };
+    worker.postMessage(message);
     return () => worker.terminate();
   }, [request]);
 
