@@ -13,17 +13,17 @@ import { of } from 'rxjs';
 
 import { EmbeddingsPanel } from './EmbeddingsPanel';
 import { bounds } from './geometry';
-import { ProgressiveLayout } from './layout';
+import { runProjection } from './projectionRun';
 import { fitView, toScreenX, toScreenY } from './scatter';
 import { DEFAULT_OPTIONS, type EmbeddingsOptions, type LayoutMessage, type ProjectionRequest } from './types';
-import { decodeVectors, encodeVector } from './vector';
+import { encodeVector } from './vector';
 
 jest.mock('@grafana/runtime', () => ({
   ...jest.requireActual('@grafana/runtime'),
   getBackendSrv: jest.fn(),
 }));
 
-/** The worker, run in-process: the real layout code, its messages delivered asynchronously as a worker's are. */
+/** The worker, run in-process: the worker's own run, its messages delivered asynchronously as a worker's are. */
 class InProcessWorker {
   onmessage: ((e: MessageEvent<LayoutMessage>) => void) | null = null;
   onerror: ((e: ErrorEvent) => void) | null = null;
@@ -31,30 +31,16 @@ class InProcessWorker {
   static last?: Float32Array;
 
   postMessage(request: ProjectionRequest) {
-    setTimeout(() => {
-      const vectors = request.vectors.split('\n');
-      const { data, dim } = decodeVectors(vectors);
-      const layout = new ProgressiveLayout(data, vectors.length, dim, request.params);
-      const post = (done: boolean) => {
-        const coordinates = layout.coordinates();
-        InProcessWorker.last = coordinates;
-        const message: LayoutMessage = {
-          type: 'layout',
-          runId: request.runId,
-          epoch: layout.currentEpoch,
-          nEpochs: layout.nEpochs,
-          done,
-          coordinates,
-          elapsedMs: 0,
-        };
+    setTimeout(() =>
+      runProjection(request, (message) => {
+        if (message.type === 'layout' && message.done) {
+          InProcessWorker.last = message.coordinates;
+        }
         if (!this.terminated) {
           this.onmessage?.({ data: message } as MessageEvent<LayoutMessage>);
         }
-      };
-      post(false);
-      layout.step(layout.nEpochs);
-      post(true);
-    }, 0);
+      })
+    );
   }
 
   terminate() {
