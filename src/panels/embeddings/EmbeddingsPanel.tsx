@@ -2,7 +2,7 @@ import React, { useCallback, useEffect, useLayoutEffect, useMemo, useRef, useSta
 import { css, cx } from '@emotion/css';
 import type { GrafanaTheme2, PanelProps } from '@grafana/data';
 import type { DataQuery } from '@grafana/schema';
-import { getBackendSrv, PanelDataErrorView } from '@grafana/runtime';
+import { getBackendSrv, getDataSourceSrv, PanelDataErrorView } from '@grafana/runtime';
 import { Button, RadioButtonGroup, useStyles2, useTheme2 } from '@grafana/ui';
 import { lastValueFrom } from 'rxjs';
 
@@ -71,7 +71,7 @@ export function EmbeddingsPanel({ data, options: given, width, height, id, repla
   const options = { ...DEFAULT_OPTIONS, ...given };
   const prepared = useMemo(() => prepareEmbeddings(data.series), [data.series]);
   const target = data.request?.targets?.find((t) => (t as EmbeddingsQuery).model) as EmbeddingsQuery | undefined;
-  const datasourceUid = replaceVariables(target?.datasource?.uid ?? '');
+  const datasourceUid = datasourceUidOf(target, replaceVariables);
   const modelName = replaceVariables(target?.model ?? '');
 
   if (!prepared.ok) {
@@ -704,6 +704,19 @@ const SidePanel = React.memo(function SidePanel(props: SidePanelProps) {
     </div>
   );
 });
+
+/** The uid of the query's data source: Grafana resolves references and variables; else the uid as written. */
+function datasourceUidOf(target: EmbeddingsQuery | undefined, replaceVariables: (s: string) => string): string {
+  try {
+    const settings = getDataSourceSrv().getInstanceSettings(target?.datasource ?? null);
+    if (settings?.uid) {
+      return settings.uid;
+    }
+  } catch {
+    // No data source service (outside Grafana): the reference as written.
+  }
+  return replaceVariables(target?.datasource?.uid ?? '');
+}
 
 function vectorNote(model: EmbeddingsModel): string {
   if (!model.reduced || model.reduced === 'none') {
