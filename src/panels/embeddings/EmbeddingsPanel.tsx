@@ -616,6 +616,16 @@ const Toolbar = React.memo(function Toolbar(props: ToolbarProps) {
   );
 });
 
+const COLOR_BY_TITLE: Record<EmbeddingsOptions['colorBy'], string> = {
+  set: 'Reference / current',
+  environment: 'Environment',
+  version: 'Version',
+  time: 'Time',
+  prediction: 'Prediction',
+  actual: 'Actual',
+  cluster: 'New cluster',
+};
+
 interface SidePanelProps {
   height: number;
   colorBy: EmbeddingsOptions['colorBy'];
@@ -638,7 +648,7 @@ const SidePanel = React.memo(function SidePanel(props: SidePanelProps) {
   return (
     <div className={styles.side} style={{ width: SIDE_WIDTH, height: props.height }}>
       <section aria-label="Legend">
-        <div className={styles.sectionTitle}>Colour: {props.colorBy}</div>
+        <div className={styles.sectionTitle}>{COLOR_BY_TITLE[props.colorBy]}</div>
         <ul className={styles.legend}>
           {legend.slice(0, 12).map((item) => (
             <li key={item.label}>

@@ -87,7 +87,7 @@ describe('colour by', () => {
     ['version', ['v1', 'v2']],
     ['prediction', ['negative', 'positive']],
     ['actual', ['unknown', 'positive']],
-    ['cluster', ['no new cluster', '1']],
+    ['cluster', ['no new cluster', '#1']],
   ] as const)('colours by %s', (by, labels) => {
     expect(pointColors(model, by, theme).legend.map((l) => l.label)).toEqual(labels);
   });

@@ -112,8 +112,11 @@ export function pointColors(model: EmbeddingsModel, colorBy: ColorBy, theme: Col
       return categoricalColors(model.predictions, theme);
     case 'actual':
       return categoricalColors(model.actuals, theme, 'unknown');
-    case 'cluster':
-      return categoricalColors(model.clusters, theme, 'no new cluster');
+    case 'cluster': {
+      const c = categoricalColors(model.clusters, theme, 'no new cluster');
+      // Clusters read as on the list: #1, #2, …
+      return { ...c, legend: c.legend.map((l) => (l.label === 'no new cluster' ? l : { ...l, label: `#${l.label}` })) };
+    }
     case 'set':
     default: {
       // Reference points are drawn over current ones (colours draw in index order): where the current data has
