@@ -203,6 +203,8 @@ function Projection({ model, options, width, height, datasourceUid, modelName }:
   useEffect(() => {
     userMovedRef.current = false;
     finalPendingRef.current = false;
+    coordsRef.current = undefined;
+    indexRef.current = undefined;
     timingsRef.current = { start: performance.now(), draws: 0 };
   }, [model, params]);
   const projection = useProjection(model.vectors, params, onLayout);
@@ -238,7 +240,12 @@ function Projection({ model, options, width, height, datasourceUid, modelName }:
     const coords = coordsRef.current;
     const index = indexRef.current;
     const ctx = canvas?.getContext('2d');
-    if (!canvas || !coords || !index || !ctx || coords.length !== 2 * model.n) {
+    if (!canvas || !ctx) {
+      return;
+    }
+    if (!coords || !index || coords.length !== 2 * model.n) {
+      // No layout of these points yet: an empty plot rather than the previous points.
+      ctx.clearRect(0, 0, canvas.width, canvas.height);
       return;
     }
     const t0 = performance.now();
