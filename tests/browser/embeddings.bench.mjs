@@ -246,10 +246,6 @@ async function open(browser, base, frames, options) {
   const page = await browser.newPage({ viewport: { width: 1240, height: 760 }, deviceScaleFactor: 1 });
   const errors = [];
   page.on('pageerror', (e) => errors.push(e.message));
-  if (process.env.BENCH_DEBUG) {
-    page.on('console', (m) => console.log('page:', m.text()));
-    await page.addInitScript(() => (window.__benchDebug = true));
-  }
   await page.addInitScript(monitor);
   const q = new URLSearchParams({
     module: panelModule,
@@ -261,14 +257,6 @@ async function open(browser, base, frames, options) {
     debug: '1',
     options: JSON.stringify(options),
   });
-  let cdp;
-  if (process.env.BENCH_PROFILE) {
-    cdp = await page.context().newCDPSession(page);
-    await cdp.send('Profiler.enable');
-    await cdp.send('Profiler.setSamplingInterval', { interval: 200 });
-    await cdp.send('Profiler.start');
-    page.__cdp = cdp;
-  }
   await page.goto(`${base}/index.html?${q}`);
   await page.waitForFunction(() => window.__hostReady || window.__hostError, null, { timeout: 120000 });
   const hostError = await page.evaluate(() => window.__hostError);
@@ -330,15 +318,6 @@ async function main() {
         for (let i = 1; i < frames.length; i++) {
           gap = Math.max(gap, frames[i] - frames[i - 1]);
         }
-        if (window.__benchDebug) {
-          console.log(
-            JSON.stringify({
-              start: t.start,
-              tasks: window.__longTasks,
-              gaps: frames.map((f, i) => [f - t.start, f - (frames[i - 1] ?? f)]).filter(([, g]) => g > 40),
-            })
-          );
-        }
         return {
           ...t,
           mount,
@@ -350,10 +329,6 @@ async function main() {
       });
       if (errors.length || r.state.error) {
         throw new Error(`5,000 points: ${r.state.error ?? errors.join('; ')}`);
-      }
-      if (page.__cdp) {
-        const { profile } = await page.__cdp.send('Profiler.stop');
-        fs.writeFileSync('/tmp/emb/small.cpuprofile', JSON.stringify(profile));
       }
       results.points = r.n;
       results.epochs = r.state.nEpochs;
