@@ -209,6 +209,36 @@ describe('EmbeddingsPanel', () => {
     expect(tooltip).toHaveTextContent('novel');
   });
 
+  it('shows reference, current or both from the toolbar, starting from the option', async () => {
+    renderPanel(frames(), { showSet: 'reference' });
+    await waitFor(() => expect(screen.getByTestId('status')).toHaveTextContent('UMAP of 16 points'));
+    expect(screen.getByRole('radio', { name: 'Reference' })).toBeChecked();
+    // Only reference points are shown: a lasso around everything selects the six of them.
+    const canvas = screen.getByTestId('embeddings-canvas');
+    fireEvent.click(screen.getByRole('radio', { name: 'Lasso' }));
+    const lasso = (corners: Array<[number, number]>) => {
+      fireEvent.pointerDown(canvas, { clientX: corners[0][0], clientY: corners[0][1], button: 0 });
+      for (const [x, y] of corners.slice(1)) {
+        fireEvent.pointerMove(canvas, { clientX: x, clientY: y });
+      }
+      fireEvent.pointerUp(canvas, { clientX: corners[0][0], clientY: corners[0][1] });
+    };
+    const all: Array<[number, number]> = [
+      [1, 1],
+      [548, 1],
+      [548, 364],
+      [1, 364],
+    ];
+    lasso(all);
+    expect(screen.getByTestId('selection-count')).toHaveTextContent('6 selected');
+    fireEvent.click(screen.getByRole('radio', { name: 'Both' }));
+    lasso(all);
+    expect(screen.getByTestId('selection-count')).toHaveTextContent('16 selected');
+    fireEvent.click(screen.getByRole('radio', { name: 'Current' }));
+    lasso(all);
+    expect(screen.getByTestId('selection-count')).toHaveTextContent('10 selected');
+  });
+
   it('explains what is missing without an embeddings frame', () => {
     renderPanel([createDataFrame({ name: 'other', fields: [{ name: 'x', type: FieldType.number, values: [1] }] })]);
     expect(screen.getByText(/needs an embeddings query/)).toBeInTheDocument();

@@ -23,7 +23,7 @@ import {
   zoomAt,
 } from './scatter';
 import { GridIndex } from './spatialIndex';
-import { DEFAULT_OPTIONS, type EmbeddingsOptions, type ExportFormat } from './types';
+import { DEFAULT_OPTIONS, type EmbeddingsOptions, type ExportFormat, type ShowSet } from './types';
 import { useProjection } from './useProjection';
 
 type Props = PanelProps<EmbeddingsOptions>;
@@ -145,14 +145,21 @@ function Projection({ model, options, width, height, datasourceUid, modelName }:
   const [exportMessage, setExportMessage] = useState<{ text: string; error: boolean } | undefined>();
   const lastExportRef = useRef<ExportResult | undefined>(undefined);
 
+  // The toolbar's set toggle starts from the panel option and follows it when the option changes.
+  const [shownSet, setShownSet] = useState<{ option: ShowSet; value: ShowSet }>({
+    option: options.showSet,
+    value: options.showSet,
+  });
+  const showSet = shownSet.option === options.showSet ? shownSet.value : options.showSet;
+  const onShowSet = useCallback((value: ShowSet) => setShownSet({ option: options.showSet, value }), [options.showSet]);
   const visible = useMemo(() => {
     const mask = new Uint8Array(model.n);
     for (let i = 0; i < model.n; i++) {
       const cur = model.isCurrent[i] === 1;
-      mask[i] = options.showSet === 'both' || (options.showSet === 'current') === cur ? 1 : 0;
+      mask[i] = showSet === 'both' || (showSet === 'current') === cur ? 1 : 0;
     }
     return mask;
-  }, [model, options.showSet]);
+  }, [model, showSet]);
 
   const colorTheme: ColorTheme = useMemo(
     () => ({
@@ -519,6 +526,8 @@ function Projection({ model, options, width, height, datasourceUid, modelName }:
           {status}
         </span>
         <Toolbar
+          showSet={showSet}
+          onShowSet={onShowSet}
           mode={mode}
           onMode={setMode}
           onFit={resetView}
@@ -582,7 +591,15 @@ const MODE_OPTIONS: Array<{ value: Mode; label: string; description: string }> =
   { value: 'lasso', label: 'Lasso', description: 'Drag to draw a lasso; ctrl/cmd adds to the selection' },
 ];
 
+const SET_OPTIONS: Array<{ value: ShowSet; label: string; description: string }> = [
+  { value: 'both', label: 'Both', description: 'Reference and current points' },
+  { value: 'current', label: 'Current', description: 'The current points only' },
+  { value: 'reference', label: 'Reference', description: 'The reference points only' },
+];
+
 interface ToolbarProps {
+  showSet: ShowSet;
+  onShowSet: (value: ShowSet) => void;
   mode: Mode;
   onMode: (mode: Mode) => void;
   onFit: () => void;
@@ -597,6 +614,7 @@ interface ToolbarProps {
 const Toolbar = React.memo(function Toolbar(props: ToolbarProps) {
   return (
     <>
+      <RadioButtonGroup<ShowSet> size="sm" value={props.showSet} onChange={props.onShowSet} options={SET_OPTIONS} />
       <RadioButtonGroup<Mode> size="sm" value={props.mode} onChange={props.onMode} options={MODE_OPTIONS} />
       <Button
         size="sm"
