@@ -318,7 +318,7 @@ def cell(status, wall, rss):
     if status == "ok":
         return fmt_s(wall), fmt_mib(rss)
     if status == "timeout":
-        return "timeout (>600 s)", fmt_mib(rss) + " at stop" if rss else "–"
+        return "timeout (>600 s)", (fmt_mib(rss) + " at stop") if rss else "–"
     if status == "skipped":
         return "not run (failed at a smaller size)", "–"
     if status == "failed":
@@ -359,7 +359,7 @@ def run_report(args):
             finished["evidently"] = size
         if sn == "ok":
             finished["nannyml"] = size
-        ratio_t = f"{we / vt:.0f}× ({we / wq:.0f}× query only)" if vigil_ok and se == "ok" else "–"
+        ratio_t = f"{we / vt:.1f}× ({we / wq:.1f}× query only)" if vigil_ok and se == "ok" else "–"
         ratio_m = f"{vr / re_:.2f}" if vigil_ok and se == "ok" else "–"
         rows_by_size[size] = dict(vigil_ok=vigil_ok, vt=vt, wq=wq, vr=vr, se=se, we=we, re=re_, sn=sn, wn=wn, rn=rn)
         p(f"| {size} | {cell(si, wi, ri)[0]} | {cell(sq, wq, rq)[0]} | {fmt_s(vt) if vt else '–'} | {fmt_mib(vr)} | {cell(sx, wx, rx)[0]} "
@@ -388,11 +388,22 @@ def run_report(args):
     loads = []
     for size in sizes:
         lp = os.path.join(run_dir, size, "load.txt")
-        if os.path.exists(lp):
-            loads.append(f"- {size}:\n" + "".join(f"  - {line.strip()}\n" for line in open(lp) if line.strip()))
+        if not os.path.exists(lp):
+            continue
+        seen = {}
+        for line in open(lp):
+            m = re.match(r"(\S+) (before|after):\s+(\S+).*load average: ([\d.]+), ([\d.]+), ([\d.]+)", line.strip())
+            if m:
+                seen.setdefault(m.group(1), {})[m.group(2)] = (m.group(3), m.group(4))
+        for step, ba in seen.items():
+            b, a = ba.get("before", ("–", "–")), ba.get("after", ("–", "–"))
+            loads.append(f"| {size} | {step} | {b[0]} | {b[1]} | {a[1]} |")
     if loads:
-        p("Machine load (`uptime` before and after each step):\n")
+        p("Machine load: 1-minute load average (`uptime`) before and after each step, on 2 cores shared with other work.\n")
+        p("| rows | step | started (UTC) | load before | load after |")
+        p("|---|---|---|---|---|")
         p("\n".join(loads))
+        p("")
 
     # Agreement and detection on the largest size every tool finished.
     for size in sizes:
