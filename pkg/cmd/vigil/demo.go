@@ -21,7 +21,7 @@ func runDemo(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	scale := fs.Float64("scale", 1, "multiplies record counts (1 gives about 500k inferences)")
 	end := fs.String("end", "", "RFC 3339 end of the scenario (default: now)")
 	batch := fs.Int("batch", 100_000, "records per ingest batch")
-	memory := fs.String("memory-limit", "400MB", "DuckDB's memory limit")
+	memory := fs.String("memory-limit", bulkMemoryLimit, "DuckDB's memory limit")
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}

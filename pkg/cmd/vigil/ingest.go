@@ -25,6 +25,11 @@ import (
 	"github.com/vigil-mlobs/vigil/pkg/store/duckdb"
 )
 
+// bulkMemoryLimit is DuckDB's memory limit for bulk loads: with the Go heap
+// limit below, the id filters and the batch being read while another is
+// stored, it keeps a 10M-inference load under 1 GiB.
+const bulkMemoryLimit = "320MB"
+
 // bulkCheckpoint lets a bulk load grow the write-ahead log before DuckDB
 // checkpoints, instead of checkpointing after every batch.
 const bulkCheckpoint = "1GB"
@@ -58,7 +63,7 @@ func runIngest(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	fs.StringVar(&f.datasource, "datasource", "", "datasource UID (with --grafana)")
 	fs.StringVar(&f.format, "format", "", "ndjson, csv or parquet (default: from the file extension)")
 	fs.IntVar(&f.batch, "batch", ingest.DefaultLimits.BatchRecords, "records per batch (each batch is all-or-nothing)")
-	fs.StringVar(&f.memory, "memory-limit", "400MB", "DuckDB's memory limit (with --db)")
+	fs.StringVar(&f.memory, "memory-limit", bulkMemoryLimit, "DuckDB's memory limit (with --db)")
 	m := &f.mapping
 	fs.StringVar(&m.Model, "model", "", "model name for every row (CSV/Parquet)")
 	fs.StringVar(&m.ModelCol, "model-col", "", "column holding the model name")
