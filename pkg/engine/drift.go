@@ -628,33 +628,50 @@ func (r *driftRun) valueMetric(ref, cur *driftSample) (metrics.Optional, error) 
 	if len(ref.values) == 0 || len(cur.values) == 0 {
 		return metrics.Absent(), nil
 	}
-	d, err := metrics.DriftOfSummaries(ref.values, cur.values)
-	if err != nil {
+	approx := ref.compressed() || cur.compressed()
+	if approx {
+		r.approxValues = true
+	}
+	fail := func(err error) (metrics.Optional, error) {
 		return metrics.Absent(), fmt.Errorf("%s: %w", r.q.Metric, err)
 	}
-	if ref.compressed() || cur.compressed() {
-		r.approxValues = true
-		if strings.HasPrefix(r.q.Metric, "ks") {
-			r.ksBound = math.Max(r.ksBound, driftKSError(ref, cur, d.KS.Statistic))
-		} else {
-			w := driftWassersteinError(ref, cur)
-			r.wBoundAbs = math.Max(r.wBoundAbs, w)
-			if d.Wasserstein > 0 {
-				r.wBound = math.Max(r.wBound, w/d.Wasserstein)
-			} else if w > 0 {
+	// Only the metric asked for is computed: the reference is the same for
+	// every bucket, the current samples differ.
+	switch r.q.Metric {
+	case "ks", "ks_pvalue":
+		ks, err := metrics.KS(ref.values, cur.values)
+		if err != nil {
+			return fail(err)
+		}
+		if approx {
+			r.ksBound = math.Max(r.ksBound, driftKSError(ref, cur, ks.Statistic))
+		}
+		if r.q.Metric == "ks" {
+			return metrics.Some(ks.Statistic), nil
+		}
+		return metrics.Some(ks.PValue), nil
+	case "wasserstein", "wasserstein_norm":
+		w, err := metrics.Wasserstein(ref.values, cur.values)
+		if err != nil {
+			return fail(err)
+		}
+		if approx {
+			bound := driftWassersteinError(ref, cur)
+			r.wBoundAbs = math.Max(r.wBoundAbs, bound)
+			if w > 0 {
+				r.wBound = math.Max(r.wBound, bound/w)
+			} else if bound > 0 {
 				r.wBound = math.Inf(1)
 			}
 		}
-	}
-	switch r.q.Metric {
-	case "ks":
-		return metrics.Some(d.KS.Statistic), nil
-	case "ks_pvalue":
-		return metrics.Some(d.KS.PValue), nil
-	case "wasserstein":
-		return metrics.Some(d.Wasserstein), nil
-	case "wasserstein_norm":
-		return metrics.Some(d.WassersteinNorm), nil
+		if r.q.Metric == "wasserstein" {
+			return metrics.Some(w), nil
+		}
+		std, err := ref.std()
+		if err != nil {
+			return fail(fmt.Errorf("reference: %w", err))
+		}
+		return metrics.Some(metrics.NormalizedWasserstein(w, std)), nil
 	}
 	return metrics.Absent(), fmt.Errorf("%q is not a value metric", r.q.Metric)
 }

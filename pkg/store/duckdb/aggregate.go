@@ -420,11 +420,22 @@ func (s *Store) Aggregate(ctx context.Context, req store.AggregateRequest) (*sto
 		ptrs[i] = &dest[i]
 	}
 	res := &store.AggregateResult{}
+	// Rows take their keys and measures from blocks of aggregateBlockRows
+	// rows: two allocations per block instead of two per row.
+	var keyBlock []store.KeyValue
+	var measureBlock []float64
 	for rows.Next() {
 		if err := rows.Scan(ptrs...); err != nil {
 			return nil, fmt.Errorf("aggregate over %q: %w", m.name, err)
 		}
-		row := store.AggregateRow{Keys: make([]store.KeyValue, nk), Measures: make([]float64, nm)}
+		if len(keyBlock) < nk {
+			keyBlock = make([]store.KeyValue, nk*aggregateBlockRows)
+		}
+		if len(measureBlock) < nm {
+			measureBlock = make([]float64, nm*aggregateBlockRows)
+		}
+		row := store.AggregateRow{Keys: keyBlock[:nk:nk], Measures: measureBlock[:nm:nm]}
+		keyBlock, measureBlock = keyBlock[nk:], measureBlock[nm:]
 		for i := 0; i < nk; i++ {
 			row.Keys[i] = keyValue(dest[i])
 		}
@@ -441,6 +452,9 @@ func (s *Store) Aggregate(ctx context.Context, req store.AggregateRequest) (*sto
 	}
 	return res, nil
 }
+
+// aggregateBlockRows is how many result rows share one allocation.
+const aggregateBlockRows = 4096
 
 func keyValue(v any) store.KeyValue {
 	switch x := v.(type) {
