@@ -130,6 +130,7 @@ function Projection({ model, options, width, height, datasourceUid, modelName }:
   const drawRef = useRef<() => void>(() => {});
 
   const [mode, setMode] = useState<Mode>('pan');
+  const controls = useAfterFirstFrame();
   // The selection belongs to the model it was made on; a new model starts with none.
   const [selectionState, setSelectionState] = useState<{ model: EmbeddingsModel; mask: Uint8Array }>(() => ({
     model,
@@ -525,18 +526,20 @@ function Projection({ model, options, width, height, datasourceUid, modelName }:
         <span className={cx(styles.status, projection.error && styles.error)} title={status} data-testid="status">
           {status}
         </span>
-        <Toolbar
-          showSet={showSet}
-          onShowSet={onShowSet}
-          mode={mode}
-          onMode={setMode}
-          onFit={resetView}
-          narrow={!side}
-          selectedCount={selectedCount}
-          exporting={exporting}
-          exportMessage={exportMessage?.text}
-          onExport={runExport}
-        />
+        {controls && (
+          <Toolbar
+            showSet={showSet}
+            onShowSet={onShowSet}
+            mode={mode}
+            onMode={setMode}
+            onFit={resetView}
+            narrow={!side}
+            selectedCount={selectedCount}
+            exporting={exporting}
+            exportMessage={exportMessage?.text}
+            onExport={runExport}
+          />
+        )}
       </div>
       <div className={styles.body}>
         <div className={styles.plot} style={{ width: plotWidth + 2, height: plotHeight + 2 }}>
@@ -565,7 +568,7 @@ function Projection({ model, options, width, height, datasourceUid, modelName }:
             />
           )}
         </div>
-        {side && (
+        {side && controls && (
           <SidePanel
             height={plotHeight}
             colorBy={options.colorBy}
@@ -741,6 +744,19 @@ const SidePanel = React.memo(function SidePanel(props: SidePanelProps) {
 });
 
 /** The uid of the query's data source: Grafana resolves references and variables; else the uid as written. */
+/**
+ * False on the first render, true from the next animation frame: the toolbar and the side column mount after the
+ * canvas, so no single main-thread task carries the whole panel's first render.
+ */
+function useAfterFirstFrame(): boolean {
+  const [ready, setReady] = useState(false);
+  useEffect(() => {
+    const frame = requestAnimationFrame(() => setReady(true));
+    return () => cancelAnimationFrame(frame);
+  }, []);
+  return ready;
+}
+
 function datasourceUidOf(target: EmbeddingsQuery | undefined, replaceVariables: (s: string) => string): string {
   try {
     const settings = getDataSourceSrv().getInstanceSettings(target?.datasource ?? null);
