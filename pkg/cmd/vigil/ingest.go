@@ -32,7 +32,9 @@ const bulkMemoryLimit = "320MB"
 
 // bulkCheckpoint lets a bulk load grow the write-ahead log before DuckDB
 // checkpoints, instead of checkpointing after every batch: on the 10M-inference
-// demo, 2GB loaded 8% faster than 512MB and 1GB, at the same peak memory.
+// demo (scripts/bench-ingest.sh 12) 2GB took 81–113 s over six runs, 1GB
+// 90–105 s and 512MB 88 s, with peak memory 866–1005 MiB for 2GB and up to
+// 1043 MiB for 1GB.
 const bulkCheckpoint = "2GB"
 
 // limitGoHeap makes the garbage collector keep the Go heap of a bulk load
