@@ -1,7 +1,9 @@
 // What the browser tests share: paths, the demo store, the host page bundle, file serving and Chromium.
+import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import http from 'node:http';
+import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -200,4 +202,36 @@ export function serveWithBackend(work, backend) {
     sendFile(res, file);
   });
   return new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve(server)));
+}
+
+/**
+ * What a test against the plugin binary runs on, in a fresh work directory (prefix names it): backendhost on the
+ * demo store, the host page bundle (title), a server for both (at base) and Chromium. close() stops them all and
+ * removes the directory; it is also called when starting fails halfway.
+ */
+export async function startBackendSession(prefix, title) {
+  assert.ok(fs.existsSync(pluginBinary), 'the plugin binary is missing: run go tool mage first');
+  const session = { work: fs.mkdtempSync(path.join(os.tmpdir(), prefix)) };
+  session.close = async () => {
+    await session.browser?.close();
+    await new Promise((resolve) => (session.server ? session.server.close(resolve) : resolve()));
+    await stopBackend(session.backend);
+    fs.rmSync(session.work, { recursive: true, force: true });
+  };
+  try {
+    fs.mkdirSync(artifacts, { recursive: true });
+    const host = path.join(session.work, 'backendhost');
+    run('go', ['build', '-o', host, './tests/browser/backendhost'], { cwd: root });
+    const { db } = demoStore(session.work);
+    session.backend = startBackend(host, db);
+    const backendURL = await session.backend.ready;
+    await buildHostPage(session.work, title);
+    session.server = await serveWithBackend(session.work, backendURL);
+    session.base = `http://127.0.0.1:${session.server.address().port}`;
+    session.browser = await launchChromium();
+    return session;
+  } catch (err) {
+    await session.close();
+    throw err;
+  }
 }

@@ -4,25 +4,10 @@
 // binary's export route. Run with `npm run test:browser` after `npm run build` and `go tool mage`; see README.md.
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 
-import {
-  artifacts,
-  buildHostPage,
-  demoEnd,
-  demoStore,
-  dist,
-  launchChromium,
-  pluginBase,
-  pluginBinary,
-  root,
-  run,
-  serveWithBackend,
-  startBackend,
-  stopBackend,
-} from './common.mjs';
+import { artifacts, demoEnd, dist, pluginBase, startBackendSession } from './common.mjs';
 import { decodePNG } from './png.mjs';
 
 const panelModule = `${pluginBase}panels/embeddings/module.js`;
@@ -111,9 +96,7 @@ function csvIds(text) {
 const sorted = (ids) => [...ids].sort();
 
 describe('embeddings panel in Chromium against the plugin binary', () => {
-  let work;
-  let backend;
-  let server;
+  let session;
   let browser;
   let base;
   const pageErrors = [];
@@ -125,27 +108,12 @@ describe('embeddings panel in Chromium against the plugin binary', () => {
         `dist/panels/embeddings/${file} is missing: run npm run build first`
       );
     }
-    assert.ok(fs.existsSync(pluginBinary), 'the plugin binary is missing: run go tool mage first');
-    work = fs.mkdtempSync(path.join(os.tmpdir(), 'vigil-browser-emb-'));
-    fs.mkdirSync(artifacts, { recursive: true });
-    const host = path.join(work, 'backendhost');
-    run('go', ['build', '-o', host, './tests/browser/backendhost'], { cwd: root });
-    const { db } = demoStore(work);
-    backend = startBackend(host, db);
-    const backendURL = await backend.ready;
-    await buildHostPage(work, 'embeddings panel host');
-    server = await serveWithBackend(work, backendURL);
-    base = `http://127.0.0.1:${server.address().port}`;
-    browser = await launchChromium();
+    session = await startBackendSession('vigil-browser-emb-', 'embeddings panel host');
+    ({ base, browser } = session);
   });
 
   after(async () => {
-    await browser?.close();
-    await new Promise((resolve) => (server ? server.close(resolve) : resolve()));
-    await stopBackend(backend);
-    if (work) {
-      fs.rmSync(work, { recursive: true, force: true });
-    }
+    await session?.close();
   });
 
   /** Opens the panel with the query, waits for the final layout and returns the page and what it exposes. */

@@ -4,33 +4,15 @@
 // Run with `npm run test:browser` after `npm run build` and `go tool mage`; see README.md beside this file.
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 
-import {
-  artifacts,
-  buildHostPage,
-  demoEnd,
-  demoFrom,
-  demoStore,
-  dist,
-  launchChromium,
-  pluginBase,
-  pluginBinary,
-  root,
-  run,
-  serveWithBackend as serve,
-  startBackend,
-  stopBackend,
-} from './common.mjs';
+import { artifacts, demoEnd, demoFrom, dist, pluginBase, root, startBackendSession } from './common.mjs';
 
 const datasourceModule = `${pluginBase}datasource/module.js`;
 
 describe('datasource query editor in Chromium against the plugin binary', () => {
-  let work;
-  let backend;
-  let server;
+  let session;
   let browser;
   let page;
   const pageErrors = [];
@@ -40,19 +22,8 @@ describe('datasource query editor in Chromium against the plugin binary', () => 
     for (const file of [path.join(dist, 'datasource', 'module.js'), path.join(dist, 'datasource', 'plugin.json')]) {
       assert.ok(fs.existsSync(file), `${path.relative(root, file)} is missing: run npm run build first`);
     }
-    assert.ok(fs.existsSync(pluginBinary), 'the plugin binary is missing: run go tool mage first');
-    work = fs.mkdtempSync(path.join(os.tmpdir(), 'vigil-browser-qe-'));
-    fs.mkdirSync(artifacts, { recursive: true });
-
-    const host = path.join(work, 'backendhost');
-    run('go', ['build', '-o', host, './tests/browser/backendhost'], { cwd: root });
-    const { db } = demoStore(work);
-    backend = startBackend(host, db);
-    const backendURL = await backend.ready;
-
-    await buildHostPage(work, 'query editor host');
-    server = await serve(work, backendURL);
-    browser = await launchChromium();
+    session = await startBackendSession('vigil-browser-qe-', 'query editor host');
+    ({ browser } = session);
     page = await browser.newPage({ viewport: { width: 1280, height: 720 }, deviceScaleFactor: 1 });
     page.on('pageerror', (e) => pageErrors.push(`${e.message}\n${e.stack}`));
     page.on('response', (r) => r.status() >= 400 && pageErrors.push(`${r.status()} ${r.url()}`));
@@ -64,19 +35,14 @@ describe('datasource query editor in Chromium against the plugin binary', () => 
       }
     });
     const q = new URLSearchParams({ datasource: datasourceModule, uid: 'vigil', from: demoFrom, to: demoEnd });
-    await page.goto(`http://127.0.0.1:${server.address().port}/index.html?${q}`);
+    await page.goto(`${session.base}/index.html?${q}`);
     await page.waitForFunction(() => window.__hostReady || window.__hostError, null, { timeout: 30000 });
     const error = await page.evaluate(() => window.__hostError);
     assert.equal(error, undefined, `the host failed: ${error}`);
   });
 
   after(async () => {
-    await browser?.close();
-    await new Promise((resolve) => (server ? server.close(resolve) : resolve()));
-    await stopBackend(backend);
-    if (work) {
-      fs.rmSync(work, { recursive: true, force: true });
-    }
+    await session?.close();
   });
 
   /** The menu option whose label is `label` (its text starts with the label; a description may follow). */
