@@ -1,15 +1,9 @@
 import React from 'react';
-import {
-  createDataFrame,
-  type DataFrame,
-  FieldType,
-  getDefaultTimeRange,
-  LoadingState,
-  type PanelProps,
-} from '@grafana/data';
+import { createDataFrame, type DataFrame, FieldType } from '@grafana/data';
 import { locationService } from '@grafana/runtime';
 import { act, fireEvent, render, screen } from '@testing-library/react';
 
+import { panelProps } from '../../test/panelProps';
 import { BiasTracePanel } from './BiasTracePanel';
 import { DEFAULT_OPTIONS, type BiasTraceOptions } from './types';
 
@@ -62,24 +56,15 @@ function renderPanel(
   options: Partial<BiasTraceOptions> = {},
   replaceVariables = (s: string) => s
 ) {
-  const props = {
+  const props = panelProps({
     id: 7,
-    data: { series, state: LoadingState.Done, timeRange: getDefaultTimeRange() },
-    timeRange: getDefaultTimeRange(),
-    timeZone: 'utc',
+    title: 'Bias trace',
+    series,
     options: { ...DEFAULT_OPTIONS, ...options },
-    fieldConfig: { defaults: {}, overrides: [] },
     width: 900,
     height: 400,
-    title: 'Bias trace',
-    transparent: false,
-    renderCounter: 0,
     replaceVariables,
-    onOptionsChange: jest.fn(),
-    onFieldConfigChange: jest.fn(),
-    onChangeTimeRange: jest.fn(),
-    eventBus: undefined,
-  } as unknown as PanelProps<BiasTraceOptions>;
+  });
   return render(<BiasTracePanel {...props} />);
 }
 

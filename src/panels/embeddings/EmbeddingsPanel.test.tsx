@@ -1,16 +1,10 @@
 import React from 'react';
-import {
-  createDataFrame,
-  type DataFrame,
-  FieldType,
-  getDefaultTimeRange,
-  LoadingState,
-  type PanelProps,
-} from '@grafana/data';
+import { createDataFrame, type DataFrame, FieldType } from '@grafana/data';
 import { getBackendSrv } from '@grafana/runtime';
 import { act, fireEvent, render, screen, waitFor } from '@testing-library/react';
 import { of } from 'rxjs';
 
+import { panelProps } from '../../test/panelProps';
 import { EmbeddingsPanel } from './EmbeddingsPanel';
 import { bounds } from './geometry';
 import { runProjection } from './projectionRun';
@@ -132,30 +126,15 @@ const WIDTH = 800;
 const HEIGHT = 400;
 
 function renderPanel(series: DataFrame[], options: Partial<EmbeddingsOptions> = {}) {
-  const timeRange = getDefaultTimeRange();
-  const props = {
+  const props = panelProps({
     id: 3,
-    data: {
-      series,
-      state: LoadingState.Done,
-      timeRange,
-      request: { targets: [{ refId: 'A', datasource: { uid: 'vigil' }, model: 'review-sentiment' }] },
-    },
-    timeRange,
-    timeZone: 'utc',
+    title: 'Embeddings',
+    series,
     options: { ...DEFAULT_OPTIONS, nNeighbors: 4, epochs: 30, ...options },
-    fieldConfig: { defaults: {}, overrides: [] },
     width: WIDTH,
     height: HEIGHT,
-    title: 'Embeddings',
-    transparent: false,
-    renderCounter: 0,
-    replaceVariables: (s: string) => s,
-    onOptionsChange: jest.fn(),
-    onFieldConfigChange: jest.fn(),
-    onChangeTimeRange: jest.fn(),
-    eventBus: undefined,
-  } as unknown as PanelProps<EmbeddingsOptions>;
+    request: { targets: [{ refId: 'A', datasource: { uid: 'vigil' }, model: 'review-sentiment' }] },
+  });
   return render(<EmbeddingsPanel {...props} />);
 }
 
