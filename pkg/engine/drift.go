@@ -9,11 +9,13 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/vigil-mlobs/vigil/pkg/metrics"
 	"github.com/vigil-mlobs/vigil/pkg/models"
 	"github.com/vigil-mlobs/vigil/pkg/store"
+	"golang.org/x/sync/errgroup"
 )
 
 // Drift compares the distribution of a target in the current data (the
@@ -121,6 +123,8 @@ type driftRun struct {
 	ref driftRef
 	res *Result
 
+	// mu guards what targets computed in parallel note below.
+	mu            sync.Mutex
 	refRecords    int64
 	refCounted    bool
 	edges         map[string][]float64
@@ -138,16 +142,35 @@ func driftQuery(ctx context.Context, e *Engine, q *models.Query) (*Result, error
 	if err != nil {
 		return nil, err
 	}
-	for _, t := range targets {
-		points, err := run.target(ctx, t)
-		if err != nil {
-			return nil, driftWrap(err, "drift of %s", t.name)
-		}
-		run.addSeries(t, points)
+	// Targets are independent: while one waits on the store, another's
+	// values are compared in Go. Series keep the targets' order.
+	points := make([]map[string][]Point, len(targets))
+	g, gctx := errgroup.WithContext(ctx)
+	g.SetLimit(driftParallelTargets)
+	for i, t := range targets {
+		g.Go(func() error {
+			p, err := run.target(gctx, t)
+			if err != nil {
+				return driftWrap(err, "drift of %s", t.name)
+			}
+			points[i] = p
+			return nil
+		})
+	}
+	if err := g.Wait(); err != nil {
+		return nil, err
+	}
+	for i, t := range targets {
+		run.addSeries(t, points[i])
 	}
 	run.finish()
 	return run.res, nil
 }
+
+// driftParallelTargets is how many targets are computed at once: two keep
+// the store busy while Go compares the previous target's values, and bound
+// the values held in memory to two targets' worth.
+const driftParallelTargets = 2
 
 func newDriftRun(ctx context.Context, e *Engine, q *models.Query) (*driftRun, []driftTarget, error) {
 	if q.Binning == nil {
@@ -379,6 +402,8 @@ func (r *driftRun) checkReference(t driftTarget, ref *driftSample) error {
 	if n == 0 {
 		return &models.QueryError{Option: "reference", Msg: fmt.Sprintf("the reference (%s) has no records for %s", r.ref.desc, t.name)}
 	}
+	r.mu.Lock()
+	defer r.mu.Unlock()
 	if !r.refCounted {
 		r.refRecords, r.refCounted = n, true
 	}
@@ -464,6 +489,8 @@ func (r *driftRun) referenceHistogram(ctx context.Context, t driftTarget) (*drif
 }
 
 func (r *driftRun) noteEdges(t driftTarget, edges []float64, ref *driftSample) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
 	if r.edges == nil {
 		r.edges = map[string][]float64{}
 	}
@@ -518,82 +545,79 @@ func (r *driftRun) staticValues(ctx context.Context, t driftTarget) (map[driftGr
 	if len(ref.values) == 0 {
 		return nil, &models.QueryError{Option: "reference", Msg: fmt.Sprintf("the reference (%s) has no values of %s: all %s of its records miss it", r.ref.desc, t.name, driftThousands(ref.missing))}
 	}
-	cur, err := r.currentValues(ctx, t, ref)
+	out := map[driftGroup]metrics.Optional{}
+	err = r.currentValues(ctx, t, ref, func(g driftGroup, c *driftSample) error {
+		v, err := r.valueMetric(ref, c)
+		out[g] = v
+		return err
+	})
 	if err != nil {
 		return nil, err
-	}
-	out := make(map[driftGroup]metrics.Optional, len(cur))
-	for g, c := range cur {
-		if out[g], err = r.valueMetric(ref, c); err != nil {
-			return nil, err
-		}
 	}
 	return out, nil
 }
 
-// currentValues reads the current values per (bucket, version): exact when
-// the groups surely stay within the exact-value limit, else fine histograms.
-func (r *driftRun) currentValues(ctx context.Context, t driftTarget, ref *driftSample) (map[driftGroup]*driftSample, error) {
+// currentValues passes each (bucket, version) of the current values to fn:
+// exact when the groups surely stay within the exact-value limit, else
+// compressed into fine histograms.
+func (r *driftRun) currentValues(ctx context.Context, t driftTarget, ref *driftSample, fn func(driftGroup, *driftSample) error) error {
 	sc := notNull(r.cur, t.col)
 	groupKeys := []store.Key{r.bucketKey(), driftVersionKey}
-	fit, pooled, err := r.e.valueGroupsFit(ctx, sc, groupKeys, t.col)
+	// Exact first: the store refuses before passing on any group when the
+	// values are past the limit.
+	err := r.e.Store.Values(ctx, store.ValuesRequest{Scope: sc, Keys: groupKeys, Col: t.col, MaxValues: r.e.Limits.ExactValueLimit}, func(v store.ValueGroup) error {
+		return fn(driftGroup{bucket: v.Keys[0].Int, version: v.Keys[1].Str}, sampleOfValues(v))
+	})
+	if !errors.Is(err, store.ErrTooManyGroups) {
+		if err != nil {
+			return fmt.Errorf("current values: %w", err)
+		}
+		return nil
+	}
+	_, pooled, err := r.e.valueGroupsFit(ctx, sc, groupKeys, t.col)
 	if err != nil {
-		return nil, fmt.Errorf("current values: %w", err)
+		return fmt.Errorf("current values: %w", err)
 	}
-	var agg *store.AggregateResult
-	if fit {
-		agg, err = r.e.Store.Aggregate(ctx, store.AggregateRequest{
-			Scope:     sc,
-			Keys:      append(groupKeys, store.Key{Kind: store.KeyColumn, Col: t.col}),
-			Measures:  []store.Measure{{Op: store.Count}},
-			MaxGroups: r.e.Limits.ExactValueLimit,
-		})
-		if err != nil && !errors.Is(err, store.ErrTooManyGroups) {
-			return nil, fmt.Errorf("current values: %w", err)
+	lo, hi := ref.lo, ref.hi
+	if pooled == nil {
+		if _, _, lo, hi, err = r.e.numericRange(ctx, sc, t.col); err != nil {
+			return fmt.Errorf("current values: %w", err)
 		}
-		fit = err == nil
+	} else {
+		lo, hi = pooled.lo, pooled.hi
 	}
-	if !fit {
-		lo, hi := ref.lo, ref.hi
-		if pooled == nil {
-			if _, _, lo, hi, err = r.e.numericRange(ctx, sc, t.col); err != nil {
-				return nil, fmt.Errorf("current values: %w", err)
-			}
-		} else {
-			lo, hi = pooled.lo, pooled.hi
-		}
-		edges, err := driftFineEdges(ref, pooled, math.Min(lo, ref.lo), math.Max(hi, ref.hi))
-		if err != nil {
-			return nil, err
-		}
-		agg, err = r.e.Store.Aggregate(ctx, store.AggregateRequest{
-			Scope: sc,
-			Keys:  append(groupKeys, store.Key{Kind: store.KeyBin, Col: t.col, Edges: edges}),
-			Measures: []store.Measure{{Op: store.Count}, {Op: store.Sum, A: t.col},
-				{Op: store.Min, A: t.col}, {Op: store.Max, A: t.col}},
-			MaxGroups: r.e.Limits.MaxGroups,
-		})
-		if err != nil {
-			return nil, fmt.Errorf("current fine histograms: %w", err)
-		}
+	edges, err := driftFineEdges(ref, pooled, math.Min(lo, ref.lo), math.Max(hi, ref.hi))
+	if err != nil {
+		return err
+	}
+	agg, err := r.e.Store.Aggregate(ctx, store.AggregateRequest{
+		Scope: sc,
+		Keys:  append(groupKeys, store.Key{Kind: store.KeyBin, Col: t.col, Edges: edges}),
+		Measures: []store.Measure{{Op: store.Count}, {Op: store.Sum, A: t.col},
+			{Op: store.Min, A: t.col}, {Op: store.Max, A: t.col}},
+		MaxGroups: r.e.Limits.MaxGroups,
+	})
+	if err != nil {
+		return fmt.Errorf("current fine histograms: %w", err)
 	}
 	cur := map[driftGroup]*driftSample{}
+	var order []driftGroup
 	for _, row := range agg.Rows {
 		g := driftGroup{bucket: row.Keys[0].Int, version: row.Keys[1].Str}
 		if cur[g] == nil {
 			cur[g] = &driftSample{}
+			order = append(order, g)
 		}
-		if fit {
-			cur[g].addKey(row.Keys[2], int64(row.Measures[0]), store.Numeric)
-		} else {
-			m := row.Measures
-			cur[g].addBin(m[0], m[1], m[2], m[3])
+		m := row.Measures
+		cur[g].addBin(m[0], m[1], m[2], m[3])
+	}
+	for _, g := range order {
+		cur[g].finish()
+		if err := fn(g, cur[g]); err != nil {
+			return err
 		}
 	}
-	for _, c := range cur {
-		c.finish()
-	}
-	return cur, nil
+	return nil
 }
 
 // driftBinnedValue is one histogram metric; absent when the current sample is empty.
@@ -630,7 +654,9 @@ func (r *driftRun) valueMetric(ref, cur *driftSample) (metrics.Optional, error) 
 	}
 	approx := ref.compressed() || cur.compressed()
 	if approx {
+		r.mu.Lock()
 		r.approxValues = true
+		r.mu.Unlock()
 	}
 	fail := func(err error) (metrics.Optional, error) {
 		return metrics.Absent(), fmt.Errorf("%s: %w", r.q.Metric, err)
@@ -639,30 +665,37 @@ func (r *driftRun) valueMetric(ref, cur *driftSample) (metrics.Optional, error) 
 	// every bucket, the current samples differ.
 	switch r.q.Metric {
 	case "ks", "ks_pvalue":
-		ks, err := metrics.KS(ref.values, cur.values)
+		rs, cs, err := driftSamples(ref, cur)
 		if err != nil {
 			return fail(err)
 		}
+		ks := metrics.KSOfSamples(rs, cs)
 		if approx {
-			r.ksBound = math.Max(r.ksBound, driftKSError(ref, cur, ks.Statistic))
+			bound := driftKSError(ref, cur, ks.Statistic)
+			r.mu.Lock()
+			r.ksBound = math.Max(r.ksBound, bound)
+			r.mu.Unlock()
 		}
 		if r.q.Metric == "ks" {
 			return metrics.Some(ks.Statistic), nil
 		}
 		return metrics.Some(ks.PValue), nil
 	case "wasserstein", "wasserstein_norm":
-		w, err := metrics.Wasserstein(ref.values, cur.values)
+		rs, cs, err := driftSamples(ref, cur)
 		if err != nil {
 			return fail(err)
 		}
+		w := metrics.WassersteinOfSamples(rs, cs)
 		if approx {
 			bound := driftWassersteinError(ref, cur)
+			r.mu.Lock()
 			r.wBoundAbs = math.Max(r.wBoundAbs, bound)
 			if w > 0 {
 				r.wBound = math.Max(r.wBound, bound/w)
 			} else if bound > 0 {
 				r.wBound = math.Inf(1)
 			}
+			r.mu.Unlock()
 		}
 		if r.q.Metric == "wasserstein" {
 			return metrics.Some(w), nil
@@ -674,6 +707,20 @@ func (r *driftRun) valueMetric(ref, cur *driftSample) (metrics.Optional, error) 
 		return metrics.Some(metrics.NormalizedWasserstein(w, std)), nil
 	}
 	return metrics.Absent(), fmt.Errorf("%q is not a value metric", r.q.Metric)
+}
+
+// driftSamples prepares both samples for KS and Wasserstein; the reference's
+// preparation is kept, as it serves every bucket.
+func driftSamples(ref, cur *driftSample) (metrics.Sample, metrics.Sample, error) {
+	rs, err := ref.prepared()
+	if err != nil {
+		return metrics.Sample{}, metrics.Sample{}, fmt.Errorf("reference: %w", err)
+	}
+	cs, err := metrics.NewSample(cur.values)
+	if err != nil {
+		return metrics.Sample{}, metrics.Sample{}, fmt.Errorf("current: %w", err)
+	}
+	return rs, cs, nil
 }
 
 // addSeries adds one series per version, labelled model, version,

@@ -365,6 +365,8 @@ func (r *driftRun) rollingFine(ctx context.Context, p rollingPlan, t driftTarget
 			return nil, err
 		}
 	}
+	r.mu.Lock()
+	defer r.mu.Unlock()
 	if driftOnValues(r.q.Metric) {
 		r.approxValues = true
 	} else {
@@ -397,7 +399,9 @@ func (r *driftRun) rollingPoints(t driftTarget, ref *driftSample, groups []drift
 		c := cur[g]
 		if empty {
 			out[g] = metrics.Absent()
+			r.mu.Lock()
 			r.emptyRolling++
+			r.mu.Unlock()
 			continue
 		}
 		var v metrics.Optional

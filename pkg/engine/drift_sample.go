@@ -42,9 +42,10 @@ type driftSample struct {
 	// smallest and largest value behind each entry.
 	packed      bool
 	lows, highs []float64
-	steps       *driftSteps // CDF bounds, built on first use
-	cum         []float64   // running weights, built on first use
-	popStd      *float64    // population standard deviation, on first use
+	steps       *driftSteps     // CDF bounds, built on first use
+	cum         []float64       // running weights, built on first use
+	popStd      *float64        // population standard deviation, on first use
+	sample      *metrics.Sample // prepared for KS and Wasserstein, on first use
 	// gridded is true for grid cells, which do not line up with bin edges.
 	gridded bool
 
@@ -235,6 +236,18 @@ func (s *driftSample) std() (float64, error) {
 	return *s.popStd, nil
 }
 
+// prepared returns the values prepared for KS and Wasserstein, on first use.
+func (s *driftSample) prepared() (metrics.Sample, error) {
+	if s.sample == nil {
+		p, err := metrics.NewSample(s.values)
+		if err != nil {
+			return metrics.Sample{}, err
+		}
+		s.sample = &p
+	}
+	return *s.sample, nil
+}
+
 // cumulative returns the running sums of the weights, built on first use.
 func (s *driftSample) cumulative() []float64 {
 	if s.cum == nil {
@@ -351,11 +364,10 @@ func (e *Engine) categorySample(ctx context.Context, sc store.Scope, col store.C
 // numericSample reads the distinct values of col over a scope with their
 // counts; past the exact-value limit it compresses them onto a fine grid.
 func (e *Engine) numericSample(ctx context.Context, sc store.Scope, col store.Column) (*driftSample, error) {
-	agg, err := e.Store.Aggregate(ctx, store.AggregateRequest{
-		Scope:     sc,
-		Keys:      []store.Key{{Kind: store.KeyColumn, Col: col}},
-		Measures:  []store.Measure{{Op: store.Count}},
-		MaxGroups: e.Limits.ExactValueLimit,
+	var s *driftSample
+	err := e.Store.Values(ctx, store.ValuesRequest{Scope: sc, Col: col, MaxValues: e.Limits.ExactValueLimit}, func(g store.ValueGroup) error {
+		s = sampleOfValues(g)
+		return nil
 	})
 	if errors.Is(err, store.ErrTooManyGroups) {
 		return e.gridSample(ctx, sc, col)
@@ -363,12 +375,23 @@ func (e *Engine) numericSample(ctx context.Context, sc store.Scope, col store.Co
 	if err != nil {
 		return nil, fmt.Errorf("reading the values of %s: %w", col, err)
 	}
-	s := &driftSample{}
-	for _, r := range agg.Rows {
-		s.addKey(r.Keys[0], int64(r.Measures[0]), store.Numeric)
+	if s == nil {
+		s = &driftSample{}
 	}
-	s.finish()
 	return s, nil
+}
+
+// sampleOfValues is the exact sample of one group of store values (sorted
+// and distinct), copied out of the store's buffers.
+func sampleOfValues(g store.ValueGroup) *driftSample {
+	s := &driftSample{missing: g.Missing, values: make(metrics.Summary, len(g.Values))}
+	for i, v := range g.Values {
+		s.values[i] = metrics.WeightedValue{Value: v, Weight: g.Counts[i]}
+	}
+	if n := len(g.Values); n > 0 {
+		s.lo, s.hi = g.Values[0], g.Values[n-1]
+	}
+	return s
 }
 
 // numericRange returns the record count, the number of non-missing values and

@@ -58,52 +58,79 @@ func NormalizedWasserstein(wasserstein, referenceStd float64) float64 {
 // the asymptotic p-value Q(sqrt(n·m/(n+m))·D) of the Kolmogorov distribution, as
 // scipy.stats.kstwobign.sf. n and m are the summed weights.
 func KS(reference, current Summary) (KSTest, error) {
-	n, m, err := summaryTotals(reference, current)
+	r, c, err := prepareBoth(reference, current)
 	if err != nil {
 		return KSTest{}, fmt.Errorf("ks: %w", err)
 	}
-	d := 0.0
-	walkCDFs(reference, current, func(_, fr, fc float64) {
-		d = math.Max(d, math.Abs(fr/n-fc/m))
-	})
-	en := n * m / (n + m)
-	return KSTest{Statistic: d, PValue: KolmogorovSurvival(math.Sqrt(en) * d)}, nil
+	return KSOfSamples(r, c), nil
 }
 
 // Wasserstein returns the first Wasserstein distance between the two samples,
 // ∫ |F_r − F_c|, as scipy.stats.wasserstein_distance.
 func Wasserstein(reference, current Summary) (float64, error) {
-	n, m, err := summaryTotals(reference, current)
+	r, c, err := prepareBoth(reference, current)
 	if err != nil {
 		return 0, fmt.Errorf("wasserstein: %w", err)
 	}
+	return WassersteinOfSamples(r, c), nil
+}
+
+// Sample is a validated, non-empty Summary with its total weight: a
+// reference prepared once serves every current sample compared with it.
+type Sample struct {
+	values Summary
+	total  float64
+}
+
+// NewSample validates a Summary for KS and Wasserstein.
+func NewSample(s Summary) (Sample, error) {
+	if err := s.Validate(); err != nil {
+		return Sample{}, err
+	}
+	t := s.Total()
+	if t == 0 {
+		return Sample{}, ErrEmptySample
+	}
+	return Sample{values: s, total: t}, nil
+}
+
+func prepareBoth(reference, current Summary) (Sample, Sample, error) {
+	r, err := NewSample(reference)
+	if err != nil {
+		return Sample{}, Sample{}, fmt.Errorf("reference: %w", err)
+	}
+	c, err := NewSample(current)
+	if err != nil {
+		return Sample{}, Sample{}, fmt.Errorf("current: %w", err)
+	}
+	return r, c, nil
+}
+
+// KSOfSamples is KS on prepared samples.
+func KSOfSamples(reference, current Sample) KSTest {
+	n, m := reference.total, current.total
+	d := 0.0
+	walkCDFs(reference.values, current.values, func(_, fr, fc float64) {
+		d = math.Max(d, math.Abs(fr/n-fc/m))
+	})
+	en := n * m / (n + m)
+	return KSTest{Statistic: d, PValue: KolmogorovSurvival(math.Sqrt(en) * d)}
+}
+
+// WassersteinOfSamples is Wasserstein on prepared samples.
+func WassersteinOfSamples(reference, current Sample) float64 {
+	n, m := reference.total, current.total
 	var sum compensatedSum
 	first := true
 	var prev, gap float64
-	walkCDFs(reference, current, func(v, fr, fc float64) {
+	walkCDFs(reference.values, current.values, func(v, fr, fc float64) {
 		if !first {
 			sum.add(gap * (v - prev))
 		}
 		first = false
 		prev, gap = v, math.Abs(fr/n-fc/m)
 	})
-	return sum.value(), nil
-}
-
-func summaryTotals(reference, current Summary) (n, m float64, err error) {
-	if err := reference.Validate(); err != nil {
-		return 0, 0, fmt.Errorf("reference: %w", err)
-	}
-	if err := current.Validate(); err != nil {
-		return 0, 0, fmt.Errorf("current: %w", err)
-	}
-	if n = reference.Total(); n == 0 {
-		return 0, 0, fmt.Errorf("reference: %w", ErrEmptySample)
-	}
-	if m = current.Total(); m == 0 {
-		return 0, 0, fmt.Errorf("current: %w", ErrEmptySample)
-	}
-	return n, m, nil
+	return sum.value()
 }
 
 // walkCDFs visits each distinct value of the union of two summaries in ascending

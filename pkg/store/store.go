@@ -20,6 +20,10 @@ type Store interface {
 	Schema(ctx context.Context, model string) (*ModelSchema, error)
 	// Aggregate runs one grouped aggregate in the store.
 	Aggregate(ctx context.Context, req AggregateRequest) (*AggregateResult, error)
+	// Values passes fn the distinct values of a numeric column with their
+	// counts, one group at a time in the order of the keys. A group's slices
+	// are valid only until fn returns.
+	Values(ctx context.Context, req ValuesRequest, fn func(ValueGroup) error) error
 	// VectorSums adds up the embeddings of each group in the store (centroids).
 	VectorSums(ctx context.Context, req VectorSumsRequest) (*VectorSumsResult, error)
 	// Sample returns a deterministic sample of a scope's records, ordered by
