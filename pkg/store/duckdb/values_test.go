@@ -83,48 +83,52 @@ func TestValuesMatchTheFile(t *testing.T) {
 	}
 	sc := store.Scope{Model: "bike", From: time.Date(2011, 1, 1, 0, 0, 0, 0, time.UTC), To: time.Date(2013, 1, 1, 0, 0, 0, 0, time.UTC)}
 	keys := []store.Key{{Kind: store.KeyBucket, Interval: 30 * 24 * time.Hour}, {Kind: store.KeyColumn, Col: store.Column{Kind: store.ColVersion}}}
-	for name, groups := range want {
-		t.Run(name, func(t *testing.T) {
-			var seen [][2]string
-			var records float64
-			err := s.Values(ctx, store.ValuesRequest{Scope: sc, Keys: keys, Col: store.Column{Kind: store.ColFeature, Name: name}}, func(g store.ValueGroup) error {
-				key := [2]string{strconv.FormatInt(g.Keys[0].Int, 10), g.Keys[1].Str}
-				seen = append(seen, key)
-				w := groups[key]
-				if w == nil {
-					return fmt.Errorf("group %v is not in the file", key)
-				}
-				if !slices.IsSorted(g.Values) {
-					return fmt.Errorf("group %v: values not sorted", key)
-				}
-				if len(g.Values) != len(w) || g.Missing != 0 {
-					return fmt.Errorf("group %v: %d distinct values and %d missing, want %d and 0", key, len(g.Values), g.Missing, len(w))
-				}
-				for i, v := range g.Values {
-					if g.Counts[i] != w[v] {
-						return fmt.Errorf("group %v: value %v counted %v times, want %v", key, v, g.Counts[i], w[v])
+	// MaxValues 0 reads raw values; a limit below the records makes DuckDB
+	// group by value first (the file has far fewer distinct values).
+	for _, limit := range []int{0, len(recs) - 1} {
+		for name, groups := range want {
+			t.Run(fmt.Sprintf("%s limit %d", name, limit), func(t *testing.T) {
+				var seen [][2]string
+				var records float64
+				err := s.Values(ctx, store.ValuesRequest{Scope: sc, Keys: keys, Col: store.Column{Kind: store.ColFeature, Name: name}, MaxValues: limit}, func(g store.ValueGroup) error {
+					key := [2]string{strconv.FormatInt(g.Keys[0].Int, 10), g.Keys[1].Str}
+					seen = append(seen, key)
+					w := groups[key]
+					if w == nil {
+						return fmt.Errorf("group %v is not in the file", key)
 					}
+					if !slices.IsSorted(g.Values) {
+						return fmt.Errorf("group %v: values not sorted", key)
+					}
+					if len(g.Values) != len(w) || g.Missing != 0 {
+						return fmt.Errorf("group %v: %d distinct values and %d missing, want %d and 0", key, len(g.Values), g.Missing, len(w))
+					}
+					for i, v := range g.Values {
+						if g.Counts[i] != w[v] {
+							return fmt.Errorf("group %v: value %v counted %v times, want %v", key, v, g.Counts[i], w[v])
+						}
+					}
+					records += g.Total()
+					return nil
+				})
+				if err != nil {
+					t.Fatal(err)
 				}
-				records += g.Total()
-				return nil
+				if len(seen) != len(groups) || records != float64(len(recs)) {
+					t.Fatalf("%d groups holding %v values, want %d groups holding %d", len(seen), records, len(groups), len(recs))
+				}
+				if !slices.IsSortedFunc(seen, func(a, b [2]string) int {
+					ai, _ := strconv.ParseInt(a[0], 10, 64)
+					bi, _ := strconv.ParseInt(b[0], 10, 64)
+					if ai != bi {
+						return int(ai - bi)
+					}
+					return compareStrings(a[1], b[1])
+				}) {
+					t.Fatalf("groups out of key order: %v", seen)
+				}
 			})
-			if err != nil {
-				t.Fatal(err)
-			}
-			if len(seen) != len(groups) || records != float64(len(recs)) {
-				t.Fatalf("%d groups holding %v values, want %d groups holding %d", len(seen), records, len(groups), len(recs))
-			}
-			if !slices.IsSortedFunc(seen, func(a, b [2]string) int {
-				ai, _ := strconv.ParseInt(a[0], 10, 64)
-				bi, _ := strconv.ParseInt(b[0], 10, 64)
-				if ai != bi {
-					return int(ai - bi)
-				}
-				return compareStrings(a[1], b[1])
-			}) {
-				t.Fatalf("groups out of key order: %v", seen)
-			}
-		})
+		}
 	}
 
 	// Without keys: one group, the whole scope.
@@ -180,23 +184,27 @@ func TestValuesMissingTiesAndLimits(t *testing.T) {
 		got = append(got, group{key, slices.Clone(g.Values), slices.Clone(g.Counts), g.Missing})
 		return nil
 	}
-	if err := s.Values(ctx, store.ValuesRequest{Scope: sc, Keys: []store.Key{region}, Col: income, MaxValues: 4}, collect); err != nil {
-		t.Fatal(err)
-	}
-	want := []group{
-		{"east", []float64{}, []float64{}, 1},
-		{"north", []float64{1, 3}, []float64{1, 1}, 0},
-		{"south", []float64{2, 3}, []float64{1, 1}, 1},
-	}
-	if fmt.Sprint(got) != fmt.Sprint(want) {
-		t.Fatalf("groups\n got %v\nwant %v", got, want)
-	}
-	got = nil
-	if err := s.Values(ctx, store.ValuesRequest{Scope: sc, Col: income}, collect); err != nil {
-		t.Fatal(err)
-	}
-	if want := []group{{"", []float64{1, 2, 3}, []float64{1, 1, 2}, 2}}; fmt.Sprint(got) != fmt.Sprint(want) {
-		t.Fatalf("no keys\n got %v\nwant %v", got, want)
+	// Limits 0 and 6 read raw values (6 records); 4 groups by value first.
+	for _, limit := range []int{0, 6, 4} {
+		got = nil
+		if err := s.Values(ctx, store.ValuesRequest{Scope: sc, Keys: []store.Key{region}, Col: income, MaxValues: limit}, collect); err != nil {
+			t.Fatal(err)
+		}
+		want := []group{
+			{"east", []float64{}, []float64{}, 1},
+			{"north", []float64{1, 3}, []float64{1, 1}, 0},
+			{"south", []float64{2, 3}, []float64{1, 1}, 1},
+		}
+		if fmt.Sprint(got) != fmt.Sprint(want) {
+			t.Fatalf("limit %d: groups\n got %v\nwant %v", limit, got, want)
+		}
+		got = nil
+		if err := s.Values(ctx, store.ValuesRequest{Scope: sc, Col: income, MaxValues: limit}, collect); err != nil {
+			t.Fatal(err)
+		}
+		if want := []group{{"", []float64{1, 2, 3}, []float64{1, 1, 2}, 2}}; fmt.Sprint(got) != fmt.Sprint(want) {
+			t.Fatalf("limit %d: no keys\n got %v\nwant %v", limit, got, want)
+		}
 	}
 
 	// Timestamps are numeric too (integer milliseconds).

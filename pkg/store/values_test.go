@@ -1,0 +1,69 @@
+package store
+
+import (
+	"math"
+	"math/rand/v2"
+	"slices"
+	"testing"
+)
+
+func TestSortMatchesAComparisonSort(t *testing.T) {
+	r := rand.New(rand.NewPCG(1, 2))
+	var scratch SortScratch
+	cases := map[string]func(int) float64{
+		"normal":       func(int) float64 { return r.NormFloat64() },
+		"ties":         func(int) float64 { return float64(r.IntN(7) - 3) },
+		"wide":         func(int) float64 { return math.Ldexp(r.Float64()-0.5, r.IntN(2000)-1000) },
+		"extremes":     func(i int) float64 { return []float64{math.Inf(-1), math.Inf(1), -math.MaxFloat64, math.MaxFloat64, math.SmallestNonzeroFloat64, -math.SmallestNonzeroFloat64, 0, 1}[i%8] },
+		"one value":    func(int) float64 { return 42.5 },
+		"sorted input": func(i int) float64 { return float64(i) },
+	}
+	for name, gen := range cases {
+		for _, n := range []int{0, 1, 5, radixMin - 1, radixMin, 1000, 30000} {
+			xs := make([]float64, n)
+			for i := range xs {
+				xs[i] = gen(i)
+			}
+			want := slices.Clone(xs)
+			slices.Sort(want)
+			scratch.Sort(xs)
+			if !slices.Equal(xs, want) {
+				t.Fatalf("%s, %d values: radix sort differs from slices.Sort", name, n)
+			}
+		}
+	}
+	// −0 and +0 are equal as floats: either order is sorted.
+	xs := make([]float64, 1000)
+	for i := range xs {
+		xs[i] = math.Copysign(0, float64(i%2)-0.5)
+	}
+	scratch.Sort(xs)
+	if !slices.IsSorted(xs) {
+		t.Fatal("signed zeros not sorted")
+	}
+}
+
+func TestSetRawCountsRepeatedValues(t *testing.T) {
+	var g ValueGroup
+	var scratch SortScratch
+	raw := []float64{3, 1, 3, 2, 3, 1}
+	for range 60 { // past radixMin
+		raw = append(raw, 3, 1, 3, 2, 3, 1)
+	}
+	g.SetRaw(raw, &scratch)
+	if !slices.Equal(g.Values, []float64{1, 2, 3}) || !slices.Equal(g.Counts, []float64{122, 61, 183}) || g.Total() != float64(len(raw)) {
+		t.Fatalf("values %v counts %v", g.Values, g.Counts)
+	}
+	g.SetRaw(nil, &scratch)
+	if len(g.Values) != 0 || len(g.Counts) != 0 {
+		t.Fatalf("no values: %v %v", g.Values, g.Counts)
+	}
+}
+
+func TestSortValuesKeepsCountsWithValues(t *testing.T) {
+	g := ValueGroup{Values: []float64{2, -1, 5, 0}, Counts: []float64{20, 10, 50, 1}}
+	g.SortValues()
+	if !slices.Equal(g.Values, []float64{-1, 0, 2, 5}) || !slices.Equal(g.Counts, []float64{10, 1, 20, 50}) {
+		t.Fatalf("values %v counts %v", g.Values, g.Counts)
+	}
+}
