@@ -29,18 +29,20 @@ import (
 // comes from the catalog; KS and Wasserstein apply to numeric targets only.
 //
 // Store work per target: the reference is read once as its distinct values
-// with counts, which give numpy's quantile edges and the reference histogram;
-// then ONE aggregate grouped by (bucket, version, bin) gives every current
-// histogram. KS and Wasserstein need values, so their current aggregate
-// groups by (bucket, version, value) instead. A rolling reference reads the
-// span [first bucket − window, to) once, grouped by (step, version, value),
-// and slides the window over those groups in Go.
+// with counts (Store.Values), which give numpy's quantile edges and the
+// reference histogram; then ONE aggregate grouped by (bucket, version, bin)
+// gives every current histogram. KS and Wasserstein need values, so the
+// current values are read per (bucket, version) through Store.Values and
+// compared one group at a time. Targets are computed two at a time. A rolling
+// reference reads the span [first bucket − window, to) once, grouped by
+// (step, version, value), and slides the window over those groups in Go.
 //
-// Past Limits.ExactValueLimit groups, values are compressed into fine
-// histograms (drift_sample.go): quantile edges then come from the compressed
-// reference (histograms on those edges stay exact counts), and KS and
-// Wasserstein from compressed samples with an error bound computed from the
-// data. The result says so in its meta and notices.
+// Past Limits.ExactValueLimit values, values are compressed
+// (drift_sample.go): the reference onto a fine grid, so quantile edges come
+// from the compressed reference (histograms on those edges stay exact
+// counts), and the current values onto a grid per group, so KS and
+// Wasserstein come from compressed samples with an error bound computed from
+// the data. The result says so in its meta and notices.
 //
 // Which records the reference holds (filters on version and environment
 // always select only the current data, since they would contradict the
@@ -128,7 +130,7 @@ type driftRun struct {
 	refRecords    int64
 	refCounted    bool
 	edges         map[string][]float64
-	approxValues  bool    // KS / Wasserstein from fine histograms
+	approxValues  bool    // KS / Wasserstein from compressed values
 	approxEdges   bool    // quantile edges from compressed values
 	ksBound       float64 // largest KS error bound of a point
 	wBound        float64 // largest Wasserstein error bound of a point, relative
@@ -559,7 +561,7 @@ func (r *driftRun) staticValues(ctx context.Context, t driftTarget) (map[driftGr
 
 // currentValues passes each (bucket, version) of the current values to fn:
 // exact when the groups surely stay within the exact-value limit, else
-// compressed into fine histograms.
+// compressed onto fine grids.
 func (r *driftRun) currentValues(ctx context.Context, t driftTarget, ref *driftSample, fn func(driftGroup, *driftSample) error) error {
 	sc := notNull(r.cur, t.col)
 	groupKeys := []store.Key{r.bucketKey(), driftVersionKey}
@@ -574,31 +576,9 @@ func (r *driftRun) currentValues(ctx context.Context, t driftTarget, ref *driftS
 		}
 		return nil
 	}
-	_, pooled, err := r.e.valueGroupsFit(ctx, sc, groupKeys, t.col)
-	if err != nil {
-		return fmt.Errorf("current values: %w", err)
-	}
-	lo, hi := ref.lo, ref.hi
-	if pooled == nil {
-		if _, _, lo, hi, err = r.e.numericRange(ctx, sc, t.col); err != nil {
-			return fmt.Errorf("current values: %w", err)
-		}
-	} else {
-		lo, hi = pooled.lo, pooled.hi
-	}
-	edges, err := driftFineEdges(ref, pooled, math.Min(lo, ref.lo), math.Max(hi, ref.hi))
+	agg, err := r.currentGrid(ctx, sc, groupKeys, t.col, ref)
 	if err != nil {
 		return err
-	}
-	agg, err := r.e.Store.Aggregate(ctx, store.AggregateRequest{
-		Scope: sc,
-		Keys:  append(groupKeys, store.Key{Kind: store.KeyBin, Col: t.col, Edges: edges}),
-		Measures: []store.Measure{{Op: store.Count}, {Op: store.Sum, A: t.col},
-			{Op: store.Min, A: t.col}, {Op: store.Max, A: t.col}},
-		MaxGroups: r.e.Limits.MaxGroups,
-	})
-	if err != nil {
-		return fmt.Errorf("current fine histograms: %w", err)
 	}
 	cur := map[driftGroup]*driftSample{}
 	var order []driftGroup
@@ -618,6 +598,45 @@ func (r *driftRun) currentValues(ctx context.Context, t driftTarget, ref *driftS
 		}
 	}
 	return nil
+}
+
+// currentGrid compresses each group's current values onto a grid of equal
+// cells over the range of both samples, one row per occupied cell with its
+// count, sum, minimum and maximum. The cells per group are as many as the
+// exact-value limit allows for the number of groups (at least
+// driftGridMinCells, at most driftGridCells), so the rows stay within the
+// limit while each value moves by less than a cell's width.
+func (r *driftRun) currentGrid(ctx context.Context, sc store.Scope, groupKeys []store.Key, col store.Column, ref *driftSample) (*store.AggregateResult, error) {
+	span, err := r.e.Store.Aggregate(ctx, store.AggregateRequest{
+		Scope:     sc,
+		Keys:      groupKeys,
+		Measures:  []store.Measure{{Op: store.Min, A: col}, {Op: store.Max, A: col}},
+		MaxGroups: r.e.Limits.MaxGroups,
+	})
+	if err != nil {
+		return nil, fmt.Errorf("current range: %w", err)
+	}
+	lo, hi := ref.lo, ref.hi
+	for _, row := range span.Rows {
+		lo, hi = math.Min(lo, row.Measures[0]), math.Max(hi, row.Measures[1])
+	}
+	groups := max(len(span.Rows), 1)
+	cells := min(max(r.e.Limits.ExactValueLimit/groups, driftGridMinCells), driftGridCells)
+	width := (hi - lo) / float64(cells)
+	if !(width > 0) || math.IsInf(width, 0) {
+		width = math.Max(hi-lo, 1)
+	}
+	agg, err := r.e.Store.Aggregate(ctx, store.AggregateRequest{
+		Scope: sc,
+		Keys:  append(slices.Clone(groupKeys), store.Key{Kind: store.KeyGrid, Col: col, Origin: lo, Width: width}),
+		Measures: []store.Measure{{Op: store.Count}, {Op: store.Sum, A: col},
+			{Op: store.Min, A: col}, {Op: store.Max, A: col}},
+		MaxGroups: groups * (cells + 2),
+	})
+	if err != nil {
+		return nil, fmt.Errorf("current values on a grid: %w", err)
+	}
+	return agg, nil
 }
 
 // driftBinnedValue is one histogram metric; absent when the current sample is empty.
@@ -793,7 +812,7 @@ func (r *driftRun) finish() {
 				sev = Warning
 			}
 		}
-		res.notice(sev, "%s is approximate: more than %s distinct values, so values were compressed into fine histograms; %s",
+		res.notice(sev, "%s is approximate: more than %s values, so values were compressed into fine histograms or grids; %s",
 			r.q.Metric, driftThousands(int64(r.e.Limits.ExactValueLimit)), bound)
 	}
 	if len(res.Series) == 0 && len(res.Tables) == 0 {

@@ -25,8 +25,10 @@ const (
 	driftFineCurrent = 128
 	// driftFineUniform adds uniform edges over the range of both samples.
 	driftFineUniform = 64
-	// driftGridCells bounds the cells of a compressed reference.
+	// driftGridCells bounds the cells of a compressed sample.
 	driftGridCells = 1 << 20
+	// driftGridMinCells is the fewest cells a compressed current sample gets.
+	driftGridMinCells = 16
 )
 
 // driftSample is the distribution of one target in one sample. Categorical:

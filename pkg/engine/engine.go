@@ -21,13 +21,15 @@ type Limits struct {
 	MaxGroups int
 	// MaxSampleSize bounds sampled points (embeddings).
 	MaxSampleSize int
-	// ExactValueLimit bounds the distinct values read for exact KS and
-	// Wasserstein and for quantile edges; past it the store's fine histogram is used.
+	// ExactValueLimit bounds the values read for exact KS and Wasserstein
+	// and for quantile edges: a target's values then take about 24 bytes
+	// each in Go (16M: under 400 MB), two targets at a time. Past it, values
+	// are compressed into fine grids and the result says it is approximate.
 	ExactValueLimit int
 }
 
 // DefaultLimits are used when the settings give none.
-var DefaultLimits = Limits{MaxGroups: 2_000_000, MaxSampleSize: 50_000, ExactValueLimit: 2_000_000}
+var DefaultLimits = Limits{MaxGroups: 2_000_000, MaxSampleSize: 50_000, ExactValueLimit: 16_000_000}
 
 // Engine answers queries from a store.
 type Engine struct {

@@ -11,10 +11,12 @@ func TestSortMatchesAComparisonSort(t *testing.T) {
 	r := rand.New(rand.NewPCG(1, 2))
 	var scratch SortScratch
 	cases := map[string]func(int) float64{
-		"normal":       func(int) float64 { return r.NormFloat64() },
-		"ties":         func(int) float64 { return float64(r.IntN(7) - 3) },
-		"wide":         func(int) float64 { return math.Ldexp(r.Float64()-0.5, r.IntN(2000)-1000) },
-		"extremes":     func(i int) float64 { return []float64{math.Inf(-1), math.Inf(1), -math.MaxFloat64, math.MaxFloat64, math.SmallestNonzeroFloat64, -math.SmallestNonzeroFloat64, 0, 1}[i%8] },
+		"normal": func(int) float64 { return r.NormFloat64() },
+		"ties":   func(int) float64 { return float64(r.IntN(7) - 3) },
+		"wide":   func(int) float64 { return math.Ldexp(r.Float64()-0.5, r.IntN(2000)-1000) },
+		"extremes": func(i int) float64 {
+			return []float64{math.Inf(-1), math.Inf(1), -math.MaxFloat64, math.MaxFloat64, math.SmallestNonzeroFloat64, -math.SmallestNonzeroFloat64, 0, 1}[i%8]
+		},
 		"one value":    func(int) float64 { return 42.5 },
 		"sorted input": func(i int) float64 { return float64(i) },
 	}
