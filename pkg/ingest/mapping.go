@@ -291,7 +291,7 @@ func (p *rowPlan) timeOf(row []cell) (time.Time, error) {
 	return checkTimeRange(t)
 }
 
-func (p *rowPlan) record(row []cell, line int, lim Limits) (store.Record, error) {
+func (p *rowPlan) record(row []cell, line int, lim Limits, batch *recordBatch) (store.Record, error) {
 	rec := store.Record{Line: line}
 	fail := func(field string, err error) (store.Record, error) {
 		return store.Record{}, &store.RecordError{Line: line, Field: field, Msg: err.Error()}
@@ -350,7 +350,7 @@ func (p *rowPlan) record(row []cell, line int, lim Limits) (store.Record, error)
 			return fail("actual.value", err)
 		}
 	}
-	rec.Features = make([]store.Feature, 0, len(p.features))
+	rec.Features = take(&batch.features, len(p.features))
 	for _, f := range p.features {
 		c := row[f.idx]
 		var v store.Value
@@ -377,6 +377,9 @@ func (p *rowPlan) record(row []cell, line int, lim Limits) (store.Record, error)
 			}
 		}
 		rec.Features = append(rec.Features, store.Feature{Name: f.name, Value: v})
+	}
+	if len(p.tags) > 0 {
+		rec.Tags = take(&batch.tags, len(p.tags))
 	}
 	for _, t := range p.tags {
 		s, ok := p.text(row[t.idx])
@@ -408,7 +411,9 @@ func (p *rowPlan) record(row []cell, line int, lim Limits) (store.Record, error)
 
 // readRows maps every row of a source to records and emits them in batches.
 // CSV columns are typed from the first batch; a later cell that does not fit
-// its column's type is an error naming the line and the feature.
+// its column's type is an error naming the line and the feature. Only the
+// first batch's rows are kept until it is typed: after that each row becomes
+// a record as soon as it is read, so a batch's cells never pile up in memory.
 func readRows(ctx context.Context, src rowSource, m Mapping, lim Limits, emit EmitFunc) (int, error) {
 	lim = lim.withDefaults()
 	p, err := m.resolve(src.columns())
@@ -416,27 +421,40 @@ func readRows(ctx context.Context, src rowSource, m Mapping, lim Limits, emit Em
 		return 0, err
 	}
 	total := 0
-	var rows [][]cell
+	var first [][]cell
 	var lines []int
 	typed := false
-	flush := func() error {
-		if !typed {
-			p.inferTypes(rows)
-			typed = true
-		}
-		batch := make([]store.Record, 0, len(rows))
-		for i, row := range rows {
-			rec, err := p.record(row, lines[i], lim)
-			if err != nil {
-				return err
-			}
-			batch = append(batch, rec)
-		}
-		if err := emit(ctx, batch); err != nil {
+	batch := newRecordBatch(lim.BatchRecords, len(p.features), len(p.tags))
+	add := func(row []cell, line int) error {
+		rec, err := p.record(row, line, lim, batch)
+		if err != nil {
 			return err
 		}
-		total += len(batch)
-		rows, lines = rows[:0], lines[:0]
+		batch.records = append(batch.records, rec)
+		return nil
+	}
+	flush := func() error {
+		if len(batch.records) == 0 {
+			return nil
+		}
+		if err := emit(ctx, batch.records); err != nil {
+			return err
+		}
+		total += len(batch.records)
+		batch = newRecordBatch(lim.BatchRecords, len(p.features), len(p.tags))
+		return nil
+	}
+	// typeFirst types the columns from the rows read so far and turns them
+	// into records.
+	typeFirst := func() error {
+		p.inferTypes(first)
+		typed = true
+		for i, row := range first {
+			if err := add(row, lines[i]); err != nil {
+				return err
+			}
+		}
+		first, lines = nil, nil
 		return nil
 	}
 	for {
@@ -450,18 +468,57 @@ func readRows(ctx context.Context, src rowSource, m Mapping, lim Limits, emit Em
 		if err != nil {
 			return total, err
 		}
-		rows = append(rows, row)
-		lines = append(lines, line)
-		if len(rows) == lim.BatchRecords {
+		if typed {
+			err = add(row, line)
+		} else {
+			first, lines = append(first, row), append(lines, line)
+			if len(first) == lim.BatchRecords {
+				err = typeFirst()
+			}
+		}
+		if err != nil {
+			return total, err
+		}
+		if len(batch.records) == lim.BatchRecords {
 			if err := flush(); err != nil {
 				return total, err
 			}
 		}
 	}
-	if len(rows) > 0 {
-		if err := flush(); err != nil {
+	if !typed {
+		if err := typeFirst(); err != nil {
 			return total, err
 		}
 	}
+	if err := flush(); err != nil {
+		return total, err
+	}
 	return total, nil
+}
+
+// recordBatch is one batch being built: its records take their features and
+// tags from blocks allocated once per batch instead of once per record.
+type recordBatch struct {
+	records  []store.Record
+	features []store.Feature
+	tags     []store.Tag
+}
+
+func newRecordBatch(records, features, tags int) *recordBatch {
+	return &recordBatch{
+		records:  make([]store.Record, 0, records),
+		features: make([]store.Feature, 0, records*features),
+		tags:     make([]store.Tag, 0, records*tags),
+	}
+}
+
+// take returns n features (or tags) from the batch's block, with room for
+// exactly n so appending to one record never runs into the next.
+func take[T any](block *[]T, n int) []T {
+	if cap(*block)-len(*block) < n {
+		return make([]T, 0, n)
+	}
+	start := len(*block)
+	*block = (*block)[:start+n]
+	return (*block)[start : start : start+n]
 }
