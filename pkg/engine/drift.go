@@ -560,8 +560,8 @@ func (r *driftRun) staticValues(ctx context.Context, t driftTarget) (map[driftGr
 }
 
 // currentValues passes each (bucket, version) of the current values to fn:
-// exact when the groups surely stay within the exact-value limit, else
-// compressed onto fine grids.
+// exact while the values stay within the exact-value limit, else compressed
+// onto fine grids.
 func (r *driftRun) currentValues(ctx context.Context, t driftTarget, ref *driftSample, fn func(driftGroup, *driftSample) error) error {
 	sc := notNull(r.cur, t.col)
 	groupKeys := []store.Key{r.bucketKey(), driftVersionKey}
