@@ -30,6 +30,7 @@ type csvSource struct {
 	skip  int
 	lim   Limits
 	lineN int
+	row   []cell // the row buffer next returns
 }
 
 func (s *csvSource) columns() []string { return s.cols }
@@ -56,7 +57,10 @@ func (s *csvSource) next() ([]cell, int, error) {
 			continue // a blank line
 		}
 		size := 0
-		row := make([]cell, len(rec))
+		if cap(s.row) < len(rec) {
+			s.row = make([]cell, len(rec))
+		}
+		row := s.row[:len(rec)]
 		for i, v := range rec {
 			size += len(v)
 			if s.trim {

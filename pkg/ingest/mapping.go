@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"math"
+	"slices"
 	"strings"
 	"time"
 
@@ -60,7 +61,8 @@ type cell struct {
 	list []float32
 }
 
-// rowSource yields rows of cells; line is the 1-based line or row number.
+// rowSource yields rows of cells; line is the 1-based line or row number. A
+// row is valid until the next call to next: sources may reuse it.
 type rowSource interface {
 	columns() []string
 	next() (row []cell, line int, err error)
@@ -471,7 +473,7 @@ func readRows(ctx context.Context, src rowSource, m Mapping, lim Limits, emit Em
 		if typed {
 			err = add(row, line)
 		} else {
-			first, lines = append(first, row), append(lines, line)
+			first, lines = append(first, slices.Clone(row)), append(lines, line)
 			if len(first) == lim.BatchRecords {
 				err = typeFirst()
 			}

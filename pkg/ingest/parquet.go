@@ -203,6 +203,7 @@ type parquetSource struct {
 
 	conv  []cellConv
 	field []string // the record field a conversion error names
+	row   []cell   // the row buffer next returns
 	i, n  int
 	line  int
 }
@@ -290,7 +291,12 @@ func (s *parquetSource) next() (row []cell, line int, err error) {
 			return nil, 0, err
 		}
 	}
-	row = make([]cell, len(s.cols))
+	// One row buffer serves every row (rowSource's contract).
+	if len(s.row) != len(s.cols) {
+		s.row = make([]cell, len(s.cols))
+	}
+	row = s.row
+	clear(row)
 	size := 0
 	for k, conv := range s.conv {
 		c, msg := conv(s.i)
