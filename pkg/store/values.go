@@ -1,6 +1,7 @@
 package store
 
 import (
+	"cmp"
 	"math"
 	"slices"
 )
@@ -64,16 +65,7 @@ func (g *ValueGroup) SortValues() {
 	for i, v := range g.Values {
 		ps[i] = pair{v, g.Counts[i]}
 	}
-	// Values are never NaN, so plain comparisons order them.
-	slices.SortFunc(ps, func(a, b pair) int {
-		switch {
-		case a.v < b.v:
-			return -1
-		case a.v > b.v:
-			return 1
-		}
-		return 0
-	})
+	slices.SortFunc(ps, func(a, b pair) int { return cmp.Compare(a.v, b.v) })
 	for i, p := range ps {
 		g.Values[i], g.Counts[i] = p.v, p.c
 	}
