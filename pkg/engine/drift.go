@@ -37,12 +37,13 @@ import (
 // reference reads the span [first bucket − window, to) once, grouped by
 // (step, version, value), and slides the window over those groups in Go.
 //
-// Past Limits.ExactValueLimit values, values are compressed
-// (drift_sample.go): the reference onto a fine grid, so quantile edges come
-// from the compressed reference (histograms on those edges stay exact
-// counts), and the current values onto a grid per group, so KS and
-// Wasserstein come from compressed samples with an error bound computed from
-// the data. The result says so in its meta and notices.
+// Past Limits.ExactValueLimit values, the current values are read in runs of
+// consecutive buckets that fit the limit, so they stay exact. Only what alone
+// is past the limit is compressed (drift_sample.go): a reference onto a fine
+// grid, so quantile edges come from the compressed reference (histograms on
+// those edges stay exact counts), and a bucket's current values onto a grid
+// per group, so KS and Wasserstein come from compressed samples with an error
+// bound computed from the data. The result says so in its meta and notices.
 //
 // Which records the reference holds (filters on version and environment
 // always select only the current data, since they would contradict the
@@ -560,23 +561,77 @@ func (r *driftRun) staticValues(ctx context.Context, t driftTarget) (map[driftGr
 }
 
 // currentValues passes each (bucket, version) of the current values to fn:
-// exact while the values stay within the exact-value limit, else compressed
-// onto fine grids.
+// exact while the values stay within the exact-value limit. Past it, the
+// buckets are read in runs of consecutive buckets that hold at most the
+// limit of records (the store skips the rest of the time range), and only a
+// bucket that alone is past the limit is compressed onto fine grids.
 func (r *driftRun) currentValues(ctx context.Context, t driftTarget, ref *driftSample, fn func(driftGroup, *driftSample) error) error {
 	sc := notNull(r.cur, t.col)
-	groupKeys := []store.Key{r.bucketKey(), driftVersionKey}
-	// Exact first: the store refuses before passing on any group when the
-	// values are past the limit.
-	err := r.e.Store.Values(ctx, store.ValuesRequest{Scope: sc, Keys: groupKeys, Col: t.col, MaxValues: r.e.Limits.ExactValueLimit}, func(v store.ValueGroup) error {
+	err := r.exactValues(ctx, sc, t.col, fn)
+	if !errors.Is(err, store.ErrTooManyGroups) {
+		return err
+	}
+	counts, err := r.e.Store.Aggregate(ctx, store.AggregateRequest{
+		Scope: sc, Keys: []store.Key{r.bucketKey()}, Measures: []store.Measure{{Op: store.Count}}, MaxGroups: r.e.Limits.MaxGroups,
+	})
+	if err != nil {
+		return fmt.Errorf("current records per bucket: %w", err)
+	}
+	iv := r.q.IntervalDur.Milliseconds()
+	limit := float64(r.e.Limits.ExactValueLimit)
+	for i := 0; i < len(counts.Rows); {
+		// The run [i, j): consecutive buckets while their records fit.
+		j, records := i+1, counts.Rows[i].Measures[0]
+		for j < len(counts.Rows) && records+counts.Rows[j].Measures[0] <= limit {
+			records += counts.Rows[j].Measures[0]
+			j++
+		}
+		run := sc
+		run.From = laterOf(sc.From, time.UnixMilli(counts.Rows[i].Keys[0].Int))
+		run.To = earlierOf(sc.To, time.UnixMilli(counts.Rows[j-1].Keys[0].Int+iv))
+		err := r.exactValues(ctx, run, t.col, fn)
+		if errors.Is(err, store.ErrTooManyGroups) {
+			err = r.compressedValues(ctx, run, t.col, ref, fn)
+		}
+		if err != nil {
+			return err
+		}
+		i = j
+	}
+	return nil
+}
+
+func laterOf(a, b time.Time) time.Time {
+	if a.After(b) {
+		return a
+	}
+	return b.UTC()
+}
+
+func earlierOf(a, b time.Time) time.Time {
+	if a.Before(b) {
+		return a
+	}
+	return b.UTC()
+}
+
+// exactValues passes each (bucket, version) of a scope's values to fn, or
+// fails with store.ErrTooManyGroups, before any group, past the limit.
+func (r *driftRun) exactValues(ctx context.Context, sc store.Scope, col store.Column, fn func(driftGroup, *driftSample) error) error {
+	err := r.e.Store.Values(ctx, store.ValuesRequest{Scope: sc, Keys: []store.Key{r.bucketKey(), driftVersionKey}, Col: col, MaxValues: r.e.Limits.ExactValueLimit}, func(v store.ValueGroup) error {
 		return fn(driftGroup{bucket: v.Keys[0].Int, version: v.Keys[1].Str}, sampleOfValues(v))
 	})
-	if !errors.Is(err, store.ErrTooManyGroups) {
-		if err != nil {
-			return fmt.Errorf("current values: %w", err)
-		}
-		return nil
+	if err != nil && !errors.Is(err, store.ErrTooManyGroups) {
+		return fmt.Errorf("current values: %w", err)
 	}
-	agg, err := r.currentGrid(ctx, sc, groupKeys, t.col, ref)
+	return err
+}
+
+// compressedValues passes each (bucket, version) of a scope's values to fn,
+// compressed onto fine grids.
+func (r *driftRun) compressedValues(ctx context.Context, sc store.Scope, col store.Column, ref *driftSample, fn func(driftGroup, *driftSample) error) error {
+	groupKeys := []store.Key{r.bucketKey(), driftVersionKey}
+	agg, err := r.currentGrid(ctx, sc, groupKeys, col, ref)
 	if err != nil {
 		return err
 	}

@@ -972,3 +972,52 @@ func TestDriftCompressionBoundsHold(t *testing.T) {
 		t.Errorf("the KS bound was never tighter than the largest share of a compressed bin")
 	}
 }
+
+// TestDriftBucketRunsPastTheLimit: past the exact-value limit the current
+// values are read in runs of buckets that fit it, so they stay exact; only a
+// bucket that alone is past the limit is compressed.
+func TestDriftBucketRunsPastTheLimit(t *testing.T) {
+	rng := rand.New(rand.NewPCG(7, 8))
+	var rows []driftRow
+	// The reference: 100 records of 50 distinct values.
+	for i := range 100 {
+		rows = append(rows, driftRow{version: "v1", env: "training", at: driftT0.Add(-48 * time.Hour).Add(time.Duration(i) * time.Minute), x: float64(i/2) * 0.37, c: "a"})
+	}
+	// Production: 80, 40 and 80 distinct values in hours 0, 1 and 2.
+	for h, n := range []int{80, 40, 80} {
+		for i := range n {
+			rows = append(rows, driftRow{version: []string{"v1", "v2"}[i%2], env: "production", at: driftT0.Add(time.Duration(h)*time.Hour + time.Duration(i)*30*time.Second),
+				x: rng.NormFloat64()*5 + 9 + float64(h), c: "a"})
+		}
+	}
+	exact := driftEngine(t, Limits{}, rows)
+	for _, metric := range []string{"ks", "wasserstein"} {
+		query := fmt.Sprintf(`{"queryType":"drift","model":"m","environment":"production","features":["x"],"metric":%q,"interval":"1h"}`, metric)
+		want := driftSeriesPoints(mustQuery(t, exact, driftT0, driftT0.Add(3*time.Hour), query))
+		// 120: hours 0 and 1 make one run, hour 2 another; all exact.
+		res := mustQuery(t, driftEngine(t, Limits{ExactValueLimit: 120}, rows), driftT0, driftT0.Add(3*time.Hour), query)
+		if res.Meta["approximate"] != nil || driftHasNotice(res, "approximate") {
+			t.Errorf("%s, limit 120: every bucket fits, yet the result is approximate: %s", metric, driftDescribe(res))
+		}
+		if got := driftSeriesPoints(res); fmt.Sprint(got) != fmt.Sprint(want) {
+			t.Errorf("%s, limit 120:\n got %v\nwant %v", metric, got, want)
+		}
+		// 60: hours 0 and 2 are compressed alone, hour 1 stays exact.
+		res = mustQuery(t, driftEngine(t, Limits{ExactValueLimit: 60}, rows), driftT0, driftT0.Add(3*time.Hour), query)
+		if res.Meta["approximate"] != true {
+			t.Errorf("%s, limit 60: hours past the limit, yet not approximate: %s", metric, driftDescribe(res))
+		}
+		got := driftSeriesPoints(res)
+		for name, pts := range want {
+			for at, w := range pts {
+				g, ok := got[name][at]
+				switch {
+				case !ok:
+					t.Errorf("%s, limit 60: %s has no point at %s", metric, name, at)
+				case at.Equal(driftT0.Add(time.Hour)) && g != w:
+					t.Errorf("%s, limit 60: %s at hour 1 = %v, want the exact %v", metric, name, g, w)
+				}
+			}
+		}
+	}
+}
