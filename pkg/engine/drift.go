@@ -5,11 +5,13 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"runtime/debug"
 	"slices"
 	"sort"
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/vigil-mlobs/vigil/pkg/metrics"
@@ -150,8 +152,18 @@ func driftQuery(ctx context.Context, e *Engine, q *models.Query) (*Result, error
 	points := make([]map[string][]Point, len(targets))
 	g, gctx := errgroup.WithContext(ctx)
 	g.SetLimit(driftParallelTargets)
+	// A panic in a target's goroutine is raised again in the caller's, where
+	// the datasource turns it into an error response instead of a crash.
+	var crash atomic.Pointer[string]
 	for i, t := range targets {
-		g.Go(func() error {
+		g.Go(func() (err error) {
+			defer func() {
+				if p := recover(); p != nil {
+					msg := fmt.Sprintf("drift of %s: %v\n%s", t.name, p, debug.Stack())
+					crash.CompareAndSwap(nil, &msg)
+					err = errors.New("a target's computation panicked")
+				}
+			}()
 			p, err := run.target(gctx, t)
 			if err != nil {
 				return driftWrap(err, "drift of %s", t.name)
@@ -160,7 +172,11 @@ func driftQuery(ctx context.Context, e *Engine, q *models.Query) (*Result, error
 			return nil
 		})
 	}
-	if err := g.Wait(); err != nil {
+	err = g.Wait()
+	if msg := crash.Load(); msg != nil {
+		panic(*msg)
+	}
+	if err != nil {
 		return nil, err
 	}
 	for i, t := range targets {

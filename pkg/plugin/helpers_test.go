@@ -551,6 +551,13 @@ func (panickingStore) Aggregate(context.Context, store.AggregateRequest) (*store
 	return nil, nil
 }
 
+// Values panics too: drift computes its targets in goroutines of its own.
+func (panickingStore) Values(context.Context, store.ValuesRequest, func(store.ValueGroup) error) error {
+	var counts map[string]int
+	counts["boom"]++
+	return nil
+}
+
 // blockingStore's Aggregate waits until its context ends, as a slow scan would;
 // it gives up after a bound so a broken timeout fails the test instead of hanging it.
 type blockingStore struct {

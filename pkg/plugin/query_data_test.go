@@ -404,14 +404,17 @@ func TestPanicInTheEngineIsAnErrorResponse(t *testing.T) {
 	resp := tg.query(
 		vigilQuery("A", from, to, map[string]any{"queryType": "traffic", "model": "credit-risk", "interval": "1d"}),
 		vigilQuery("B", from, to, map[string]any{"queryType": "models"}),
+		vigilQuery("C", from, to, map[string]any{"queryType": "drift", "model": "credit-risk", "metric": "ks", "interval": "1d"}),
 	)
-	r := resp.Responses["A"]
-	msg := responseError(t, r)
-	if r.Status != backend.StatusInternal || r.ErrorSource != backend.ErrorSourcePlugin {
-		t.Errorf("status %d source %q, want 500 plugin", r.Status, r.ErrorSource)
-	}
-	if !strings.Contains(msg, "internal error") || !strings.Contains(msg, "A") {
-		t.Errorf("message %q should say an internal error happened in query A", msg)
+	for _, ref := range []string{"A", "C"} {
+		r := resp.Responses[ref]
+		msg := responseError(t, r)
+		if r.Status != backend.StatusInternal || r.ErrorSource != backend.ErrorSourcePlugin {
+			t.Errorf("%s: status %d source %q, want 500 plugin", ref, r.Status, r.ErrorSource)
+		}
+		if !strings.Contains(msg, "internal error") || !strings.Contains(msg, ref) {
+			t.Errorf("message %q should say an internal error happened in query %s", msg, ref)
+		}
 	}
 	// The query after the panic still runs, and the server still answers.
 	requireOK(t, resp.Responses["B"])
