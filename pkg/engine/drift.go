@@ -751,14 +751,14 @@ func (r *driftRun) valueMetric(ref, cur *driftSample) (metrics.Optional, error) 
 	fail := func(err error) (metrics.Optional, error) {
 		return metrics.Absent(), fmt.Errorf("%s: %w", r.q.Metric, err)
 	}
+	rs, cs, err := driftSamples(ref, cur)
+	if err != nil {
+		return fail(err)
+	}
 	// Only the metric asked for is computed: the reference is the same for
 	// every bucket, the current samples differ.
 	switch r.q.Metric {
 	case "ks", "ks_pvalue":
-		rs, cs, err := driftSamples(ref, cur)
-		if err != nil {
-			return fail(err)
-		}
 		ks := metrics.KSOfSamples(rs, cs)
 		if approx {
 			bound := driftKSError(ref, cur, ks.Statistic)
@@ -771,10 +771,6 @@ func (r *driftRun) valueMetric(ref, cur *driftSample) (metrics.Optional, error) 
 		}
 		return metrics.Some(ks.PValue), nil
 	case "wasserstein", "wasserstein_norm":
-		rs, cs, err := driftSamples(ref, cur)
-		if err != nil {
-			return fail(err)
-		}
 		w := metrics.WassersteinOfSamples(rs, cs)
 		if approx {
 			bound := driftWassersteinError(ref, cur)
