@@ -54,8 +54,8 @@ export DO_NOT_TRACK=1 NML_DISABLE_USAGE_LOGGING=1 PYTHONWARNINGS=ignore
 
 bin="$run/bin"
 mkdir -p "$bin"
-go build -o "$bin/vigil" ./pkg/cmd/vigil
-go build -o "$bin/gendrift" ./bench/drift
+go build -tags duckdb_arrow -o "$bin/vigil" ./pkg/cmd/vigil
+go build -tags duckdb_arrow -o "$bin/gendrift" ./bench/drift
 
 # The environment, for the report.
 cpu=$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ *//')

@@ -9,7 +9,7 @@ scale=${1:-12}
 batch=${2:-100000}
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
-go build -o "$work/vigil" ./pkg/cmd/vigil
+go build -tags duckdb_arrow -o "$work/vigil" ./pkg/cmd/vigil
 command -v /usr/bin/time >/dev/null || { echo "needs /usr/bin/time (Debian package time)"; exit 1; }
 /usr/bin/time -f '%M %e' -o "$work/time" "$work/vigil" demo --db "$work/bench.duckdb" --scale "$scale" --batch "$batch" --end 2026-11-28T00:00:00Z
 read -r peak_kb wall < "$work/time"

@@ -13,8 +13,8 @@ mkdir -p "$cache"
 db="$cache/demo-scale$scale.duckdb"
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
-go build -o "$work/vigil" ./pkg/cmd/vigil
-go build -o "$work/query" ./bench/query
+go build -tags duckdb_arrow -o "$work/vigil" ./pkg/cmd/vigil
+go build -tags duckdb_arrow -o "$work/query" ./bench/query
 if [ ! -f "$db" ]; then
   echo "building the demo store at scale $scale (once; cached in $db)"
   "$work/vigil" demo --db "$db.tmp" --scale "$scale" --end "$end"

@@ -16,7 +16,7 @@ echo "== building the plugin"
 [ -d node_modules ] || npm ci --no-audit --no-fund
 npm run build
 go tool mage -v
-go build -o "$data/vigil" ./pkg/cmd/vigil
+go build -tags duckdb_arrow -o "$data/vigil" ./pkg/cmd/vigil
 
 echo "== generating the demo data"
 rm -f "$data/demo.duckdb" "$data/demo.duckdb.wal"

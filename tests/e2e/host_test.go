@@ -67,7 +67,7 @@ func setup(m *testing.M) (int, error) {
 	defer os.RemoveAll(work)
 
 	vigil := filepath.Join(work, "vigil")
-	build := exec.Command("go", "build", "-o", vigil, "./pkg/cmd/vigil")
+	build := exec.Command("go", "build", "-tags", "duckdb_arrow", "-o", vigil, "./pkg/cmd/vigil")
 	build.Dir = repoRoot
 	if out, err := build.CombinedOutput(); err != nil {
 		return 0, fmt.Errorf("build vigil: %v\n%s", err, out)

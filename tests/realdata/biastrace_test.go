@@ -35,7 +35,7 @@ func TestBiasTraceAdult(t *testing.T) {
 	python := os.Getenv("VIGIL_PYTHON")
 	if python == "" {
 		t.Fatal("VIGIL_PYTHON is not set: the realdata tag needs a Python with tests/realdata/requirements.txt installed " +
-			"(scripts/test.sh makes one); run VIGIL_PYTHON=VENV/bin/python go test -tags realdata ./tests/realdata/...")
+			"(scripts/test.sh makes one); run VIGIL_PYTHON=VENV/bin/python go test -tags realdata,duckdb_arrow ./tests/realdata/...")
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Minute)
 	defer cancel()

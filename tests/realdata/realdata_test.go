@@ -8,7 +8,7 @@
 // ingests them with the vigil command, asks vigil query for each number, and
 // compares. Run it with
 //
-//	VIGIL_PYTHON=/path/to/venv/bin/python go test -count=1 -tags realdata ./tests/realdata/...
+//	VIGIL_PYTHON=/path/to/venv/bin/python go test -count=1 -tags realdata,duckdb_arrow ./tests/realdata/...
 //
 // where the Python environment has requirements.txt installed.
 package realdata
@@ -65,7 +65,7 @@ func TestRealData(t *testing.T) {
 	python := os.Getenv("VIGIL_PYTHON")
 	if python == "" {
 		t.Fatal("VIGIL_PYTHON is not set: the realdata tag needs a Python with tests/realdata/requirements.txt installed " +
-			"(scripts/test.sh makes one); run VIGIL_PYTHON=VENV/bin/python go test -tags realdata ./tests/realdata/...")
+			"(scripts/test.sh makes one); run VIGIL_PYTHON=VENV/bin/python go test -tags realdata,duckdb_arrow ./tests/realdata/...")
 	}
 	for _, f := range []string{"adult/adult.data", "adult/adult.test", "bike_sharing/hour.csv"} {
 		if _, err := os.Stat(filepath.Join(dataDir, f)); err != nil {
@@ -291,7 +291,7 @@ func buildVigil(t *testing.T, ctx context.Context, dir string) string {
 		t.Fatalf("the go command is needed to build vigil: %v", err)
 	}
 	bin := filepath.Join(dir, "vigil")
-	cmd := exec.CommandContext(ctx, goTool, "build", "-o", bin, "github.com/vigil-mlobs/vigil/pkg/cmd/vigil")
+	cmd := exec.CommandContext(ctx, goTool, "build", "-tags", "duckdb_arrow", "-o", bin, "github.com/vigil-mlobs/vigil/pkg/cmd/vigil")
 	cmd.Dir = "../.."
 	if out, err := cmd.CombinedOutput(); err != nil {
 		t.Fatalf("go build vigil: %v\n%s", err, out)

@@ -47,20 +47,19 @@ func runDemo(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	}
 	limitGoHeap()
 	start := time.Now()
-	st, err := duckdb.Open(ctx, duckdb.Options{Path: *db, MemoryLimit: *memory, CheckpointThreshold: bulkCheckpoint, FilterIDs: true})
+	st, err := duckdb.Open(ctx, duckdb.Options{Path: *db, MemoryLimit: *memory, BulkLoad: true, FilterIDs: true})
 	if err != nil {
 		return err
 	}
 	defer st.Close()
 
-	// The next batch is generated while the previous one is stored.
+	// The next batch is generated and prepared while the previous one is stored.
 	var total store.IngestResult
-	pipe := startPipeline(ctx, func(ctx context.Context, batch []store.Record) error {
-		res, err := st.Ingest(ctx, batch, store.IngestOptions{Now: cfg.End})
-		add(&total, res)
-		return err
+	pipe := startJobPipeline(ctx, &total)
+	opts := store.IngestOptions{Now: cfg.End}
+	sum, err := demo.Generate(ctx, cfg, func(batch []store.Record) error {
+		return pipe.emit(ctx, prepareForStore(st, batch, opts))
 	})
-	sum, err := demo.Generate(ctx, cfg, func(batch []store.Record) error { return pipe.emit(ctx, batch) })
 	if werr := pipe.wait(); err == nil {
 		err = werr
 	}

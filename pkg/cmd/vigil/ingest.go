@@ -26,16 +26,10 @@ import (
 )
 
 // bulkMemoryLimit is DuckDB's memory limit for bulk loads: with the Go heap
-// limit below, the id filters and the batch being read while another is
-// stored, it keeps a 10M-inference load under 1 GiB.
-const bulkMemoryLimit = "320MB"
-
-// bulkCheckpoint lets a bulk load grow the write-ahead log before DuckDB
-// checkpoints, instead of checkpointing after every batch: on the 10M-inference
-// demo (scripts/bench-ingest.sh 12) 2GB took 81–113 s over six runs, 1GB
-// 90–105 s and 512MB 88 s, with peak memory 866–1005 MiB for 2GB and up to
-// 1043 MiB for 1GB.
-const bulkCheckpoint = "2GB"
+// limit below, the id filters and the batches being read, prepared and
+// stored, it keeps a 10M-inference load under 1 GiB (scripts/bench-ingest.sh
+// 12: peak 824 MiB at 256MB, 1007 MiB at 320MB, which was no faster).
+const bulkMemoryLimit = "256MB"
 
 // limitGoHeap makes the garbage collector keep the Go heap of a bulk load
 // small, so the process (Go heap plus DuckDB's buffer pool) stays under 1 GiB.
@@ -130,7 +124,7 @@ func runIngest(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	limitGoHeap()
 	var sink batchSink
 	if f.db != "" {
-		st, err := duckdb.Open(ctx, duckdb.Options{Path: f.db, MemoryLimit: f.memory, CheckpointThreshold: bulkCheckpoint, FilterIDs: true})
+		st, err := duckdb.Open(ctx, duckdb.Options{Path: f.db, MemoryLimit: f.memory, BulkLoad: true, FilterIDs: true})
 		if err != nil {
 			return err
 		}
@@ -199,13 +193,9 @@ func ingestFile(ctx context.Context, path string, f ingestFlags, lim ingest.Limi
 		return res, err
 	}
 	defer file.Close()
-	// The file is read while the previous batch is stored.
-	pipe := startPipeline(ctx, func(ctx context.Context, batch []store.Record) error {
-		r, err := sink.send(ctx, batch)
-		add(&res, r)
-		return err
-	})
-	emit := pipe.emit
+	// The file is read and the next batch prepared while the previous batch is stored.
+	pipe := startJobPipeline(ctx, &res)
+	emit := func(ctx context.Context, batch []store.Record) error { return pipe.emit(ctx, sink.prepare(batch)) }
 	m := f.mapping
 	if m.IDPrefix == "" {
 		m.IDPrefix = filepath.Base(path)
@@ -229,15 +219,17 @@ func ingestFile(ctx context.Context, path string, f ingestFlags, lim ingest.Limi
 	return res, err
 }
 
-// batchSink stores one batch: directly in the file, or through Grafana.
+// batchSink stores batches: directly in the file, or through Grafana.
 type batchSink interface {
-	send(ctx context.Context, batch []store.Record) (store.IngestResult, error)
+	// prepare readies a batch in the reader's goroutine (the batch may be
+	// reused once it returns); the job it returns stores it.
+	prepare(batch []store.Record) storeJob
 }
 
-type storeSink struct{ st store.Store }
+type storeSink struct{ st *duckdb.Store }
 
-func (s *storeSink) send(ctx context.Context, batch []store.Record) (store.IngestResult, error) {
-	return s.st.Ingest(ctx, batch, store.IngestOptions{})
+func (s *storeSink) prepare(batch []store.Record) storeJob {
+	return prepareForStore(s.st, batch, store.IngestOptions{})
 }
 
 // grafanaSink posts NDJSON batches to the datasource's ingest route, with an
@@ -247,12 +239,19 @@ type grafanaSink struct {
 	client           *http.Client
 }
 
-func (g *grafanaSink) send(ctx context.Context, batch []store.Record) (store.IngestResult, error) {
-	var res store.IngestResult
+// prepare encodes the batch; the job posts it.
+func (g *grafanaSink) prepare(batch []store.Record) storeJob {
 	var body bytes.Buffer
 	if err := ingest.WriteNDJSON(&body, batch); err != nil {
-		return res, fmt.Errorf("encode batch: %w", err)
+		return func(context.Context) (store.IngestResult, error) {
+			return store.IngestResult{}, fmt.Errorf("encode batch: %w", err)
+		}
 	}
+	return func(ctx context.Context) (store.IngestResult, error) { return g.send(ctx, body) }
+}
+
+func (g *grafanaSink) send(ctx context.Context, body bytes.Buffer) (store.IngestResult, error) {
+	var res store.IngestResult
 	sum := sha256.Sum256(body.Bytes())
 	key := hex.EncodeToString(sum[:16])
 	endpoint := g.base + "/api/datasources/uid/" + url.PathEscape(g.uid) + "/resources/ingest"

@@ -5,26 +5,28 @@ import (
 	"sync"
 
 	"github.com/vigil-mlobs/vigil/pkg/store"
+	"github.com/vigil-mlobs/vigil/pkg/store/duckdb"
 )
 
 // pipeline stores batches in a goroutine of its own, so that the producer
-// (a file reader or the demo generator) makes batch N+1 while batch N is
-// being stored: a bulk load then keeps both cores busy.
+// (a file reader or the demo generator) reads and prepares batch N+1 while
+// batch N is being stored: a bulk load then keeps both cores busy.
 //
-// emit hands a batch over and returns once the storing goroutine has taken
-// it, which is after the previous batch was stored: a producer may refill a
-// batch once the emit after the one that handed it over has returned. After a
-// failed batch, emit takes no more batches and returns the error.
-type pipeline struct {
-	batches chan []store.Record
+// emit hands a batch (or a job that stores one) over and returns once the
+// storing goroutine has taken it, which is after the previous one was
+// stored: a producer may refill a batch once the emit after the one that
+// handed it over has returned. After a failed batch, emit takes no more
+// batches and returns the error.
+type pipeline[T any] struct {
+	batches chan T
 	failed  chan struct{} // closed when the sink failed
 	done    chan struct{} // closed when the storing goroutine ends
 	stop    sync.Once
 	err     error
 }
 
-func startPipeline(ctx context.Context, sink func(context.Context, []store.Record) error) *pipeline {
-	p := &pipeline{batches: make(chan []store.Record), failed: make(chan struct{}), done: make(chan struct{})}
+func startPipeline[T any](ctx context.Context, sink func(context.Context, T) error) *pipeline[T] {
+	p := &pipeline[T]{batches: make(chan T), failed: make(chan struct{}), done: make(chan struct{})}
 	go func() {
 		defer close(p.done)
 		for batch := range p.batches {
@@ -39,7 +41,7 @@ func startPipeline(ctx context.Context, sink func(context.Context, []store.Recor
 }
 
 // emit hands one batch to the storing goroutine.
-func (p *pipeline) emit(ctx context.Context, batch []store.Record) error {
+func (p *pipeline[T]) emit(ctx context.Context, batch T) error {
 	select {
 	case <-p.failed:
 		return p.wait()
@@ -57,8 +59,30 @@ func (p *pipeline) emit(ctx context.Context, batch []store.Record) error {
 
 // wait ends the pipeline after the last emit: it returns once every batch
 // handed over has been stored, with the first error of the sink.
-func (p *pipeline) wait() error {
+func (p *pipeline[T]) wait() error {
 	p.stop.Do(func() { close(p.batches) })
 	<-p.done
 	return p.err
+}
+
+// storeJob stores one prepared batch.
+type storeJob func(context.Context) (store.IngestResult, error)
+
+// prepareForStore checks and converts a batch for the store in the caller's
+// goroutine, so the batch may be reused once it returns; the job stores it.
+func prepareForStore(st *duckdb.Store, batch []store.Record, opts store.IngestOptions) storeJob {
+	p := st.Prepare(batch, opts)
+	return func(ctx context.Context) (store.IngestResult, error) {
+		defer p.Release()
+		return st.IngestPrepared(ctx, p)
+	}
+}
+
+// startJobPipeline runs storeJobs in order, adding their results to total.
+func startJobPipeline(ctx context.Context, total *store.IngestResult) *pipeline[storeJob] {
+	return startPipeline(ctx, func(ctx context.Context, job storeJob) error {
+		res, err := job(ctx)
+		add(total, res)
+		return err
+	})
 }

@@ -3,15 +3,14 @@ package duckdb
 import (
 	"context"
 	"database/sql"
-	"database/sql/driver"
 	"errors"
 	"fmt"
 	"strings"
 	"time"
 
-	"github.com/zeebo/xxh3"
-
-	duckdb "github.com/duckdb/duckdb-go/v2"
+	"github.com/apache/arrow-go/v18/arrow"
+	"github.com/apache/arrow-go/v18/arrow/array"
+	"github.com/apache/arrow-go/v18/arrow/memory"
 
 	"github.com/vigil-mlobs/vigil/pkg/store"
 )
@@ -39,146 +38,118 @@ var baseColumns = []struct{ name, typ string }{
 	{"embedding", "FLOAT[]"},
 }
 
-// ingestPlan is the catalog after a batch: the models and fields the batch adds
-// and, per model, its inference and actual records.
+// ingestPlan is the catalog after a batch: the models and fields the batch
+// adds and, per model of the batch, its catalog entry.
 type ingestPlan struct {
 	models    map[string]*modelEntry
 	newModels []*modelEntry
 	newFields map[*modelEntry][]store.FieldInfo
 	dimSet    map[*modelEntry]bool
-	order     []*modelEntry
-	inference map[*modelEntry][]*store.Record
-	actuals   map[*modelEntry][]*store.Record
+	entries   []*modelEntry // parallel to Prepared.models
 }
 
-// plan checks a batch against the catalog without writing anything: a feature
-// that changes kind or an embedding that changes dimension is an error naming
-// the record's line and field.
-func (s *Store) plan(batch []store.Record) (*ingestPlan, error) {
-	p := &ingestPlan{
+// plan checks a prepared batch against the catalog without writing anything.
+// A field that changes kind, or an embedding that changes dimension, is an
+// error naming the first record at fault; so is a record-level error of the
+// batch, whichever comes first.
+func (s *Store) plan(p *Prepared) (*ingestPlan, error) {
+	pl := &ingestPlan{
 		models:    map[string]*modelEntry{},
 		newFields: map[*modelEntry][]store.FieldInfo{},
 		dimSet:    map[*modelEntry]bool{},
-		inference: map[*modelEntry][]*store.Record{},
-		actuals:   map[*modelEntry][]*store.Record{},
+	}
+	var first *store.RecordError
+	fail := func(e *store.RecordError) {
+		if first == nil || e.Line < first.Line {
+			first = e
+		}
+	}
+	if p.recordErr != nil {
+		fail(p.recordErr)
 	}
 	nextKey := 0
 	s.catMu.RLock()
 	for _, m := range s.catalog {
-		if m.key > nextKey {
-			nextKey = m.key
-		}
+		nextKey = max(nextKey, m.key)
 	}
 	s.catMu.RUnlock()
 
-	for i := range batch {
-		r := &batch[i]
-		if err := checkRecord(r); err != nil {
-			return nil, err
+	for _, pm := range p.models {
+		m := s.model(pm.name)
+		if m != nil {
+			m = m.clone()
+		} else {
+			nextKey++
+			m = &modelEntry{key: nextKey, name: pm.name, features: map[string]store.FieldInfo{}, tags: map[string]store.FieldInfo{}}
+			pl.newModels = append(pl.newModels, m)
 		}
-		m := p.models[r.Model]
-		if m == nil {
-			if cur := s.model(r.Model); cur != nil {
-				m = cur.clone()
-			} else {
-				nextKey++
-				m = &modelEntry{key: nextKey, name: r.Model, features: map[string]store.FieldInfo{}, tags: map[string]store.FieldInfo{}}
-				p.newModels = append(p.newModels, m)
+		pl.models[pm.name] = m
+		pl.entries = append(pl.entries, m)
+		for i := range pm.fields {
+			bf := &pm.fields[i]
+			fields := m.features
+			if bf.kind == store.FieldTag {
+				fields = m.tags
 			}
-			p.models[r.Model] = m
-			p.order = append(p.order, m)
-		}
-		if r.ActualOnly {
-			p.actuals[m] = append(p.actuals[m], r)
-			continue
-		}
-		for _, f := range r.Features {
-			if err := p.addField(m, store.FieldFeature, f.Name, f.Value.Kind, r.Line); err != nil {
-				return nil, err
+			typ := bf.typ()
+			if f, ok := fields[bf.name]; ok && f.Type != store.Missing {
+				typ = f.Type
 			}
-		}
-		for _, t := range r.Tags {
-			if err := p.addField(m, store.FieldTag, t.Name, store.Categorical, r.Line); err != nil {
-				return nil, err
+			// The first value of the other kind is the record at fault.
+			other := store.Numeric
+			if typ == store.Numeric {
+				other = store.Categorical
 			}
-		}
-		if n := len(r.Embedding); n > 0 {
-			switch {
-			case n > maxEmbeddingDim:
-				return nil, &store.RecordError{Line: r.Line, Field: "embedding", Msg: fmt.Sprintf("%d dimensions is more than the limit of %d", n, maxEmbeddingDim)}
-			case m.embeddingDim == 0:
-				m.embeddingDim = n
-				p.dimSet[m] = true
-			case m.embeddingDim != n:
-				return nil, &store.RecordError{Line: r.Line, Field: "embedding", Msg: fmt.Sprintf(
-					"record %q has %d dimensions but model %q has %d", r.ID, n, m.name, m.embeddingDim)}
+			if line := bf.lineOf(other); typ != store.Missing && line > 0 {
+				fail(&store.RecordError{Line: line, Field: string(bf.kind) + "s." + bf.name, Msg: fmt.Sprintf(
+					"%s %q of model %q is %s, but this record gives a %s value", bf.kind, bf.name, m.name, typ, other)})
+				continue
 			}
+			if _, ok := fields[bf.name]; ok || typ == store.Missing {
+				continue // a field seen only as null gets its column with its first value
+			}
+			if len(m.features)+len(m.tags) >= maxFieldsPerModel {
+				fail(&store.RecordError{Line: bf.lineOf(typ), Field: string(bf.kind) + "s." + bf.name, Msg: fmt.Sprintf(
+					"model %q would have more than %d features and tags", m.name, maxFieldsPerModel)})
+				continue
+			}
+			f := store.FieldInfo{Kind: bf.kind, Name: bf.name, Type: typ, Index: len(m.features) + len(m.tags) + 1}
+			fields[bf.name] = f
+			pl.newFields[m] = append(pl.newFields[m], f)
 		}
-		p.inference[m] = append(p.inference[m], r)
-	}
-	return p, nil
-}
-
-func (p *ingestPlan) addField(m *modelEntry, kind store.FieldKind, name string, typ store.Kind, line int) error {
-	fields := m.features
-	if kind == store.FieldTag {
-		fields = m.tags
-	}
-	if f, ok := fields[name]; ok {
-		if typ != store.Missing && f.Type != store.Missing && typ != f.Type {
-			return &store.RecordError{Line: line, Field: string(kind) + "s." + name, Msg: fmt.Sprintf(
-				"%s %q of model %q is %s, but this record gives a %s value", kind, name, m.name, f.Type, typ)}
+		switch {
+		case pm.embeddingDim == 0:
+		case m.embeddingDim == 0:
+			m.embeddingDim = pm.embeddingDim
+			pl.dimSet[m] = true
+		case m.embeddingDim != pm.embeddingDim:
+			fail(&store.RecordError{Line: pm.embeddingLine, Field: "embedding", Msg: fmt.Sprintf(
+				"record %q has %d dimensions but model %q has %d", pm.embeddingID, pm.embeddingDim, m.name, m.embeddingDim)})
 		}
-		return nil
 	}
-	if typ == store.Missing {
-		return nil // a feature seen only as null gets its column with its first value
+	if first != nil {
+		return nil, first
 	}
-	if len(m.features)+len(m.tags) >= maxFieldsPerModel {
-		return &store.RecordError{Line: line, Field: string(kind) + "s." + name, Msg: fmt.Sprintf(
-			"model %q would have more than %d features and tags", m.name, maxFieldsPerModel)}
-	}
-	f := store.FieldInfo{Kind: kind, Name: name, Type: typ, Index: len(m.features) + len(m.tags) + 1}
-	fields[name] = f
-	p.newFields[m] = append(p.newFields[m], f)
-	return nil
-}
-
-// checkRecord guards the store against records that skipped the ingest parser.
-func checkRecord(r *store.Record) error {
-	switch {
-	case r.Model == "":
-		return &store.RecordError{Line: r.Line, Field: "model", Msg: "is required"}
-	case r.ID == "":
-		return &store.RecordError{Line: r.Line, Field: "id", Msg: "is required"}
-	case r.ActualOnly:
-		if r.Actual.IsZero() {
-			return &store.RecordError{Line: r.Line, Field: "actual", Msg: "is required in a record that carries only an actual"}
-		}
-		return nil
-	case r.Version == "":
-		return &store.RecordError{Line: r.Line, Field: "version", Msg: "is required"}
-	case r.Environment == "":
-		return &store.RecordError{Line: r.Line, Field: "environment", Msg: "is required"}
-	case r.Time.IsZero():
-		return &store.RecordError{Line: r.Line, Field: "timestamp", Msg: "is required"}
-	}
-	return nil
+	return pl, nil
 }
 
 // Ingest stores one batch in a single transaction.
 func (s *Store) Ingest(ctx context.Context, batch []store.Record, opts store.IngestOptions) (store.IngestResult, error) {
+	p := s.Prepare(batch, opts)
+	defer p.Release()
+	return s.IngestPrepared(ctx, p)
+}
+
+// IngestPrepared stores a prepared batch in a single transaction.
+func (s *Store) IngestPrepared(ctx context.Context, p *Prepared) (store.IngestResult, error) {
 	var res store.IngestResult
 	if s.readOnly {
 		return res, errors.New("the store is open read-only")
 	}
-	if opts.Now.IsZero() {
-		opts.Now = time.Now()
-	}
 	s.writeMu.Lock()
 	defer s.writeMu.Unlock()
 
-	p, err := s.plan(batch)
+	pl, err := s.plan(p)
 	if err != nil {
 		return res, err
 	}
@@ -198,9 +169,9 @@ func (s *Store) Ingest(ctx context.Context, batch []store.Record, opts store.Ing
 		}
 	}()
 
-	if opts.IdempotencyKey != "" {
+	if p.idempotencyKey != "" {
 		var n int
-		err := conn.QueryRowContext(ctx, `SELECT count(*) FROM vigil_batches WHERE idempotency_key = ?`, opts.IdempotencyKey).Scan(&n)
+		err := conn.QueryRowContext(ctx, `SELECT count(*) FROM vigil_batches WHERE idempotency_key = ?`, p.idempotencyKey).Scan(&n)
 		if err != nil {
 			return res, fmt.Errorf("ingest: idempotency check: %w", err)
 		}
@@ -209,20 +180,22 @@ func (s *Store) Ingest(ctx context.Context, batch []store.Record, opts store.Ing
 			return res, nil
 		}
 	}
-	if err := s.applyCatalog(ctx, conn, p, opts.Now); err != nil {
+	if err := s.applyCatalog(ctx, conn, pl, p.now); err != nil {
 		return res, err
 	}
-	for _, m := range p.order {
-		if recs := p.inference[m]; len(recs) > 0 {
-			added, dups, err := s.insertInferences(ctx, conn, m, recs)
+	for i, pm := range p.models {
+		m := pl.entries[i]
+		if pm.inference != nil {
+			added, dups, err := s.insertInferences(ctx, conn, m, pm)
 			if err != nil {
 				return res, fmt.Errorf("ingest model %q: %w", m.name, err)
 			}
 			res.Inferences += added
 			res.Duplicates += dups
 		}
-		if recs := p.actuals[m]; len(recs) > 0 {
-			attached, pending, err := s.attachActuals(ctx, conn, m, recs, opts.Now)
+		res.Duplicates += pm.repeats
+		if pm.actuals != nil {
+			attached, pending, err := s.attachActuals(ctx, conn, m, pm)
 			if err != nil {
 				return res, fmt.Errorf("ingest actuals of model %q: %w", m.name, err)
 			}
@@ -230,9 +203,9 @@ func (s *Store) Ingest(ctx context.Context, batch []store.Record, opts store.Ing
 			res.PendingActuals += pending
 		}
 	}
-	if opts.IdempotencyKey != "" {
+	if p.idempotencyKey != "" {
 		if _, err := conn.ExecContext(ctx, `INSERT INTO vigil_batches VALUES (?, ?, ?, ?)`,
-			opts.IdempotencyKey, opts.Now.UnixMilli(), res.Inferences, res.Actuals); err != nil {
+			p.idempotencyKey, p.now.UnixMilli(), res.Inferences, res.Actuals); err != nil {
 			return res, fmt.Errorf("ingest: record idempotency key: %w", err)
 		}
 	}
@@ -241,10 +214,14 @@ func (s *Store) Ingest(ctx context.Context, batch []store.Record, opts store.Ing
 	}
 	committed = true
 	s.catMu.Lock()
-	for name, m := range p.models {
+	for name, m := range pl.models {
 		s.catalog[name] = m
 	}
 	s.catMu.Unlock()
+	// The batch is committed to the write-ahead log whatever the checkpoint
+	// does; one that fails is tried again after the next batch, and Close
+	// reports it if it keeps failing.
+	_ = s.maybeCheckpoint(ctx)
 	return res, nil
 }
 
@@ -261,7 +238,7 @@ func (s *Store) applyCatalog(ctx context.Context, conn *sql.Conn, p *ingestPlan,
 			return fmt.Errorf("create table of model %q: %w", m.name, err)
 		}
 	}
-	for _, m := range p.order {
+	for _, m := range p.entries {
 		for _, f := range p.newFields[m] {
 			typ := "DOUBLE"
 			if f.Type == store.Categorical {
@@ -283,46 +260,14 @@ func (s *Store) applyCatalog(ctx context.Context, conn *sql.Conn, p *ingestPlan,
 	return nil
 }
 
-// tableColumns lists a model table's columns in table order.
-func (m *modelEntry) tableColumns() []string {
-	cols := make([]string, 0, len(baseColumns)+len(m.features)+len(m.tags))
-	for _, c := range baseColumns {
-		cols = append(cols, c.name)
-	}
-	for _, f := range m.schema().Features {
-		cols = append(cols, fieldColumn(f))
-	}
-	for _, f := range m.schema().Tags {
-		cols = append(cols, fieldColumn(f))
-	}
-	return cols
-}
-
-// idHash is the 64-bit hash of a record id kept beside it, so duplicate checks
-// join on an integer column instead of comparing strings across the table.
-func idHash(id string) uint64 { return xxh3.HashString(id) }
-
-// insertInferences stores the records whose (model, id) is new. Duplicates
-// inside the batch are dropped in Go (first occurrence wins); duplicates of
+// insertInferences stores the prepared records whose (model, id) is new
+// (repeats inside the batch were dropped when it was prepared). Duplicates of
 // stored records are found by probing the id-hash column with the batch's
 // hashes (with an id filter, only those it says may be stored), then
-// confirmed by comparing the ids. The new records are appended straight into
-// the model's table with DuckDB's appender, and pending actuals for them are
-// attached.
-func (s *Store) insertInferences(ctx context.Context, conn *sql.Conn, m *modelEntry, recs []*store.Record) (added, dups int, err error) {
-	seen := make(map[string]struct{}, len(recs))
-	unique := recs[:0:0]
-	for _, r := range recs {
-		if _, dup := seen[r.ID]; dup {
-			continue
-		}
-		seen[r.ID] = struct{}{}
-		unique = append(unique, r)
-	}
-	hashes := make([]uint64, len(unique))
-	for i, r := range unique {
-		hashes[i] = idHash(r.ID)
-	}
+// confirmed by comparing the ids. The new records are copied into the model's
+// table from their Arrow columns, and pending actuals for them are attached.
+func (s *Store) insertInferences(ctx context.Context, conn *sql.Conn, m *modelEntry, pm *preparedModel) (added, dups int, err error) {
+	hashes := pm.hashes
 	filter, err := s.idFilterFor(ctx, conn, m, len(hashes))
 	if err != nil {
 		return 0, 0, err
@@ -340,45 +285,87 @@ func (s *Store) insertInferences(ctx context.Context, conn *sql.Conn, m *modelEn
 			return 0, 0, err
 		}
 	}
-	fresh, freshHashes := unique, hashes
+	cols := make([]string, 0, len(baseColumns)+len(pm.fields))
+	for _, c := range baseColumns {
+		cols = append(cols, c.name)
+	}
+	for _, bf := range pm.fields {
+		if bf.column < 0 {
+			continue
+		}
+		f, ok := m.features[bf.name]
+		if bf.kind == store.FieldTag {
+			f, ok = m.tags[bf.name]
+		}
+		if !ok {
+			return 0, 0, fmt.Errorf("%s %q has no column", bf.kind, bf.name)
+		}
+		cols = append(cols, fieldColumn(f))
+	}
+	fresh := hashes
+	from := arrowView
 	if len(existing) > 0 {
-		fresh, freshHashes = make([]*store.Record, 0, len(unique)), make([]uint64, 0, len(unique))
-		for i, r := range unique {
-			if _, dup := existing[r.ID]; !dup {
-				fresh, freshHashes = append(fresh, r), append(freshHashes, hashes[i])
+		// Stored duplicates are few: they are left out by id.
+		ids := pm.inference.Column(colID).(*array.String)
+		fresh = make([]uint64, 0, len(hashes))
+		var stored []string
+		for i, h := range hashes {
+			if _, dup := existing[ids.Value(i)]; dup {
+				stored = append(stored, ids.Value(i))
+			} else {
+				fresh = append(fresh, h)
 			}
 		}
+		if len(stored) > 0 {
+			if err := stageIDs(ctx, conn, stored); err != nil {
+				return 0, 0, err
+			}
+			from = fmt.Sprintf("(SELECT * FROM %s WHERE id NOT IN (SELECT id FROM vigil_stage_dups))", arrowView)
+		}
 	}
-	if err := s.appendRecords(conn, m, fresh); err != nil {
-		return 0, 0, err
+	if len(fresh) > 0 {
+		stmt := fmt.Sprintf("INSERT INTO %s (%s) SELECT * FROM %s", m.table(), strings.Join(cols, ", "), from)
+		if err := execWithArrow(ctx, conn, pm.inference, stmt); err != nil {
+			return 0, 0, fmt.Errorf("insert records: %w", err)
+		}
 	}
 	if filter != nil {
-		filter.add(freshHashes)
+		filter.add(fresh)
 	}
-	if err := s.attachPending(ctx, conn, m, freshHashes); err != nil {
+	if err := s.attachPending(ctx, conn, m, fresh); err != nil {
 		return 0, 0, err
 	}
-	return len(fresh), len(recs) - len(fresh), nil
+	return len(fresh), len(hashes) - len(fresh), nil
 }
 
 // stageHashes loads id hashes into a temporary table.
 func stageHashes(ctx context.Context, conn *sql.Conn, hashes []uint64) error {
-	if _, err := conn.ExecContext(ctx, `CREATE OR REPLACE TEMP TABLE vigil_stage_ids (idh UBIGINT)`); err != nil {
-		return fmt.Errorf("create id staging table: %w", err)
+	b := array.NewUint64Builder(memory.DefaultAllocator)
+	defer b.Release()
+	b.AppendValues(hashes, nil)
+	col := b.NewArray()
+	defer col.Release()
+	rec := array.NewRecordBatch(arrow.NewSchema([]arrow.Field{{Name: "idh", Type: arrow.PrimitiveTypes.Uint64}}, nil), []arrow.Array{col}, int64(len(hashes)))
+	defer rec.Release()
+	if err := execWithArrow(ctx, conn, rec, "CREATE OR REPLACE TEMP TABLE vigil_stage_ids AS SELECT idh FROM "+arrowView); err != nil {
+		return fmt.Errorf("stage id hashes: %w", err)
 	}
-	return conn.Raw(func(dc any) error {
-		app, err := duckdb.NewAppender(dc.(driver.Conn), "temp", "main", "vigil_stage_ids")
-		if err != nil {
-			return fmt.Errorf("open appender: %w", err)
-		}
-		for _, h := range hashes {
-			if err := app.AppendRow(h); err != nil {
-				_ = app.Close()
-				return fmt.Errorf("stage id hashes: %w", err)
-			}
-		}
-		return app.Close()
-	})
+	return nil
+}
+
+// stageIDs loads record ids into a temporary table.
+func stageIDs(ctx context.Context, conn *sql.Conn, ids []string) error {
+	b := array.NewStringBuilder(memory.DefaultAllocator)
+	defer b.Release()
+	b.AppendValues(ids, nil)
+	col := b.NewArray()
+	defer col.Release()
+	rec := array.NewRecordBatch(arrow.NewSchema([]arrow.Field{{Name: "id", Type: arrow.BinaryTypes.String}}, nil), []arrow.Array{col}, int64(len(ids)))
+	defer rec.Release()
+	if err := execWithArrow(ctx, conn, rec, "CREATE OR REPLACE TEMP TABLE vigil_stage_dups AS SELECT id FROM "+arrowView); err != nil {
+		return fmt.Errorf("stage duplicate ids: %w", err)
+	}
+	return nil
 }
 
 // existingIDs returns the stored ids whose hash is among the staged hashes:
@@ -399,39 +386,6 @@ func existingIDs(ctx context.Context, conn *sql.Conn, m *modelEntry) (map[string
 		out[id] = struct{}{}
 	}
 	return out, rows.Err()
-}
-
-func (s *Store) appendRecords(conn *sql.Conn, m *modelEntry, recs []*store.Record) error {
-	if len(recs) == 0 {
-		return nil
-	}
-	schema := m.schema()
-	colIndex := columnIndex{features: map[string]int{}, tags: map[string]int{}}
-	for i, f := range schema.Features {
-		colIndex.features[f.Name] = len(baseColumns) + i
-	}
-	for i, f := range schema.Tags {
-		colIndex.tags[f.Name] = len(baseColumns) + len(schema.Features) + i
-	}
-	cols := m.tableColumns()
-	return conn.Raw(func(dc any) error {
-		app, err := duckdb.NewAppenderWithColumns(dc.(driver.Conn), "", "", m.table(), cols)
-		if err != nil {
-			return fmt.Errorf("open appender: %w", err)
-		}
-		row := make([]driver.Value, len(cols))
-		for _, r := range recs {
-			fillRow(row, r, colIndex)
-			if err := app.AppendRow(row...); err != nil {
-				_ = app.Close()
-				return &store.RecordError{Line: r.Line, Msg: fmt.Sprintf("record %q: %v", r.ID, err)}
-			}
-		}
-		if err := app.Close(); err != nil {
-			return fmt.Errorf("flush appender: %w", err)
-		}
-		return nil
-	})
 }
 
 // attachPending gives newly stored inferences (their id hashes) the actuals
@@ -479,124 +433,18 @@ func updateActuals(ctx context.Context, conn *sql.Conn, m *modelEntry) (int, err
 	return int(n), err
 }
 
-// Positions of the base columns in a model table row.
-const (
-	colID = iota
-	colIDHash
-	colVersion
-	colEnvironment
-	colTS
-	colPredLabel
-	colPredScore
-	colPredValue
-	colActualLabel
-	colActualValue
-	colActualMS
-	colText
-	colEmbedding
-)
-
-// columnIndex maps feature and tag names to their positions in a table row.
-type columnIndex struct {
-	features, tags map[string]int
-}
-
-func fillRow(row []driver.Value, r *store.Record, idx columnIndex) {
-	for i := range row {
-		row[i] = nil
-	}
-	row[colID], row[colIDHash] = r.ID, idHash(r.ID)
-	row[colVersion], row[colEnvironment], row[colTS] = r.Version, r.Environment, r.Time.UnixMilli()
-	if r.Prediction.HasLabel {
-		row[colPredLabel] = r.Prediction.Label
-	}
-	if r.Prediction.HasScore {
-		row[colPredScore] = r.Prediction.Score
-	}
-	if r.Prediction.HasValue {
-		row[colPredValue] = r.Prediction.Value
-	}
-	if !r.Actual.IsZero() {
-		if r.Actual.HasLabel {
-			row[colActualLabel] = r.Actual.Label
-		}
-		if r.Actual.HasValue {
-			row[colActualValue] = r.Actual.Value
-		}
-		at := r.ActualTime
-		if at.IsZero() {
-			at = r.Time
-		}
-		row[colActualMS] = at.UnixMilli()
-	}
-	if r.Text != "" {
-		row[colText] = r.Text
-	}
-	if len(r.Embedding) > 0 {
-		row[colEmbedding] = r.Embedding
-	}
-	for _, f := range r.Features {
-		switch f.Value.Kind {
-		case store.Numeric:
-			row[idx.features[f.Name]] = f.Value.Num
-		case store.Categorical:
-			row[idx.features[f.Name]] = f.Value.Str
-		}
-	}
-	for _, t := range r.Tags {
-		if t.Set {
-			row[idx.tags[t.Name]] = t.Value
-		}
-	}
-}
-
 // attachActuals sets the ground truth of stored inferences; actuals whose
 // inference has not arrived yet wait in vigil_pending_actuals. The last actual
-// of an id in the batch wins.
-func (s *Store) attachActuals(ctx context.Context, conn *sql.Conn, m *modelEntry, recs []*store.Record, now time.Time) (attached, pending int, err error) {
-	last := make(map[string]int, len(recs))
-	for i, r := range recs {
-		last[r.ID] = i
-	}
-	if _, err := conn.ExecContext(ctx, `CREATE OR REPLACE TEMP TABLE vigil_acts (
-		id VARCHAR, idh UBIGINT, actual_label VARCHAR, actual_value DOUBLE, actual_ms BIGINT)`); err != nil {
-		return 0, 0, fmt.Errorf("create staging table: %w", err)
-	}
-	err = conn.Raw(func(dc any) error {
-		app, err := duckdb.NewAppender(dc.(driver.Conn), "temp", "main", "vigil_acts")
-		if err != nil {
-			return fmt.Errorf("open appender: %w", err)
-		}
-		for i, r := range recs {
-			if last[r.ID] != i {
-				continue
-			}
-			var label, value driver.Value
-			if r.Actual.HasLabel {
-				label = r.Actual.Label
-			}
-			if r.Actual.HasValue {
-				value = r.Actual.Value
-			}
-			at := r.ActualTime
-			if at.IsZero() {
-				at = now
-			}
-			if err := app.AppendRow(r.ID, idHash(r.ID), label, value, at.UnixMilli()); err != nil {
-				_ = app.Close()
-				return &store.RecordError{Line: r.Line, Msg: fmt.Sprintf("record %q: %v", r.ID, err)}
-			}
-		}
-		return app.Close()
-	})
-	if err != nil {
-		return 0, 0, err
+// of an id in the batch wins (Prepare kept only that one).
+func (s *Store) attachActuals(ctx context.Context, conn *sql.Conn, m *modelEntry, pm *preparedModel) (attached, pending int, err error) {
+	if err := execWithArrow(ctx, conn, pm.actuals, "CREATE OR REPLACE TEMP TABLE vigil_acts AS SELECT * FROM "+arrowView); err != nil {
+		return 0, 0, fmt.Errorf("stage actuals: %w", err)
 	}
 	attached, err = updateActuals(ctx, conn, m)
 	if err != nil {
 		return 0, 0, fmt.Errorf("attach actuals: %w", err)
 	}
-	if attached == len(last) {
+	if attached == pm.actualRecords {
 		return attached, 0, nil
 	}
 	if _, err := conn.ExecContext(ctx, `DELETE FROM vigil_pending_actuals WHERE model_key = ? AND id IN (SELECT id FROM vigil_acts)`, m.key); err != nil {
