@@ -44,7 +44,7 @@ export function run(cmd, args, options = {}) {
 /** Builds the vigil CLI into work and fills a demo store there; returns both paths. */
 export function demoStore(work) {
   const vigil = path.join(work, 'vigil');
-  run('go', ['build', '-o', vigil, './pkg/cmd/vigil'], { cwd: root });
+  run('go', ['build', '-tags', 'duckdb_arrow', '-o', vigil, './pkg/cmd/vigil'], { cwd: root });
   const db = path.join(work, 'demo.duckdb');
   run(vigil, ['demo', '--db', db, '--scale', '0.05', '--seed', '7', '--end', demoEnd]);
   return { vigil, db };
