@@ -29,18 +29,20 @@ type Options struct {
 	Path string
 	// ReadOnly opens the file without taking the writer lock.
 	ReadOnly bool
-	// Threads bounds DuckDB's worker threads (0: DuckDB's default).
+	// Threads bounds DuckDB's worker threads (0: DuckDB's default; BulkLoad
+	// sets its own).
 	Threads int
 	// MemoryLimit is DuckDB's memory limit, e.g. "1GB" ("" : DuckDB's default).
 	MemoryLimit string
-	// CheckpointThreshold is the write-ahead log size that triggers a checkpoint,
-	// e.g. "1GB" for bulk loads ("": DuckDB's default of 16MB).
+	// CheckpointThreshold is the write-ahead log size that triggers a
+	// checkpoint, e.g. "512MB" ("": DuckDB's default of 16MB, or 2GB with
+	// BulkLoad).
 	CheckpointThreshold string
 	// BulkLoad tunes the store for one process loading many batches: DuckDB
 	// runs each statement on one thread (its other threads would only wait
 	// for the core the loader prepares the next batch on), and the store
 	// checkpoints with every core itself, once the write-ahead log is past
-	// CheckpointThreshold (default 2GB) after a batch, and when it is closed.
+	// CheckpointThreshold after a batch, and when it is closed.
 	BulkLoad bool
 	// FilterIDs keeps a Bloom filter of each model's stored id hashes in
 	// memory (4 bytes per stored inference, built on a model's first ingest),
