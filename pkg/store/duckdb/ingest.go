@@ -338,34 +338,35 @@ func (s *Store) insertInferences(ctx context.Context, conn *sql.Conn, m *modelEn
 	return len(fresh), len(hashes) - len(fresh), nil
 }
 
-// stageHashes loads id hashes into a temporary table.
+// stageHashes loads id hashes into the temporary table vigil_stage_ids.
 func stageHashes(ctx context.Context, conn *sql.Conn, hashes []uint64) error {
 	b := array.NewUint64Builder(memory.DefaultAllocator)
 	defer b.Release()
 	b.AppendValues(hashes, nil)
-	col := b.NewArray()
-	defer col.Release()
-	rec := array.NewRecordBatch(arrow.NewSchema([]arrow.Field{{Name: "idh", Type: arrow.PrimitiveTypes.Uint64}}, nil), []arrow.Array{col}, int64(len(hashes)))
-	defer rec.Release()
-	if err := execWithArrow(ctx, conn, rec, "CREATE OR REPLACE TEMP TABLE vigil_stage_ids AS SELECT idh FROM "+arrowView); err != nil {
+	if err := stageColumn(ctx, conn, "vigil_stage_ids", "idh", b.NewArray()); err != nil {
 		return fmt.Errorf("stage id hashes: %w", err)
 	}
 	return nil
 }
 
-// stageIDs loads record ids into a temporary table.
+// stageIDs loads record ids into the temporary table vigil_stage_dups.
 func stageIDs(ctx context.Context, conn *sql.Conn, ids []string) error {
 	b := array.NewStringBuilder(memory.DefaultAllocator)
 	defer b.Release()
 	b.AppendValues(ids, nil)
-	col := b.NewArray()
-	defer col.Release()
-	rec := array.NewRecordBatch(arrow.NewSchema([]arrow.Field{{Name: "id", Type: arrow.BinaryTypes.String}}, nil), []arrow.Array{col}, int64(len(ids)))
-	defer rec.Release()
-	if err := execWithArrow(ctx, conn, rec, "CREATE OR REPLACE TEMP TABLE vigil_stage_dups AS SELECT id FROM "+arrowView); err != nil {
+	if err := stageColumn(ctx, conn, "vigil_stage_dups", "id", b.NewArray()); err != nil {
 		return fmt.Errorf("stage duplicate ids: %w", err)
 	}
 	return nil
+}
+
+// stageColumn (re)creates a temporary table holding one column, and
+// releases the column.
+func stageColumn(ctx context.Context, conn *sql.Conn, table, name string, col arrow.Array) error {
+	defer col.Release()
+	rec := array.NewRecordBatch(arrow.NewSchema([]arrow.Field{{Name: name, Type: col.DataType()}}, nil), []arrow.Array{col}, int64(col.Len()))
+	defer rec.Release()
+	return execWithArrow(ctx, conn, rec, fmt.Sprintf("CREATE OR REPLACE TEMP TABLE %s AS SELECT %s FROM %s", table, name, arrowView))
 }
 
 // existingIDs returns the stored ids whose hash is among the staged hashes:

@@ -24,7 +24,6 @@ import (
 type Prepared struct {
 	now            time.Time
 	idempotencyKey string
-	records        int
 	// recordErr is the first record-level error of the batch. It is reported
 	// when stored, unless a conflict with the catalog comes at an earlier line.
 	recordErr *store.RecordError
@@ -100,21 +99,12 @@ func (p *Prepared) Release() {
 // (see Prepared). It does not touch the database and may run while another
 // batch is being stored.
 func (s *Store) Prepare(batch []store.Record, opts store.IngestOptions) *Prepared {
-	p := &Prepared{now: opts.Now, idempotencyKey: opts.IdempotencyKey, records: len(batch)}
+	p := &Prepared{now: opts.Now, idempotencyKey: opts.IdempotencyKey}
 	if p.now.IsZero() {
 		p.now = time.Now()
 	}
-	byModel := map[string]*preparedModel{}
-	// per model: the inference records (first of each id) and the actual
-	// records (last of each id), in batch order
-	inference := map[*preparedModel][]*store.Record{}
-	actuals := map[*preparedModel][]*store.Record{}
-	firstInference := map[*preparedModel]map[string]struct{}{}
-	lastActual := map[*preparedModel]map[string]int{}
-	// per model: the slot of each feature and tag of its inference records
-	// among the model's fields, in record order, for the second pass
-	slots := map[*preparedModel][]int32{}
-	var cache slotCache
+	drafts := map[string]*modelDraft{}
+	var order []*modelDraft
 
 	for i := range batch {
 		r := &batch[i]
@@ -122,97 +112,111 @@ func (s *Store) Prepare(batch []store.Record, opts store.IngestOptions) *Prepare
 			p.recordErr = err
 			return p
 		}
-		pm := byModel[r.Model]
-		if pm == nil {
-			pm = &preparedModel{name: r.Model, features: map[string]int{}, tags: map[string]int{}}
-			byModel[r.Model] = pm
-			p.models = append(p.models, pm)
-			firstInference[pm] = map[string]struct{}{}
-			lastActual[pm] = map[string]int{}
-		}
-		if r.ActualOnly {
-			ids := lastActual[pm]
-			if _, again := ids[r.ID]; !again {
-				actuals[pm] = append(actuals[pm], r)
+		d := drafts[r.Model]
+		if d == nil {
+			d = &modelDraft{
+				pm:  &preparedModel{name: r.Model, features: map[string]int{}, tags: map[string]int{}},
+				ids: map[string]struct{}{}, lastActual: map[string]int{},
 			}
-			ids[r.ID] = i
-			continue
+			drafts[r.Model] = d
+			order = append(order, d)
+			p.models = append(p.models, d.pm)
 		}
-		// A repeat of an id earlier in the batch is checked like the others,
-		// then dropped: the first occurrence wins.
-		_, repeat := firstInference[pm][r.ID]
-		ps := slots[pm]
-		mark := len(ps)
-		for k := range r.Features {
-			f := &r.Features[k]
-			slot, err := pm.field(&cache, store.FieldFeature, k, f.Name, f.Value.Kind, r.Line)
-			if err != nil {
-				p.recordErr = err
-				return p
-			}
-			ps = append(ps, slot)
+		if err := d.add(batch, i); err != nil {
+			p.recordErr = err
+			return p
 		}
-		for k := range r.Tags {
-			t := &r.Tags[k]
-			kind := store.Missing
-			if t.Set {
-				kind = store.Categorical
-			}
-			slot, err := pm.field(&cache, store.FieldTag, k, t.Name, kind, r.Line)
-			if err != nil {
-				p.recordErr = err
-				return p
-			}
-			ps = append(ps, slot)
-		}
-		if n := len(r.Embedding); n > 0 {
-			switch {
-			case n > maxEmbeddingDim:
-				p.recordErr = &store.RecordError{Line: r.Line, Field: "embedding", Msg: fmt.Sprintf("%d dimensions is more than the limit of %d", n, maxEmbeddingDim)}
-				return p
-			case pm.embeddingDim == 0:
-				pm.embeddingDim, pm.embeddingLine, pm.embeddingID = n, r.Line, r.ID
-			case pm.embeddingDim != n:
-				p.recordErr = &store.RecordError{Line: r.Line, Field: "embedding", Msg: fmt.Sprintf(
-					"record %q has %d dimensions but model %q has %d", r.ID, n, pm.name, pm.embeddingDim)}
-				return p
-			}
-		}
-		if repeat {
-			slots[pm] = ps[:mark]
-			pm.repeats++
-			continue
-		}
-		slots[pm] = ps
-		firstInference[pm][r.ID] = struct{}{}
-		inference[pm] = append(inference[pm], r)
 	}
-
-	for _, pm := range p.models {
+	for _, d := range order {
+		pm := d.pm
 		// Actuals keep the value of the last record of their id.
-		recs := actuals[pm]
-		for k, r := range recs {
-			recs[k] = &batch[lastActual[pm][r.ID]]
+		for k, r := range d.actuals {
+			d.actuals[k] = &batch[d.lastActual[r.ID]]
 		}
-		pm.actualRecords = len(recs)
-		if len(recs) > 0 {
-			pm.actuals = buildActuals(recs, p.now)
+		pm.actualRecords = len(d.actuals)
+		if len(d.actuals) > 0 {
+			pm.actuals = buildActuals(d.actuals, p.now)
 		}
-	}
-	for _, pm := range p.models {
-		if recs := inference[pm]; len(recs) > 0 {
-			pm.inference, pm.hashes = pm.buildInference(recs, slots[pm])
+		if len(d.inference) > 0 {
+			pm.inference, pm.hashes = pm.buildInference(d.inference, d.slots)
 		}
 	}
 	return p
 }
 
-// slotCache remembers, for each position in a record's features and tags,
-// the field last found there, since the records of one source list their
-// features in one order: most lookups then compare one string instead of
-// hashing it.
+// modelDraft gathers one model's records of a batch before they are
+// converted: the inference records (the first of each id) with the slots of
+// their features and tags among the model's fields, in record order, and the
+// actual-only records (one per id, in order of first appearance).
+type modelDraft struct {
+	pm         *preparedModel
+	inference  []*store.Record
+	slots      []int32
+	ids        map[string]struct{}
+	actuals    []*store.Record
+	lastActual map[string]int // position in the batch of the last actual of an id
+	cache      slotCache
+}
+
+// add checks record i of the batch against the model's other records.
+func (d *modelDraft) add(batch []store.Record, i int) *store.RecordError {
+	r, pm := &batch[i], d.pm
+	if r.ActualOnly {
+		if _, again := d.lastActual[r.ID]; !again {
+			d.actuals = append(d.actuals, r)
+		}
+		d.lastActual[r.ID] = i
+		return nil
+	}
+	mark := len(d.slots)
+	for k := range r.Features {
+		f := &r.Features[k]
+		slot, err := pm.field(&d.cache, store.FieldFeature, k, f.Name, f.Value.Kind, r.Line)
+		if err != nil {
+			return err
+		}
+		d.slots = append(d.slots, slot)
+	}
+	for k := range r.Tags {
+		t := &r.Tags[k]
+		kind := store.Missing
+		if t.Set {
+			kind = store.Categorical
+		}
+		slot, err := pm.field(&d.cache, store.FieldTag, k, t.Name, kind, r.Line)
+		if err != nil {
+			return err
+		}
+		d.slots = append(d.slots, slot)
+	}
+	if n := len(r.Embedding); n > 0 {
+		switch {
+		case n > maxEmbeddingDim:
+			return &store.RecordError{Line: r.Line, Field: "embedding", Msg: fmt.Sprintf("%d dimensions is more than the limit of %d", n, maxEmbeddingDim)}
+		case pm.embeddingDim == 0:
+			pm.embeddingDim, pm.embeddingLine, pm.embeddingID = n, r.Line, r.ID
+		case pm.embeddingDim != n:
+			return &store.RecordError{Line: r.Line, Field: "embedding", Msg: fmt.Sprintf(
+				"record %q has %d dimensions but model %q has %d", r.ID, n, pm.name, pm.embeddingDim)}
+		}
+	}
+	// A repeat of an id earlier in the batch is checked like the others,
+	// then dropped: the first occurrence wins.
+	if _, repeat := d.ids[r.ID]; repeat {
+		d.slots = d.slots[:mark]
+		pm.repeats++
+		return nil
+	}
+	d.ids[r.ID] = struct{}{}
+	d.inference = append(d.inference, r)
+	return nil
+}
+
+// slotCache remembers, for each position in a model's records' features
+// and tags, the field last found there, since the records of one source list
+// their features in one order: most lookups then compare one string instead
+// of hashing it.
 type slotCache struct {
-	model    *preparedModel
 	features []cachedSlot
 	tags     []cachedSlot
 }
@@ -227,9 +231,6 @@ type cachedSlot struct {
 // first value of each kind (values of both kinds are a conflict, reported
 // when the batch is stored).
 func (pm *preparedModel) field(cache *slotCache, kind store.FieldKind, pos int, name string, k store.Kind, line int) (int32, *store.RecordError) {
-	if cache.model != pm {
-		*cache = slotCache{model: pm}
-	}
 	cached := &cache.features
 	index := pm.features
 	if kind == store.FieldTag {

@@ -314,3 +314,41 @@ func TestParseBytes(t *testing.T) {
 		t.Fatalf("bad threshold: %v", err)
 	}
 }
+
+// Records of two models interleave in a batch and list the same names in
+// different orders; each value lands in its own model's column.
+func TestInterleavedModelsKeepTheirColumns(t *testing.T) {
+	s, _ := openTemp(t)
+	ctx := context.Background()
+	mk := func(model, id string, names []string, values ...float64) store.Record {
+		r := store.Record{Line: 1, Model: model, ID: id, Version: "v1", Environment: "production", Time: t0}
+		for k, n := range names {
+			r.Features = append(r.Features, store.Feature{Name: n, Value: store.Num(values[k])})
+		}
+		return r
+	}
+	var batch []store.Record
+	for i := range 20 {
+		x := float64(i)
+		batch = append(batch, mk("a", fmt.Sprint(i), []string{"x", "y"}, x, x+0.5), mk("b", fmt.Sprint(i), []string{"y", "x"}, 100+x, 200+x))
+		if i%3 == 0 { // now and then a record lists them the other way round
+			batch = append(batch, mk("a", fmt.Sprint("r", i), []string{"y", "x"}, x+0.5, x))
+		}
+	}
+	if _, err := s.Ingest(ctx, batch, store.IngestOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	for model, where := range map[string]string{"a": "%s = %s + 0.5", "b": "%s = %s - 100"} {
+		sch, _ := s.Schema(ctx, model)
+		x, _ := sch.Feature("x")
+		y, _ := sch.Feature("y")
+		var bad, n int
+		q := fmt.Sprintf("SELECT count(*) FILTER (WHERE NOT ("+where+")), count(*) FROM %s", fieldColumn(y), fieldColumn(x), s.model(model).table())
+		if err := s.db.QueryRow(q).Scan(&bad, &n); err != nil {
+			t.Fatal(err)
+		}
+		if bad != 0 || n == 0 {
+			t.Fatalf("model %s: %d of %d records have x and y mixed up", model, bad, n)
+		}
+	}
+}
