@@ -24,12 +24,3 @@ func abs(x float64) float64 {
 	}
 	return x
 }
-
-// sumOf returns the compensated sum of xs.
-func sumOf(xs []float64) float64 {
-	var s compensatedSum
-	for _, x := range xs {
-		s.add(x)
-	}
-	return s.value()
-}

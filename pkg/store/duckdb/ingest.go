@@ -317,8 +317,8 @@ func (s *Store) insertInferences(ctx context.Context, conn *sql.Conn, m *modelEn
 			}
 		}
 		if len(stored) > 0 {
-			if err := stageIDs(ctx, conn, stored); err != nil {
-				return 0, 0, err
+			if err := stageColumn(ctx, conn, "vigil_stage_dups", "id", array.NewStringBuilder(memory.DefaultAllocator), stored); err != nil {
+				return 0, 0, fmt.Errorf("stage duplicate ids: %w", err)
 			}
 			from = fmt.Sprintf("(SELECT * FROM %s WHERE id NOT IN (SELECT id FROM vigil_stage_dups))", arrowView)
 		}
@@ -340,29 +340,24 @@ func (s *Store) insertInferences(ctx context.Context, conn *sql.Conn, m *modelEn
 
 // stageHashes loads id hashes into the temporary table vigil_stage_ids.
 func stageHashes(ctx context.Context, conn *sql.Conn, hashes []uint64) error {
-	b := array.NewUint64Builder(memory.DefaultAllocator)
-	defer b.Release()
-	b.AppendValues(hashes, nil)
-	if err := stageColumn(ctx, conn, "vigil_stage_ids", "idh", b.NewArray()); err != nil {
+	if err := stageColumn(ctx, conn, "vigil_stage_ids", "idh", array.NewUint64Builder(memory.DefaultAllocator), hashes); err != nil {
 		return fmt.Errorf("stage id hashes: %w", err)
 	}
 	return nil
 }
 
-// stageIDs loads record ids into the temporary table vigil_stage_dups.
-func stageIDs(ctx context.Context, conn *sql.Conn, ids []string) error {
-	b := array.NewStringBuilder(memory.DefaultAllocator)
-	defer b.Release()
-	b.AppendValues(ids, nil)
-	if err := stageColumn(ctx, conn, "vigil_stage_dups", "id", b.NewArray()); err != nil {
-		return fmt.Errorf("stage duplicate ids: %w", err)
-	}
-	return nil
+// valuesBuilder is an Arrow builder that appends a slice of values at once.
+type valuesBuilder[T any] interface {
+	array.Builder
+	AppendValues(values []T, valid []bool)
 }
 
-// stageColumn (re)creates a temporary table holding one column, and
-// releases the column.
-func stageColumn(ctx context.Context, conn *sql.Conn, table, name string, col arrow.Array) error {
+// stageColumn (re)creates a temporary table holding one column of values,
+// built with b (which it releases).
+func stageColumn[T any](ctx context.Context, conn *sql.Conn, table, name string, b valuesBuilder[T], values []T) error {
+	defer b.Release()
+	b.AppendValues(values, nil)
+	col := b.NewArray()
 	defer col.Release()
 	rec := array.NewRecordBatch(arrow.NewSchema([]arrow.Field{{Name: name, Type: col.DataType()}}, nil), []arrow.Array{col}, int64(col.Len()))
 	defer rec.Release()
