@@ -36,14 +36,15 @@ var CommonOptions = []string{"model", "versions", "environment"}
 // query type reads, besides GrafanaKeys and CommonOptions. A known option on
 // a query type that does not read it (e.g. "positive" on fairness) is an
 // error; so is a key no query type reads. The frontend's QUERY_TYPE_OPTIONS
-// (src/datasource/queryOptions.ts) mirrors this table.
+// (src/datasource/queryOptions.ts), which says what the editor keeps when the
+// query type changes, must agree on every option it lists.
 var QueryTypeOptions = map[string][]string{
-	TypeDrift:          {"target", "features", "metric", "reference", "binning", "filters", "interval"},
+	TypeDrift:          {"target", "features", "metric", "reference", "binning", "filters", "interval", "adjust"},
 	TypeDistribution:   {"target", "features", "metric", "reference", "binning", "filters"},
 	TypeEmbeddingDrift: {"metric", "reference", "filters", "interval"},
 	TypePerformance:    {"metric", "groupBy", "positive", "filters", "interval"},
-	TypeFairness:       {"metric", "fairness", "filters", "interval"},
-	TypeBiasTrace:      {"metric", "fairness", "features", "reference", "binning", "minCount", "limit", "overTime", "pairs", "interval", "filters"},
+	TypeFairness:       {"metric", "fairness", "filters", "interval", "confidence", "minGroupSize", "bound"},
+	TypeBiasTrace:      {"metric", "fairness", "features", "reference", "binning", "minCount", "limit", "overTime", "pairs", "interval", "filters", "confidence"},
 	TypeTraffic:        {"metric", "status", "filters", "interval"},
 	TypeEmbeddings:     {"reference", "limit", "referenceLimit", "currentLimit", "reduce", "minClusterSize", "filters"},
 	TypeModels:         {"status"},
