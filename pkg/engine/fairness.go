@@ -211,6 +211,9 @@ func fairnessQuery(ctx context.Context, e *Engine, q *models.Query) (*Result, er
 	if err := e.noticeUnseenValues(ctx, res, unfiltered, attr, f, seen); err != nil {
 		return nil, err
 	}
+	if err := e.explainFairness(ctx, res, q, versions, groups, minGroup, sc); err != nil {
+		return nil, err
+	}
 	switch {
 	case records == 0:
 		// noticeUnseenValues has said what the attribute holds.

@@ -105,6 +105,9 @@ type Fairness struct {
 	Protected []string `json:"protected"`
 	Reference []string `json:"reference"`
 	Favorable string   `json:"favorable"`
+	// FavorableDefaulted is true when the query gave no favorable label and
+	// Parse set the default "1" (notices then say so).
+	FavorableDefaulted bool `json:"-"`
 }
 
 // Query is one Vigil query as saved in dashboards and alert rules.
@@ -159,10 +162,13 @@ type Query struct {
 	Adjust string `json:"adjust,omitempty"`
 
 	// Resolved by Parse.
-	From, To       time.Time     `json:"-"`
-	IntervalDur    time.Duration `json:"-"`
-	MaxDataPoints  int64         `json:"-"`
-	grafanaDefault time.Duration
+	From, To    time.Time     `json:"-"`
+	IntervalDur time.Duration `json:"-"`
+	// PositiveDefaulted is true when a performance query gave no positive
+	// label and Parse set the default "1".
+	PositiveDefaulted bool  `json:"-"`
+	MaxDataPoints     int64 `json:"-"`
+	grafanaDefault    time.Duration
 }
 
 // StringList is a list option that also accepts a single string (a
@@ -347,6 +353,7 @@ func (q *Query) validate(lim Limits) error {
 	case TypePerformance:
 		if q.Positive == "" {
 			q.Positive = "1"
+			q.PositiveDefaulted = true
 		}
 	}
 	if needsReference(q.QueryType) {
@@ -538,6 +545,7 @@ func (q *Query) validateFairness() error {
 	}
 	if f.Favorable == "" {
 		f.Favorable = "1"
+		f.FavorableDefaulted = true
 	}
 	return nil
 }
