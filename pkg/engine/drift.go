@@ -140,6 +140,8 @@ type driftRun struct {
 	wBoundAbs     float64
 	emptyRolling  int // points whose rolling reference had no records
 	skippedValues []string
+	// explain collects null points and sanity warnings (explain.go).
+	explain driftExplain
 }
 
 func driftQuery(ctx context.Context, e *Engine, q *models.Query) (*Result, error) {
@@ -399,6 +401,7 @@ func (r *driftRun) target(ctx context.Context, t driftTarget) (map[string][]Poin
 	if err != nil {
 		return nil, err
 	}
+	r.noteNullPoints(t, groups)
 	out := map[string][]Point{}
 	for g, v := range groups {
 		out[g.version] = append(out[g.version], Point{Time: bucketTime(g.bucket), Value: v})
@@ -454,6 +457,7 @@ func (r *driftRun) staticCategorical(ctx context.Context, t driftTarget) (map[dr
 		}
 		cur[g].addKey(row.Keys[2], int64(row.Measures[0]), store.Categorical)
 	}
+	r.noteDisjointCategories(t, ref, cur)
 	out := make(map[driftGroup]metrics.Optional, len(cur))
 	for g, c := range cur {
 		_, rh, ch := metrics.CategoricalHistograms(ref.categoryCounts(), c.categoryCounts())
@@ -882,6 +886,7 @@ func (r *driftRun) finish() {
 		res.notice(sev, "%s is approximate: more than %s values, so values were compressed into fine histograms or grids; %s",
 			r.q.Metric, driftThousands(int64(r.e.Limits.ExactValueLimit)), bound)
 	}
+	r.explainNotices()
 	if len(res.Series) == 0 && len(res.Tables) == 0 {
 		res.notice(Info, "no records in the time range")
 	}

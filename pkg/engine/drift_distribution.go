@@ -71,6 +71,7 @@ func (r *driftRun) categoricalDistribution(ctx context.Context, t driftTarget) (
 	if err != nil {
 		return nil, fmt.Errorf("current: %w", err)
 	}
+	r.noteDisjointCategories(t, ref, map[driftGroup]*driftSample{{}: cur})
 	d := &driftDistribution{}
 	d.labels, d.ref, d.cur = metrics.CategoricalHistograms(ref.categoryCounts(), cur.categoryCounts())
 	if d.value, err = driftBinnedValue(r.q.Metric, d.ref, d.cur); err != nil {

@@ -455,3 +455,95 @@ func sortedKeys(m map[string]bool) []string {
 	sort.Strings(out)
 	return out
 }
+
+// ---------------------------------------------------------------- drift
+
+// driftExplain collects what a drift run explains: null points per target
+// and targets whose reference and current categories never meet.
+type driftExplain struct {
+	nulls    map[string]*nullReasons // by target name
+	order    []string
+	disjoint []string // one warning text per target
+}
+
+// noteNullPoints records a target's null points. Binned metrics count
+// missing values as a bin, so only KS and Wasserstein (which compare values)
+// are null where a bucket or the reference has no value; rolling references
+// without records are counted apart (emptyRolling).
+func (r *driftRun) noteNullPoints(t driftTarget, groups map[driftGroup]metrics.Optional) {
+	if r.ref.window > 0 {
+		return
+	}
+	keys := make([]driftGroup, 0, len(groups))
+	for g := range groups {
+		keys = append(keys, g)
+	}
+	sort.Slice(keys, func(i, j int) bool {
+		if keys[i].bucket != keys[j].bucket {
+			return keys[i].bucket < keys[j].bucket
+		}
+		return keys[i].version < keys[j].version
+	})
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	n := r.explain.nulls[t.name]
+	for _, g := range keys {
+		if g.version == r.ref.skipVersion {
+			continue
+		}
+		if n == nil {
+			n = &nullReasons{}
+			if r.explain.nulls == nil {
+				r.explain.nulls = map[string]*nullReasons{}
+			}
+			r.explain.nulls[t.name] = n
+			r.explain.order = append(r.explain.order, t.name)
+		}
+		n.point()
+		if groups[g].Valid() {
+			continue
+		}
+		reason := fmt.Sprintf("%s has no non-missing value there or in the reference (%s), and %s compares values; psi, js and the other binned metrics count missing values as a bin",
+			t.name, r.ref.desc, r.q.Metric)
+		if r.q.Metric == "wasserstein_norm" {
+			reason += "; wasserstein_norm is also undefined when it cannot be normalised"
+		}
+		n.add(reason, g.bucket, "version "+g.version)
+	}
+}
+
+// noteDisjointCategories warns when a categorical target's reference and
+// current data share no category: every category then looks new and the
+// drift is as large as it gets, which is more often an encoding mismatch
+// (codes against names) or the wrong reference than real drift.
+func (r *driftRun) noteDisjointCategories(t driftTarget, ref *driftSample, cur map[driftGroup]*driftSample) {
+	refCats := ref.categoryCounts().Counts
+	curCats := map[string]int64{}
+	for _, c := range cur {
+		for k, v := range c.categoryCounts().Counts {
+			curCats[k] += v
+		}
+	}
+	if len(refCats) == 0 || len(curCats) == 0 || meet(refCats, curCats) {
+		return
+	}
+	text := fmt.Sprintf("%s: the reference (%s) and the current data share no category (reference: %s; current: %s), so every category counts as new and the drift is maximal; "+
+		"check that both encode %s the same way (codes against names, case, spaces) and that the reference is the right one",
+		t.name, r.ref.desc, listLabels(refCats), listLabels(curCats), t.name)
+	r.mu.Lock()
+	r.explain.disjoint = append(r.explain.disjoint, text)
+	r.mu.Unlock()
+}
+
+// explainNotices writes the drift run's explanations.
+func (r *driftRun) explainNotices() {
+	sort.Strings(r.explain.disjoint)
+	for _, d := range r.explain.disjoint {
+		r.res.notice(Warning, "%s", d)
+	}
+	names := append([]string(nil), r.explain.order...)
+	sort.Strings(names)
+	for _, name := range names {
+		r.explain.nulls[name].notices(r.res, r.q.Metric+" of "+name)
+	}
+}

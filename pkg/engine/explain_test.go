@@ -241,3 +241,41 @@ func parseForTest(t *testing.T, query string) *models.Query {
 	}
 	return q
 }
+
+func TestDriftNullPointsAndDisjointCategoriesAreExplained(t *testing.T) {
+	nan := math.NaN()
+	h := func(hour int) time.Time { return driftT0.Add(time.Duration(hour)*time.Hour + time.Minute) }
+	rows := []driftRow{
+		{version: "v1", env: "training", at: driftT0.Add(-48 * time.Hour), x: 1, c: "1"},
+		{version: "v1", env: "training", at: driftT0.Add(-48 * time.Hour), x: 2, c: "2"},
+		{version: "v1", env: "training", at: driftT0.Add(-47 * time.Hour), x: 3, c: "1"},
+		// Hour 0: x present; hour 1: x missing in every record.
+		{version: "v1", env: "production", at: h(0), x: 1.5, c: "low"},
+		{version: "v1", env: "production", at: h(0), x: 2.5, c: "high"},
+		{version: "v1", env: "production", at: h(1), x: nan, c: "low"},
+		// A staging reference whose x is always missing.
+		{version: "v1", env: "staging", at: driftT0.Add(-48 * time.Hour), x: nan, c: "1"},
+	}
+	e := driftEngine(t, Limits{}, rows)
+	// KS and Wasserstein compare values: a bucket without any is absent, and
+	// a reference without any is an error naming it, never a silent null.
+	for _, m := range []string{"ks", "wasserstein"} {
+		res := mustQuery(t, e, driftT0, driftT0.Add(2*time.Hour), `{"queryType":"drift","model":"m","environment":"production","features":["x"],"interval":"1h","metric":"`+m+`"}`)
+		if len(res.Series) != 1 || len(res.Series[0].Points) != 1 || !res.Series[0].Points[0].Value.Valid() {
+			t.Errorf("%s: want one valid point (hour 1 has no value of x): %s", m, describeSeries(res))
+		}
+		_, err := runQuery(t, e, driftT0, driftT0.Add(2*time.Hour), `{"queryType":"drift","model":"m","environment":"production","features":["x"],"interval":"1h","metric":"`+m+`","reference":{"type":"environment","environment":"staging"}}`)
+		checkQueryError(t, err, "reference", "the reference (environment staging) has no values of x: all 1 of its records miss it")
+	}
+	// A binned metric counts the missing values: no null point.
+	res := mustQuery(t, e, driftT0, driftT0.Add(2*time.Hour), `{"queryType":"drift","model":"m","environment":"production","features":["x"],"interval":"1h","metric":"psi"}`)
+	wantNoNotice(t, res, "points are null")
+	// Categories coded "1"/"2" in training and "low"/"high" in production.
+	res = mustQuery(t, e, driftT0, driftT0.Add(2*time.Hour), `{"queryType":"drift","model":"m","environment":"production","features":["c"],"interval":"1h","metric":"psi"}`)
+	wantNotice(t, res, Warning, `c: the reference (environment training) and the current data share no category (reference: "1" (2), "2" (1); current: "low" (2), "high" (1))`, "codes against names")
+	res = mustQuery(t, e, driftT0, driftT0.Add(2*time.Hour), `{"queryType":"distribution","model":"m","environment":"production","features":["c"],"metric":"psi"}`)
+	wantNotice(t, res, Warning, "c: the reference (environment training) and the current data share no category")
+	// Categories that meet give no warning.
+	res = mustQuery(t, e, driftT0, driftT0.Add(2*time.Hour), `{"queryType":"drift","model":"m","environment":"production","features":["c"],"interval":"1h","metric":"psi","reference":{"type":"environment","environment":"production"}}`)
+	wantNoNotice(t, res, "share no category")
+}
