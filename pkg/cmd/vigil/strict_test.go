@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"encoding/csv"
+	"encoding/json"
 	"errors"
 	"io"
 	"math"
@@ -152,5 +153,104 @@ func TestGateFailsOnEmptySeries(t *testing.T) {
 	code, out, errOut = vigil(t, "gate", "--db", db, "--from", "2025-01-01T00:00:00Z", "--to", "2025-01-02T00:00:00Z", "--query", withFavorable, "--min", "0.8")
 	if code != 3 || !strings.Contains(out, "EMPTY query A: no series") {
 		t.Fatalf("no series: exit %d\n%s%s", code, out, errOut)
+	}
+}
+
+// adultNotices runs a query on the Adult store and returns its exit code,
+// the notices of its frames and the values of its first series.
+func adultNotices(t *testing.T, query string) (code int, notices string, values []any, errOut string) {
+	t.Helper()
+	code, out, errOut := adultQuery(t, query)
+	var resp struct {
+		Results map[string]struct {
+			Frames []struct {
+				Schema struct {
+					Meta struct{ Notices []struct{ Text string } }
+				}
+				Data struct{ Values [][]any }
+			}
+		}
+	}
+	if err := json.Unmarshal([]byte(out), &resp); err != nil && code == 0 {
+		t.Fatalf("%s: %v\n%s", query, err, out)
+	}
+	var texts []string
+	for _, r := range resp.Results {
+		for i, f := range r.Frames {
+			for _, n := range f.Schema.Meta.Notices {
+				texts = append(texts, n.Text)
+			}
+			if i == 0 && len(f.Data.Values) > 1 {
+				values = f.Data.Values[1]
+			}
+		}
+	}
+	return code, strings.Join(texts, "\n"), values, errOut
+}
+
+// TestAdultNoSilentAnswers is the new user's session of the issue, on UCI
+// Adult: every null and every likely-wrong number says why.
+func TestAdultNoSilentAnswers(t *testing.T) {
+	fair := `"fairness":{"attribute":"features.sex","protected":["Female"],"reference":["Male"]}`
+	cases := []struct {
+		name, query string
+		want        []string
+		null        bool
+	}{
+		{"disparate impact without favorable", `{"queryType":"fairness","model":"adult","environment":"production","interval":"1d",` + fair + `}`,
+			[]string{`1 of 1 disparate_impact points are null`, `no record of the reference group is predicted favourable ("1") there`,
+				`the favourable label "1" (the default: the query sets no fairness.favorable) occurs in no predicted label of the protected and reference groups; predicted labels: "<=50K" (11,878), ">50K" (4,403)`}, true},
+		{"auc without positive", `{"queryType":"performance","model":"adult","environment":"production","interval":"1d","metric":"auc"}`,
+			[]string{`1 of 1 auc points are null`, `no actual is positive ("1") there: AUC needs records of both classes`,
+				`the positive label "1" (the default: the query sets no positive) occurs in no actual label of the records with actuals; actual labels: "<=50K" (12,435), ">50K" (3,846)`}, true},
+		{"f1 without positive", `{"queryType":"performance","model":"adult","environment":"production","interval":"1d","metric":"f1"}`,
+			[]string{`neither a prediction nor an actual is positive ("1") there, so F1 is undefined`}, true},
+		{"log loss without positive", `{"queryType":"performance","model":"adult","environment":"production","interval":"1d","metric":"log_loss"}`,
+			[]string{`the positive label "1" (the default: the query sets no positive) occurs in no actual label`}, false},
+		{"labels that never meet", `{"queryType":"performance","model":"adult-nomap","environment":"production","interval":"1d","metric":"accuracy"}`,
+			[]string{`the predicted labels ("<=50K" (11,878), ">50K" (4,403)) and the actual labels ("<=50K." (12,435), ">50K." (3,846)) never meet`,
+				`vigil ingest --label-map '{"<=50K.":"<=50K",">50K.":">50K"}'`}, false},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			code, notices, values, errOut := adultNotices(t, c.query)
+			if code != 0 {
+				t.Fatalf("exit %d: %s", code, errOut)
+			}
+			for _, w := range c.want {
+				if !strings.Contains(notices, w) {
+					t.Errorf("notices lack %q:\n%s", w, notices)
+				}
+			}
+			if len(values) != 1 || (values[0] == nil) != c.null {
+				t.Errorf("values %v, want one value, null=%v", values, c.null)
+			}
+		})
+	}
+	// With the options set, the same queries give values and no warning.
+	for _, q := range []string{
+		`{"queryType":"fairness","model":"adult","environment":"production","interval":"1d","fairness":{"attribute":"features.sex","protected":["Female"],"reference":["Male"],"favorable":">50K"}}`,
+		`{"queryType":"performance","model":"adult","environment":"production","interval":"1d","metric":"auc","positive":">50K"}`,
+	} {
+		code, notices, values, errOut := adultNotices(t, q)
+		if code != 0 || len(values) != 1 || values[0] == nil || strings.Contains(notices, "null") || strings.Contains(notices, "occurs in no") {
+			t.Errorf("%s: exit %d %s values %v notices:\n%s", q, code, errOut, values, notices)
+		}
+	}
+}
+
+func TestAdultQueryMistakesAreErrors(t *testing.T) {
+	cases := []struct{ query, want string }{
+		{`{"queryType":"drift","model":"adult","environment":"production","feature":["age"]}`, `query option "feature": is not a Vigil query option; did you mean features?`},
+		{`{"queryType":"fairness","model":"adult","positive":">50K","fairness":{"attribute":"features.sex","protected":["Female"],"reference":["Male"],"favorable":">50K"}}`,
+			`query option "positive": does not apply to fairness queries (it is read by performance)`},
+		{`{"queryType":"performance","model":"adult","environment":"prod"}`, `query option "environment": "prod" is not an environment of model "adult"; its environments: production, training`},
+		{`{"queryType":"performance","model":"adult","versions":["v2"]}`, `query option "versions[0]": "v2" is not a version of model "adult"; its versions: v1`},
+	}
+	for _, c := range cases {
+		code, out, errOut := adultQuery(t, c.query)
+		if code != 1 || !strings.Contains(out+errOut, c.want) {
+			t.Errorf("%s: exit %d; want %q in\n%s%s", c.query, code, c.want, out, errOut)
+		}
 	}
 }
