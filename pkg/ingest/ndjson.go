@@ -15,6 +15,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/vigil-mlobs/vigil/pkg/store"
 )
@@ -74,9 +75,27 @@ type jsonRecord struct {
 	Text        json.RawMessage            `json:"text"`
 }
 
+// NDJSONDefaults fill in what an NDJSON record lacks: the mapping flags
+// --model, --version, --environment and --timestamp of `vigil ingest` apply
+// to the records that have no such field (a record's own value wins), and
+// LabelMap rewrites prediction and actual labels as --label-map does for CSV.
+// A record with only model, id and actual stays a late ground truth.
+type NDJSONDefaults struct {
+	Model, Version, Environment string
+	Timestamp                   time.Time
+	LabelMap                    map[string]string
+}
+
 // ReadNDJSON reads one JSON record per line (blank lines are skipped) and emits
-// batches of records.
+// batches of records. A line that is not valid UTF-8 is rejected with the
+// field that holds the invalid bytes: JSON decoding would otherwise replace
+// them with U+FFFD and store a changed value.
 func ReadNDJSON(ctx context.Context, r io.Reader, lim Limits, emit EmitFunc) (int, error) {
+	return ReadNDJSONWith(ctx, r, lim, NDJSONDefaults{}, emit)
+}
+
+// ReadNDJSONWith is ReadNDJSON with defaults for the records' missing fields.
+func ReadNDJSONWith(ctx context.Context, r io.Reader, lim Limits, def NDJSONDefaults, emit EmitFunc) (int, error) {
 	lim = lim.withDefaults()
 	sc := bufio.NewScanner(r)
 	// The scanner's limit is the larger of max and the initial buffer's size.
@@ -89,7 +108,10 @@ func ReadNDJSON(ctx context.Context, r io.Reader, lim Limits, emit EmitFunc) (in
 		if len(b) == 0 {
 			continue
 		}
-		rec, err := parseJSONRecord(b, line, lim)
+		if !utf8.Valid(b) {
+			return total, invalidUTF8(b, line)
+		}
+		rec, err := parseJSONRecord(b, line, lim, &def)
 		if err != nil {
 			return total, err
 		}
@@ -117,7 +139,7 @@ func ReadNDJSON(ctx context.Context, r io.Reader, lim Limits, emit EmitFunc) (in
 	return total, nil
 }
 
-func parseJSONRecord(b []byte, line int, lim Limits) (store.Record, error) {
+func parseJSONRecord(b []byte, line int, lim Limits, def *NDJSONDefaults) (store.Record, error) {
 	var jr jsonRecord
 	dec := json.NewDecoder(bytes.NewReader(b))
 	dec.DisallowUnknownFields()
@@ -129,6 +151,9 @@ func parseJSONRecord(b []byte, line int, lim Limits) (store.Record, error) {
 	}
 	rec := store.Record{Line: line}
 	var err error
+	if isAbsent(jr.Model) && def.Model != "" {
+		jr.Model = jsonString(def.Model)
+	}
 	fail := func(field, msg string) (store.Record, error) {
 		return store.Record{}, &store.RecordError{Line: line, Field: field, Msg: msg}
 	}
@@ -155,8 +180,10 @@ func parseJSONRecord(b []byte, line int, lim Limits) (store.Record, error) {
 			return fail("", "a record needs version, environment, timestamp and a prediction (or, for a late ground truth, only model, id and actual)")
 		}
 		rec.ActualOnly = true
+		def.mapLabels(&rec)
 		return rec, nil
 	}
+	def.fill(&jr)
 	if rec.Version, err = nameField(jr.Version, lim, false); err != nil {
 		return fail("version", err.Error())
 	}
@@ -212,6 +239,7 @@ func parseJSONRecord(b []byte, line int, lim Limits) (store.Record, error) {
 		}
 		rec.Text = s
 	}
+	def.mapLabels(&rec)
 	return rec, nil
 }
 

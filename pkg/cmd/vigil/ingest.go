@@ -8,6 +8,7 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"errors"
+	"flag"
 	"fmt"
 	"io"
 	"net/http"
@@ -49,6 +50,28 @@ type ingestFlags struct {
 	columns                                listFlag
 	labelMap, delimiter, memory            string
 	noTrim                                 bool
+	ndjson                                 ingest.NDJSONDefaults
+}
+
+// columnFlags are the mapping flags about columns (CSV and Parquet only).
+// The others apply to NDJSON too: --model, --version, --environment and
+// --timestamp as defaults for records that lack the field, --label-map to the
+// records' labels.
+var columnFlags = []string{"model-col", "version-col", "environment-col", "id-col", "timestamp-col", "timestamp-unit",
+	"prediction-label-col", "prediction-score-col", "prediction-value-col", "actual-label-col", "actual-value-col",
+	"embedding-col", "text-col", "feature-cols", "tag-cols", "categorical-cols", "null-values", "columns",
+	"skip-lines", "delimiter", "no-trim"}
+
+// checkNDJSONFlags refuses column flags on NDJSON input, where they would be
+// ignored.
+func checkNDJSONFlags(set map[string]bool) error {
+	for _, name := range columnFlags {
+		if set[name] {
+			return usagef("--%s is about CSV or Parquet columns and does not apply to NDJSON, whose records name their fields; "+
+				"with NDJSON, --model, --version, --environment and --timestamp are defaults for records that lack the field, and --label-map maps labels", name)
+		}
+	}
+	return nil
 }
 
 func runIngest(ctx context.Context, args []string, stdout, stderr io.Writer) error {
@@ -62,14 +85,14 @@ func runIngest(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	fs.IntVar(&f.batch, "batch", ingest.DefaultLimits.BatchRecords, "records per batch (each batch is all-or-nothing)")
 	fs.StringVar(&f.memory, "memory-limit", bulkMemoryLimit, "DuckDB's memory limit (with --db)")
 	m := &f.mapping
-	fs.StringVar(&m.Model, "model", "", "model name for every row (CSV/Parquet)")
+	fs.StringVar(&m.Model, "model", "", "model name for every row (CSV/Parquet); for NDJSON records without one")
 	fs.StringVar(&m.ModelCol, "model-col", "", "column holding the model name")
-	fs.StringVar(&m.Version, "version", "", "model version for every row")
+	fs.StringVar(&m.Version, "version", "", "model version for every row; for NDJSON records without one")
 	fs.StringVar(&m.VersionCol, "version-col", "", "column holding the version")
-	fs.StringVar(&m.Environment, "environment", "", "environment for every row (default production)")
+	fs.StringVar(&m.Environment, "environment", "", "environment for every row (default production); for NDJSON records without one")
 	fs.StringVar(&m.EnvironmentCol, "environment-col", "", "column holding the environment")
 	fs.StringVar(&m.IDCol, "id-col", "", "column holding the record id (default: FILE:ROW)")
-	fs.StringVar(&m.Timestamp, "timestamp", "", "RFC 3339 time for every row")
+	fs.StringVar(&m.Timestamp, "timestamp", "", "RFC 3339 time for every row; for NDJSON records without one")
 	fs.StringVar(&m.TimestampCol, "timestamp-col", "", "time column, or DATECOL+HOURCOL")
 	fs.StringVar(&m.TimestampUnit, "timestamp-unit", "", "unit of numeric time columns: s or ms (default ms)")
 	fs.StringVar(&m.PredictionLabelCol, "prediction-label-col", "", "predicted class label column")
@@ -116,11 +139,27 @@ func runIngest(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	}
 	f.csv.Delimiter, f.csv.Columns, f.csv.Trim = r, f.columns, !f.noTrim
 
+	set := map[string]bool{}
+	fs.Visit(func(fl *flag.Flag) { set[fl.Name] = true })
 	for _, path := range files {
-		if _, err := formatOf(path, f.format); err != nil {
+		format, err := formatOf(path, f.format)
+		if err != nil {
 			return err
 		}
+		if format == "ndjson" {
+			if err := checkNDJSONFlags(set); err != nil {
+				return err
+			}
+		}
 	}
+	if f.mapping.Timestamp != "" {
+		t, err := ingest.ParseTime(f.mapping.Timestamp)
+		if err != nil {
+			return usagef("--timestamp: %v", err)
+		}
+		f.ndjson.Timestamp = t
+	}
+	f.ndjson.Model, f.ndjson.Version, f.ndjson.Environment, f.ndjson.LabelMap = m.Model, m.Version, m.Environment, m.LabelMap
 	limitGoHeap()
 	var sink batchSink
 	if f.db != "" {
@@ -202,7 +241,7 @@ func ingestFile(ctx context.Context, path string, f ingestFlags, lim ingest.Limi
 	}
 	switch format {
 	case "ndjson":
-		_, err = ingest.ReadNDJSON(ctx, bufio.NewReaderSize(file, 1<<20), lim, emit)
+		_, err = ingest.ReadNDJSONWith(ctx, bufio.NewReaderSize(file, 1<<20), lim, f.ndjson, emit)
 	case "csv":
 		_, err = ingest.ReadCSV(ctx, bufio.NewReaderSize(file, 1<<20), f.csv, m, lim, emit)
 	case "parquet":

@@ -254,3 +254,46 @@ func TestAdultQueryMistakesAreErrors(t *testing.T) {
 		}
 	}
 }
+
+func TestIngestNDJSONStrict(t *testing.T) {
+	dir := t.TempDir()
+	db := filepath.Join(dir, "n.duckdb")
+	bad := filepath.Join(dir, "bad.ndjson")
+	_ = os.WriteFile(bad, []byte(`{"model":"m","version":"v1","id":"1","timestamp":"2026-11-01T00:00:00Z","features":{"city":"Zurich"}}`+"\n"+
+		`{"model":"m","version":"v1","id":"2","timestamp":"2026-11-01T00:00:00Z","features":{"city":"Z`+"\xfc"+`rich"}}`+"\n"), 0o644)
+	code, out, errOut := vigil(t, "ingest", "--db", db, bad)
+	if code != 1 || !strings.Contains(errOut, "line 2") || !strings.Contains(errOut, "features.city") || !strings.Contains(errOut, "is not valid UTF-8") {
+		t.Fatalf("invalid UTF-8: exit %d\n%s%s", code, out, errOut)
+	}
+	// Nothing of the batch was stored.
+	code, out, _ = vigil(t, "query", "--db", db, "--from", "2026-10-01T00:00:00Z", "--to", "2026-12-01T00:00:00Z", "--query", `{"queryType":"models"}`)
+	if code != 0 || strings.Contains(out, `"m"`) {
+		t.Fatalf("after a rejected batch: exit %d %s", code, out)
+	}
+
+	// Records without version, environment or timestamp take the flags'.
+	plain := filepath.Join(dir, "plain.ndjson")
+	_ = os.WriteFile(plain, []byte(`{"model":"m","id":"1","features":{"age":30},"prediction":{"label":">50K"},"actual":{"label":">50K."}}`+"\n"+
+		`{"model":"m","id":"2","version":"v2","features":{"age":40},"prediction":{"label":"<=50K"},"actual":{"label":"<=50K."}}`+"\n"), 0o644)
+	code, out, errOut = vigil(t, "ingest", "--db", db, plain)
+	if code != 1 || !strings.Contains(errOut, `line 1`) || !strings.Contains(errOut, `version`) {
+		t.Fatalf("without --version: exit %d\n%s%s", code, out, errOut)
+	}
+	code, out, errOut = vigil(t, "ingest", "--db", db, "--version", "v1", "--environment", "training", "--timestamp", "2026-11-01T06:00:00Z",
+		"--label-map", `{">50K.":">50K","<=50K.":"<=50K"}`, plain)
+	if code != 0 || !strings.Contains(out, "2 records accepted") {
+		t.Fatalf("with defaults: exit %d\n%s%s", code, out, errOut)
+	}
+	code, out, errOut = vigil(t, "query", "--db", db, "--from", "2026-11-01T00:00:00Z", "--to", "2026-11-02T00:00:00Z",
+		"--query", `{"queryType":"performance","model":"m","environment":"training","metric":"accuracy","interval":"1d"}`)
+	if code != 0 || !strings.Contains(out, `"version": "v1"`) || !strings.Contains(out, `"version": "v2"`) || strings.Contains(out, "never meet") {
+		t.Fatalf("query after defaults: exit %d\n%s%s", code, out, errOut)
+	}
+	// Column flags do not apply to NDJSON.
+	for _, flag := range [][]string{{"--feature-cols", "age"}, {"--version-col", "v"}, {"--null-values", "?"}, {"--skip-lines", "1"}} {
+		code, _, errOut = vigil(t, append(append([]string{"ingest", "--db", db}, flag...), plain)...)
+		if code != 2 || !strings.Contains(errOut, flag[0]+" is about CSV or Parquet columns and does not apply to NDJSON") {
+			t.Errorf("%v: exit %d %s", flag, code, errOut)
+		}
+	}
+}
