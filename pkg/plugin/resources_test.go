@@ -354,6 +354,8 @@ func TestIngestBadLineStoresNothing(t *testing.T) {
 			[]string{"line 2", "age", "numeric"}},
 		{"missing id", ndjson(strings.Replace(churnLine("c-10", 1, 40, "basic", "1"), `"id":"c-10",`, "", 1)),
 			[]string{"line 1", `"id"`, "is required"}},
+		{"invalid UTF-8", ndjson(churnLine("c-10", 1, 40, "basic", "1"), strings.Replace(churnLine("c-11", 2, 41, "pro", "0"), `"pro"`, "\"pr\xf6\"", 1)),
+			[]string{"line 2", "plan", "is not valid UTF-8", "nothing stored"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			r := tg.call(ingestCall("Editor", tc.body))
