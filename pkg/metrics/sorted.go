@@ -37,6 +37,13 @@ func KSOfSorted(reference, current []float64) float64 {
 	return d
 }
 
+// KSPValue is the asymptotic p-value of a KS statistic d between samples of
+// n and m values, Q(sqrt(n·m/(n+m))·d), as KSOfSamples computes it.
+func KSPValue(d, n, m float64) float64 {
+	en := n * m / (n + m)
+	return KolmogorovSurvival(math.Sqrt(en) * d)
+}
+
 // gallop returns the first index k ≥ i of the sorted xs with stop(xs[k])
 // (len(xs) if none), probing 1, 2, 4 … ahead and then bisecting, so a short
 // step costs a few comparisons and a long one O(log step).

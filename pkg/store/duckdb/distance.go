@@ -3,12 +3,14 @@
 package duckdb
 
 import (
+	"cmp"
 	"context"
 	"database/sql/driver"
 	"errors"
 	"fmt"
 	"math"
 	"runtime"
+	"slices"
 	"strings"
 	"sync"
 
@@ -26,20 +28,20 @@ import (
 //
 // The embedded store runs in this process, so "inside the store" is DuckDB
 // plus the store's own Go code over DuckDB's Arrow buffers: per column,
-// DuckDB filters the reference and gathers each group's values into one
-// list (GROUP BY the keys, list(value)); the lists arrive as Arrow float64
-// buffers, with no value boxed or copied row by row; the store sorts them
-// (radix sort) and compares each group with the sorted reference
-// (metrics.KSOfSorted, metrics.WassersteinOfSorted), and only the row of
-// distances reaches the caller. Columns are processed by one worker per
-// core, each on its own connection.
+// DuckDB filters the records and streams the keys and values as Arrow
+// columns (no value boxed into an interface, as the database/sql driver
+// would, which is what made reading lists of values slow at 10M records);
+// the store splits them into groups, sorts each group (radix sort) and
+// compares it with the sorted reference (metrics.KSOfSorted: two reference
+// look-ups per distinct current value, found by galloping;
+// metrics.WassersteinOfSorted: one merge of both samples). Only the row of
+// distances reaches the caller, and both distances are exact (Approx 0).
+// Columns are processed by one worker per core, each on its own
+// connection; a column's values are held only while it is processed.
 //
-// The methods are the measured choice: a SQL formulation (as-of
-// joins of both CDFs per group) was 50× slower than merging sorted arrays,
-// and the database/sql driver turns every list element into an interface
-// value, which is what made the previous value lists slow at 10M records.
-// KS costs O(m·log(n/m)) per group (two reference look-ups per distinct
-// current value), Wasserstein one merge of both samples; both are exact.
+// Measured alternatives: a SQL formulation (as-of joins of both CDFs per
+// group) was 50× slower than merging sorted arrays, and gathering each
+// group's values with list() cost DuckDB twice the CPU of streaming them.
 func (s *Store) CDFDistances(ctx context.Context, req store.CDFDistancesRequest, fn func(store.CDFDistanceRow) error) error {
 	cm := s.model(req.Current.Model)
 	if cm == nil {
@@ -74,11 +76,6 @@ func (s *Store) CDFDistances(ctx context.Context, req store.CDFDistancesRequest,
 	if len(cols) == 0 {
 		return nil
 	}
-	if req.MaxGroups > 0 {
-		if err := s.checkGroups(ctx, cm, req.Current, req.Keys, req.MaxGroups); err != nil {
-			return err
-		}
-	}
 	var fnMu sync.Mutex
 	g, gctx := errgroup.WithContext(ctx)
 	g.SetLimit(min(len(cols), max(runtime.GOMAXPROCS(0), 1)))
@@ -102,37 +99,6 @@ func (s *Store) CDFDistances(ctx context.Context, req store.CDFDistancesRequest,
 	return g.Wait()
 }
 
-// checkGroups fails with ErrTooManyGroups when the scope has more than max
-// groups.
-func (s *Store) checkGroups(ctx context.Context, m *modelEntry, sc store.Scope, keys []store.Key, limit int) error {
-	if len(keys) == 0 {
-		return nil
-	}
-	q := &query{}
-	q.write("SELECT count(*) FROM (SELECT ")
-	for i, k := range keys {
-		if i > 0 {
-			q.write(", ")
-		}
-		if err := m.keyExpr(q, k); err != nil {
-			return err
-		}
-	}
-	q.write(" FROM ", m.table())
-	if err := m.where(q, sc); err != nil {
-		return err
-	}
-	q.write(" GROUP BY ALL)")
-	var n int64
-	if err := s.db.QueryRowContext(ctx, q.sql.String(), q.args...).Scan(&n); err != nil {
-		return fmt.Errorf("groups of %q: %w", m.name, err)
-	}
-	if n > int64(limit) {
-		return fmt.Errorf("%w: %d groups, more than %d", store.ErrTooManyGroups, n, limit)
-	}
-	return nil
-}
-
 // columnDistances computes one column's rows: the reference once, then each
 // group of the current scope against it.
 func (s *Store) columnDistances(ctx context.Context, rm, cm *modelEntry, req store.CDFDistancesRequest, refCol, curCol string) ([]store.CDFDistanceRow, error) {
@@ -152,49 +118,55 @@ func (s *Store) columnDistances(ctx context.Context, rm, cm *modelEntry, req sto
 			return fmt.Errorf("arrow interface: %w", err)
 		}
 		var scratch store.SortScratch
-		// The reference: one list of its values, sorted here.
-		q, err := listQuery(rm, req.Reference, nil, refCol)
+		// The reference: its values, sorted here.
+		q, err := valuesQuery(rm, req.Reference, nil, refCol)
 		if err != nil {
 			return err
 		}
-		var ref []float64
-		var refMissing int64
-		err = readLists(ctx, ar, q, 0, func(_ []any, missing int64, values []float64) error {
-			ref, refMissing = append(ref, values...), missing
-			return nil
-		})
+		refGroups, err := readGroups(ctx, ar, q, 0)
 		if err != nil {
 			return fmt.Errorf("reference: %w", err)
 		}
+		var ref []float64
+		var refMissing int64
+		if len(refGroups) > 0 {
+			ref, refMissing = refGroups[0].values, refGroups[0].missing
+		}
 		scratch.Sort(ref)
 		refStd := metrics.PopulationStdOfValues(ref)
-		// The groups of the current scope, one list each.
-		q, err = listQuery(cm, req.Current, req.Keys, curCol)
+		// The groups of the current scope.
+		q, err = valuesQuery(cm, req.Current, req.Keys, curCol)
 		if err != nil {
 			return err
 		}
-		var cur []float64
-		return readLists(ctx, ar, q, len(req.Keys), func(keys []any, missing int64, values []float64) error {
+		groups, err := readGroups(ctx, ar, q, len(req.Keys))
+		if err != nil {
+			return err
+		}
+		if req.MaxGroups > 0 && len(groups) > req.MaxGroups {
+			return fmt.Errorf("%w: %d groups, more than %d", store.ErrTooManyGroups, len(groups), req.MaxGroups)
+		}
+		for _, g := range groups {
 			row := store.CDFDistanceRow{
-				Keys: make([]store.KeyValue, len(keys)), RefN: int64(len(ref)), RefMissing: refMissing,
-				CurN: int64(len(values)), CurMissing: missing, KS: math.NaN(), Wasserstein: math.NaN(), RefStd: refStd,
+				Keys: g.keys, RefN: int64(len(ref)), RefMissing: refMissing,
+				CurN: int64(len(g.values)), CurMissing: g.missing, KS: math.NaN(), Wasserstein: math.NaN(), RefStd: refStd,
 			}
-			for i, k := range keys {
-				row.Keys[i] = keyValue(k)
-			}
-			if len(ref) > 0 && len(values) > 0 {
-				cur = append(cur[:0], values...)
-				scratch.Sort(cur)
+			if len(ref) > 0 && len(g.values) > 0 {
+				scratch.Sort(g.values)
 				if req.KS {
-					row.KS = metrics.KSOfSorted(ref, cur)
+					row.KS = metrics.KSOfSorted(ref, g.values)
 				}
 				if req.Wasserstein {
-					row.Wasserstein = metrics.WassersteinOfSorted(ref, cur)
+					row.Wasserstein = metrics.WassersteinOfSorted(ref, g.values)
 				}
 			}
+			g.values = nil // free as we go
 			out = append(out, row)
-			return ctx.Err()
-		})
+			if err := ctx.Err(); err != nil {
+				return err
+			}
+		}
+		return nil
 	})
 	if err != nil {
 		return nil, err
@@ -202,80 +174,147 @@ func (s *Store) columnDistances(ctx context.Context, rm, cm *modelEntry, req sto
 	return out, nil
 }
 
-// listQuery writes SELECT keys, missing, list(values) per group of a scope,
-// in the order of the keys (one row without keys).
-func listQuery(m *modelEntry, sc store.Scope, keys []store.Key, col string) (*query, error) {
+// valuesQuery writes SELECT keys, value over a scope's records.
+func valuesQuery(m *modelEntry, sc store.Scope, keys []store.Key, col string) (*query, error) {
 	q := &query{}
 	q.write("SELECT ")
-	names := make([]string, len(keys))
 	for i, k := range keys {
 		if err := m.keyExpr(q, k); err != nil {
 			return nil, err
 		}
-		names[i] = fmt.Sprintf("k%d", i)
-		q.write(" AS ", names[i], ", ")
+		q.write(fmt.Sprintf(" AS k%d, ", i))
 	}
-	q.write("(count(*) - count(", col, "))::BIGINT, list(", col, ") FILTER (WHERE ", col, " IS NOT NULL) FROM ", m.table())
+	q.write(col, " FROM ", m.table())
 	if err := m.where(q, sc); err != nil {
 		return nil, err
-	}
-	if len(keys) > 0 {
-		list := strings.Join(names, ", ")
-		q.write(" GROUP BY ", list, " ORDER BY ", list)
 	}
 	return q, nil
 }
 
-// readLists runs a listQuery through the Arrow interface and passes fn each
-// row's keys, missing count and values; values is only valid until fn
-// returns.
-func readLists(ctx context.Context, ar *duckdb.Arrow, q *query, nk int, fn func(keys []any, missing int64, values []float64) error) error {
+// valueGroup gathers one group's values as they stream in.
+type valueGroup struct {
+	keys    []store.KeyValue
+	values  []float64
+	missing int64
+}
+
+// readGroups runs a valuesQuery through the Arrow interface and splits its
+// rows into groups by their nk keys, returned in key order (nulls last, as
+// DuckDB orders them). Rows stream in batches of Arrow columns; a row whose
+// keys equal the previous row's (records are stored in time order, so
+// buckets come in runs) joins the same group without a map look-up.
+func readGroups(ctx context.Context, ar *duckdb.Arrow, q *query, nk int) ([]*valueGroup, error) {
 	rr, err := ar.QueryContext(ctx, q.sql.String(), q.args...)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	defer rr.Release()
-	keys := make([]any, nk)
+	byKey := map[string]*valueGroup{}
+	var groups []*valueGroup
+	var cur *valueGroup
+	var curKeys []any // the current group's keys as Go values
+	var sig strings.Builder
 	for rr.Next() {
 		rec := rr.RecordBatch()
-		if int(rec.NumCols()) != nk+2 {
-			return fmt.Errorf("%d result columns, want %d", rec.NumCols(), nk+2)
+		if int(rec.NumCols()) != nk+1 {
+			return nil, fmt.Errorf("%d result columns, want %d", rec.NumCols(), nk+1)
 		}
-		missing, ok := rec.Column(nk).(*array.Int64)
+		vals, ok := rec.Column(nk).(*array.Float64)
 		if !ok {
-			return fmt.Errorf("missing count is %s, want int64", rec.Column(nk).DataType())
+			return nil, fmt.Errorf("values are %s, want float64", rec.Column(nk).DataType())
 		}
-		lists, ok := rec.Column(nk + 1).(*array.List)
-		if !ok {
-			return fmt.Errorf("values are %s, want a list", rec.Column(nk+1).DataType())
-		}
-		elems, ok := lists.ListValues().(*array.Float64)
-		if !ok {
-			return fmt.Errorf("list elements are %s, want float64", lists.ListValues().DataType())
-		}
-		all := elems.Float64Values()
+		keyCols := rec.Columns()[:nk]
 		for r := 0; r < int(rec.NumRows()); r++ {
-			for i := range nk {
-				keys[i] = arrowValue(rec.Column(i), r)
-			}
-			var values []float64
-			if lists.IsValid(r) {
-				lo, hi := lists.ValueOffsets(r)
-				values = all[lo:hi]
-				if elems.NullN() > 0 {
-					for k := lo; k < hi; k++ {
-						if elems.IsNull(int(k)) {
-							return errors.New("a list holds a null value")
-						}
-					}
+			if cur == nil || !sameKeys(keyCols, r, curKeys) {
+				sig.Reset()
+				keys := make([]any, nk)
+				for i, col := range keyCols {
+					keys[i] = arrowValue(col, r)
+					fmt.Fprintf(&sig, "%T:%v\x00", keys[i], keys[i])
 				}
+				g := byKey[sig.String()]
+				if g == nil {
+					g = &valueGroup{keys: make([]store.KeyValue, nk)}
+					for i, k := range keys {
+						g.keys[i] = keyValue(k)
+					}
+					byKey[sig.String()] = g
+					groups = append(groups, g)
+				}
+				cur, curKeys = g, keys
 			}
-			if err := fn(keys, missing.Value(r), values); err != nil {
-				return err
+			if vals.IsNull(r) {
+				cur.missing++
+			} else {
+				cur.values = append(cur.values, vals.Value(r))
 			}
 		}
 	}
-	return rr.Err()
+	if err := rr.Err(); err != nil {
+		return nil, err
+	}
+	if nk == 0 && len(groups) == 0 {
+		groups = append(groups, &valueGroup{}) // no records: one empty group
+	}
+	slices.SortFunc(groups, func(a, b *valueGroup) int { return compareKeys(a.keys, b.keys) })
+	return groups, nil
+}
+
+// sameKeys reports whether row r of the key columns holds the keys ks.
+func sameKeys(cols []arrow.Array, r int, ks []any) bool {
+	for i, col := range cols {
+		if col.IsNull(r) {
+			if ks[i] != nil {
+				return false
+			}
+			continue
+		}
+		switch x := col.(type) {
+		case *array.Int64:
+			if k, ok := ks[i].(int64); !ok || k != x.Value(r) {
+				return false
+			}
+		case *array.String:
+			if k, ok := ks[i].(string); !ok || k != x.Value(r) {
+				return false
+			}
+		default:
+			if ks[i] != arrowValue(col, r) {
+				return false
+			}
+		}
+	}
+	return true
+}
+
+// compareKeys orders key values as DuckDB's ORDER BY: numbers, then strings,
+// booleans, nulls last.
+func compareKeys(a, b []store.KeyValue) int {
+	for i := range a {
+		x, y := a[i], b[i]
+		if x.Null != y.Null {
+			if x.Null {
+				return 1
+			}
+			return -1
+		}
+		if c := cmp.Compare(x.Int, y.Int); c != 0 {
+			return c
+		}
+		if c := cmp.Compare(x.Num, y.Num); c != 0 {
+			return c
+		}
+		if c := strings.Compare(x.Str, y.Str); c != 0 {
+			return c
+		}
+		if x.Bool != y.Bool {
+			if y.Bool {
+				return -1
+			}
+			return 1
+		}
+	}
+	return 0
 }
 
 // arrowValue is one element of an Arrow key column as the database/sql
