@@ -73,6 +73,23 @@ var VersionStatuses = []string{"shadow", "canary", "active", "deprecated"}
 // Binning strategies.
 var BinningStrategies = []string{"quantile", "uniform"}
 
+// Adjustments of drift p-values across features.
+var Adjustments = []string{"bh", "bonferroni"}
+
+// Bounds a fairness query may keep alone.
+var Bounds = []string{"lower", "upper"}
+
+// IntervalMetrics are the fairness metrics that have a confidence interval
+// (METRICS.md "Uncertainty").
+var IntervalMetrics = []string{"disparate_impact", "statistical_parity_difference", "equal_opportunity_difference", "selection_rate"}
+
+// PValueMetrics are the drift metrics whose values are p-values.
+var PValueMetrics = []string{"ks_pvalue", "chi2_pvalue"}
+
+// DefaultMinGroupSize is the smallest protected or reference group a fairness
+// point is computed from.
+const DefaultMinGroupSize = 30
+
 // Reference says what the current data is compared with.
 type Reference struct {
 	Type        string `json:"type"`
@@ -146,6 +163,20 @@ type Query struct {
 	// Calibration maps scores to probabilities in estimatedPerformance:
 	// "isotonic" (the default) or "none".
 	Calibration string `json:"calibration,omitempty"`
+	// Confidence is the level 1 − α of fairness intervals (e.g. 0.95): a
+	// fairness query adds lower and upper bound series, a bias trace the
+	// bounds of each segment's disparate impact. Zero means no interval.
+	Confidence float64 `json:"confidence,omitempty"`
+	// MinGroupSize leaves a fairness point absent when the protected or the
+	// reference group of its bucket has fewer records (default 30; 1 keeps
+	// every bucket with records).
+	MinGroupSize int `json:"minGroupSize,omitempty"`
+	// Bound keeps only the lower or the upper bound series of a fairness
+	// query with confidence, for alert rules on a bound.
+	Bound string `json:"bound,omitempty"`
+	// Adjust adjusts drift p-values across the query's features in each
+	// (bucket, version): "bh" (Benjamini–Hochberg) or "bonferroni".
+	Adjust string `json:"adjust,omitempty"`
 
 	// Resolved by Parse.
 	From, To       time.Time     `json:"-"`
@@ -306,6 +337,11 @@ func (q *Query) validate(lim Limits) error {
 		if err := q.validateFairness(); err != nil {
 			return err
 		}
+	}
+	if err := q.validateUncertainty(); err != nil {
+		return err
+	}
+	switch q.QueryType {
 	case TypePerformance, TypePerformanceTrace:
 		if q.Positive == "" {
 			q.Positive = "1"
@@ -530,6 +566,51 @@ func (q *Query) validateFairness() error {
 	}
 	if f.Favorable == "" {
 		f.Favorable = "1"
+	}
+	return nil
+}
+
+// validateUncertainty checks confidence, minGroupSize, bound and adjust and
+// defaults minGroupSize.
+func (q *Query) validateUncertainty() error {
+	fairness := q.QueryType == TypeFairness
+	if q.Confidence != 0 {
+		if q.QueryType != TypeFairness && q.QueryType != TypeBiasTrace {
+			return qerr("confidence", "only fairness and biasTrace queries take a confidence level; %s queries do not", q.QueryType)
+		}
+		if !(q.Confidence > 0 && q.Confidence < 1) {
+			return qerr("confidence", "%v is not a confidence level; give one between 0 and 1, such as 0.95", q.Confidence)
+		}
+		if fairness && !contains(IntervalMetrics, q.Metric) {
+			return qerr("confidence", "%s has no confidence interval; intervals exist for %s", q.Metric, oneOf(IntervalMetrics))
+		}
+	}
+	switch {
+	case q.MinGroupSize < 0:
+		return qerr("minGroupSize", "%d: must be at least 1 (1 keeps every bucket with records)", q.MinGroupSize)
+	case q.MinGroupSize != 0 && !fairness:
+		return qerr("minGroupSize", "only fairness queries take a minimum group size; %s queries do not", q.QueryType)
+	case q.MinGroupSize == 0 && fairness:
+		q.MinGroupSize = DefaultMinGroupSize
+	}
+	if q.Bound != "" {
+		if !contains(Bounds, q.Bound) {
+			return qerr("bound", "%q is not a bound; one of %s", q.Bound, oneOf(Bounds))
+		}
+		if !fairness || q.Confidence == 0 {
+			return qerr("bound", "keeps one bound series of a fairness query with a confidence level; set confidence (e.g. 0.95)")
+		}
+	}
+	if q.Adjust != "" {
+		if !contains(Adjustments, q.Adjust) {
+			return qerr("adjust", "%q is not a p-value adjustment; one of %s", q.Adjust, oneOf(Adjustments))
+		}
+		if q.QueryType != TypeDrift {
+			return qerr("adjust", "only drift queries adjust p-values across features; %s queries do not", q.QueryType)
+		}
+		if !contains(PValueMetrics, q.Metric) {
+			return qerr("adjust", "adjusts p-values, and %s is not one; use it with %s", q.Metric, oneOf(PValueMetrics))
+		}
 	}
 	return nil
 }
