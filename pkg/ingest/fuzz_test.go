@@ -140,11 +140,11 @@ func FuzzReadNDJSON(f *testing.F) {
 // header or not, the delimiter and which columns are mapped to what.
 func FuzzReadCSV(f *testing.F) {
 	type seed struct {
-		body                                                     string
+		body                                                    string
 		columns, model, idCol, tsCol, features, tags, pred, act string
-		nulls                                                    string
-		delim                                                    byte
-		trim                                                     bool
+		nulls                                                   string
+		delim                                                   byte
+		trim                                                    bool
 	}
 	for _, s := range []seed{
 		{body: "id,ts,age,region,label\n1,2026-11-01T00:00:00Z,37,south,1\n2,2026-11-01T01:00:00Z,?,north,0\n", model: "m", idCol: "id", tsCol: "ts", act: "label", nulls: "?"},
