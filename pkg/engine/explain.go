@@ -4,7 +4,7 @@ package engine
 // the engine produces for a reason the user can fix carries a notice saying
 // the reason and the fix, and results that are numbers but likely wrong
 // (label sets that never meet, scores that are not probabilities) carry a
-// warning. The notices are listed in docs/queries.md ("Notices").
+// warning. The notices are listed in docs/notices.md.
 
 import (
 	"context"
@@ -545,5 +545,27 @@ func (r *driftRun) explainNotices() {
 	sort.Strings(names)
 	for _, name := range names {
 		r.explain.nulls[name].notices(r.res, r.q.Metric+" of "+name)
+	}
+}
+
+// ---------------------------------------------------------------- bias trace
+
+// explainBiasTrace says why the overall disparate impact of a bias trace is
+// undefined: every contribution is null then.
+func explainBiasTrace(res *Result, q *models.Query, all metrics.SelectionPair, overall metrics.Optional) {
+	if overall.Valid() {
+		return
+	}
+	f := q.Fairness
+	p, r := all.Protected, all.Reference
+	switch {
+	case p.Rows == 0 || r.Rows == 0:
+		// checkGroups has said which group has no record.
+	case p.Selected+r.Selected == 0:
+		res.notice(Warning, "the favourable label %q%s is predicted for no record of the protected and reference groups, so the disparate impact and every contribution are null; set fairness.favorable to the label of the good outcome",
+			f.Favorable, defaultNote(f.FavorableDefaulted, "fairness.favorable"))
+	case r.Selected == 0:
+		res.notice(Warning, "no record of the reference group is predicted favourable (%q), so its selection rate is 0 and the disparate impact and every contribution are null",
+			f.Favorable)
 	}
 }

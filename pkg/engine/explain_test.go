@@ -279,3 +279,17 @@ func TestDriftNullPointsAndDisjointCategoriesAreExplained(t *testing.T) {
 	res = mustQuery(t, e, driftT0, driftT0.Add(2*time.Hour), `{"queryType":"drift","model":"m","environment":"production","features":["c"],"interval":"1h","metric":"psi","reference":{"type":"environment","environment":"production"}}`)
 	wantNoNotice(t, res, "share no category")
 }
+
+func TestBiasTraceUndefinedDisparateImpactIsExplained(t *testing.T) {
+	at := qualityT0.Add(time.Minute)
+	var batch []store.Record
+	for i, g := range []string{"F", "F", "M", "M"} {
+		batch = append(batch, biasRecord(i, at, "production", map[string]string{"group": g, "region": "north", "prediction": "yes"}, 40))
+	}
+	e := qualityEngine(t, Limits{}, batch)
+	q := `{"queryType":"biasTrace","model":"credit","minCount":1,"features":["region"],"fairness":{"attribute":"tags.group","protected":["F"],"reference":["M"]}}`
+	res := mustRunQuality(t, e, q)
+	wantNotice(t, res, Warning, `the favourable label "1" (the default: the query sets no fairness.favorable) is predicted for no record of the protected and reference groups, so the disparate impact and every contribution are null`)
+	res = mustRunQuality(t, e, strings.Replace(q, `"reference":["M"]}`, `"reference":["M"],"favorable":"yes"}`, 1))
+	wantNoNotice(t, res, "contribution are null")
+}

@@ -39,15 +39,18 @@ var CommonOptions = []string{"model", "versions", "environment"}
 // (src/datasource/queryOptions.ts), which says what the editor keeps when the
 // query type changes, must agree on every option it lists.
 var QueryTypeOptions = map[string][]string{
-	TypeDrift:          {"target", "features", "metric", "reference", "binning", "filters", "interval", "adjust"},
-	TypeDistribution:   {"target", "features", "metric", "reference", "binning", "filters"},
-	TypeEmbeddingDrift: {"metric", "reference", "filters", "interval"},
-	TypePerformance:    {"metric", "groupBy", "positive", "filters", "interval"},
-	TypeFairness:       {"metric", "fairness", "filters", "interval", "confidence", "minGroupSize", "bound"},
-	TypeBiasTrace:      {"metric", "fairness", "features", "reference", "binning", "minCount", "limit", "overTime", "pairs", "interval", "filters", "confidence"},
-	TypeTraffic:        {"metric", "status", "filters", "interval"},
-	TypeEmbeddings:     {"reference", "limit", "referenceLimit", "currentLimit", "reduce", "minClusterSize", "filters"},
-	TypeModels:         {"status"},
+	TypeDrift:                {"target", "features", "metric", "reference", "binning", "filters", "interval", "adjust"},
+	TypeDistribution:         {"target", "features", "metric", "reference", "binning", "filters"},
+	TypeEmbeddingDrift:       {"metric", "reference", "filters", "interval"},
+	TypePerformance:          {"metric", "groupBy", "positive", "filters", "interval"},
+	TypeFairness:             {"metric", "fairness", "filters", "interval", "confidence", "minGroupSize", "bound"},
+	TypeBiasTrace:            {"metric", "fairness", "features", "reference", "binning", "minCount", "limit", "overTime", "pairs", "interval", "filters", "confidence"},
+	TypeTraffic:              {"metric", "status", "filters", "interval"},
+	TypeEmbeddings:           {"reference", "limit", "referenceLimit", "currentLimit", "reduce", "minClusterSize", "filters"},
+	TypeModels:               {"status"},
+	TypeDataQuality:          {"features", "metric", "reference", "filters", "interval"},
+	TypeEstimatedPerformance: {"metric", "calibration", "reference", "positive", "filters", "interval"},
+	TypePerformanceTrace:     {"metric", "features", "reference", "binning", "minCount", "limit", "positive", "filters"},
 }
 
 // ReferenceFields are the keys of the reference block each reference type
@@ -227,10 +230,18 @@ func checkReferenceFields(obj map[string]json.RawMessage) error {
 				readers = append(readers, t)
 			}
 		}
-		return qerr("reference."+k, "does not apply to a %s reference (it is read by %s references); a %s reference reads %s",
-			typ, oneOf(readers), typ, oneOf(fields))
+		return qerr("reference."+k, "does not apply to %s %s reference (it is read by %s references); %s %s reference reads %s",
+			article(typ), typ, oneOf(readers), article(typ), typ, oneOf(fields))
 	}
 	return nil
+}
+
+// article is "an" before a vowel, else "a".
+func article(word string) string {
+	if word != "" && strings.ContainsRune("aeiou", rune(word[0])) {
+		return "an"
+	}
+	return "a"
 }
 
 func unknownKey(option, key string, valid []string) error {

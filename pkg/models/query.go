@@ -25,11 +25,21 @@ const (
 	TypeEmbeddings     = "embeddings"
 	TypeDistribution   = "distribution"
 	TypeModels         = "models"
+	// TypeDataQuality: missing, new-category and out-of-range rates and summary
+	// statistics per (version, field) and bucket.
+	TypeDataQuality = "dataQuality"
+	// TypeEstimatedPerformance: classification performance estimated from
+	// calibrated scores, before the actuals arrive.
+	TypeEstimatedPerformance = "estimatedPerformance"
+	// TypePerformanceTrace: segments ranked by how much they pull a
+	// performance metric down.
+	TypePerformanceTrace = "performanceTrace"
 )
 
 // QueryTypes lists every query type.
 var QueryTypes = []string{TypeDrift, TypeEmbeddingDrift, TypePerformance, TypeFairness, TypeBiasTrace,
-	TypeTraffic, TypeEmbeddings, TypeDistribution, TypeModels}
+	TypeTraffic, TypeEmbeddings, TypeDistribution, TypeModels,
+	TypeDataQuality, TypeEstimatedPerformance, TypePerformanceTrace}
 
 // Metrics allowed per query type; the first is the default.
 var Metrics = map[string][]string{
@@ -42,7 +52,15 @@ var Metrics = map[string][]string{
 	TypeBiasTrace: {"disparate_impact", "statistical_parity_difference", "equal_opportunity_difference",
 		"average_odds_difference", "predictive_parity_ratio", "selection_rate"},
 	TypeTraffic: {"count", "share"},
+	TypeDataQuality: {"missing_rate", "new_category_rate", "out_of_range_rate", "mean", "std",
+		"min", "p05", "p25", "p50", "p75", "p95", "max", "distinct"},
+	TypeEstimatedPerformance: {"accuracy", "precision", "recall", "f1", "auc"},
+	TypePerformanceTrace:     {"accuracy", "precision", "recall", "f1", "auc", "log_loss", "rmse", "mae", "mape", "r2"},
 }
+
+// Calibrations are the score calibrations of estimatedPerformance; the first
+// is the default.
+var Calibrations = []string{"isotonic", "none"}
 
 // Drift targets.
 var Targets = []string{"feature", "prediction", "actual"}
@@ -146,6 +164,9 @@ type Query struct {
 	// Status keeps the versions whose lifecycle status is one of these
 	// (traffic and models), e.g. ["deprecated"] for deprecation alerts.
 	Status []string `json:"status,omitempty"`
+	// Calibration maps scores to probabilities in estimatedPerformance:
+	// "isotonic" (the default) or "none".
+	Calibration string `json:"calibration,omitempty"`
 	// Confidence is the level 1 − α of fairness intervals (e.g. 0.95): a
 	// fairness query adds lower and upper bound series, a bias trace the
 	// bounds of each segment's disparate impact. Zero means no interval.
@@ -350,15 +371,39 @@ func (q *Query) validate(lim Limits) error {
 		return err
 	}
 	switch q.QueryType {
-	case TypePerformance:
+	case TypePerformance, TypePerformanceTrace:
 		if q.Positive == "" {
 			q.Positive = "1"
 			q.PositiveDefaulted = true
 		}
+	case TypeEstimatedPerformance:
+		if q.Positive == "" {
+			q.Positive = "1"
+		}
+		if q.Calibration == "" {
+			q.Calibration = Calibrations[0]
+		}
+		if !contains(Calibrations, q.Calibration) {
+			return qerr("calibration", "%q is not a calibration; one of %s", q.Calibration, oneOf(Calibrations))
+		}
+	}
+	if q.Calibration != "" && q.QueryType != TypeEstimatedPerformance {
+		return qerr("calibration", "only estimatedPerformance queries calibrate scores")
 	}
 	if needsReference(q.QueryType) {
 		if err := q.validateReference(); err != nil {
 			return err
+		}
+		if q.QueryType == TypeDataQuality && q.Reference.Type == "rolling" {
+			return qerr("reference.type", "a dataQuality reference is fixed: environment, version or window (the range and categories the current data is checked against)")
+		}
+	} else if q.QueryType == TypeEstimatedPerformance && q.Reference != nil && q.Reference.Type != "" {
+		// No default here: the engine takes validation records, else training.
+		if err := q.validateReference(); err != nil {
+			return err
+		}
+		if q.Reference.Type == "rolling" {
+			return qerr("reference.type", "the calibration is fitted once: use an environment, version or window reference")
 		}
 	}
 	for i, st := range q.Status {
@@ -391,7 +436,8 @@ func (q *Query) validate(lim Limits) error {
 // Bucketed reports whether a query type answers with time series.
 func Bucketed(queryType string) bool {
 	switch queryType {
-	case TypeDrift, TypeEmbeddingDrift, TypePerformance, TypeFairness, TypeTraffic:
+	case TypeDrift, TypeEmbeddingDrift, TypePerformance, TypeFairness, TypeTraffic,
+		TypeDataQuality, TypeEstimatedPerformance:
 		return true
 	}
 	return false
@@ -399,7 +445,7 @@ func Bucketed(queryType string) bool {
 
 func needsReference(queryType string) bool {
 	switch queryType {
-	case TypeDrift, TypeDistribution, TypeEmbeddingDrift, TypeEmbeddings:
+	case TypeDrift, TypeDistribution, TypeEmbeddingDrift, TypeEmbeddings, TypeDataQuality:
 		return true
 	}
 	return false

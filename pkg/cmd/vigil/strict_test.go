@@ -243,7 +243,7 @@ func TestAdultQueryMistakesAreErrors(t *testing.T) {
 	cases := []struct{ query, want string }{
 		{`{"queryType":"drift","model":"adult","environment":"production","feature":["age"]}`, `query option "feature": is not a Vigil query option; did you mean features?`},
 		{`{"queryType":"fairness","model":"adult","positive":">50K","fairness":{"attribute":"features.sex","protected":["Female"],"reference":["Male"],"favorable":">50K"}}`,
-			`query option "positive": does not apply to fairness queries (it is read by performance)`},
+			`query option "positive": does not apply to fairness queries (it is read by performance`},
 		{`{"queryType":"performance","model":"adult","environment":"prod"}`, `query option "environment": "prod" is not an environment of model "adult"; its environments: production, training`},
 		{`{"queryType":"performance","model":"adult","versions":["v2"]}`, `query option "versions[0]": "v2" is not a version of model "adult"; its versions: v1`},
 	}
