@@ -163,7 +163,7 @@ func embeddingDriftQuery(ctx context.Context, e *Engine, q *models.Query) (*Resu
 	}
 
 	points := map[string][]Point{}
-	empty := 0
+	empty, zeroCentroid := 0, 0
 	for _, row := range curSums.Rows {
 		bucket, version := row.Keys[0].Int, row.Keys[1].Str
 		if version == ref.skipVersion {
@@ -179,6 +179,9 @@ func embeddingDriftQuery(ctx context.Context, e *Engine, q *models.Query) (*Resu
 			v = metrics.Some(dist.Euclidean)
 			if q.Metric == "cosine" {
 				v = dist.Cosine
+				if !v.Valid() {
+					zeroCentroid++
+				}
 			}
 		} else {
 			empty++
@@ -206,6 +209,9 @@ func embeddingDriftQuery(ctx context.Context, e *Engine, q *models.Query) (*Resu
 	}
 	if empty > 0 {
 		res.notice(Info, "%d points are absent because their rolling reference (%s before the bucket) has no records with an embedding", empty, q.Reference.Window)
+	}
+	if zeroCentroid > 0 {
+		res.notice(Warning, "%d cosine points are null: the reference's or the bucket's embedding centroid is the zero vector (the embeddings cancel out or are all zero), which has no direction; use the euclidean metric", zeroCentroid)
 	}
 	if len(res.Series) == 0 {
 		res.notice(Info, "no records with an embedding in the time range")

@@ -293,3 +293,22 @@ func TestBiasTraceUndefinedDisparateImpactIsExplained(t *testing.T) {
 	res = mustRunQuality(t, e, strings.Replace(q, `"reference":["M"]}`, `"reference":["M"],"favorable":"yes"}`, 1))
 	wantNoNotice(t, res, "contribution are null")
 }
+
+func TestEmbeddingDriftZeroCentroidIsExplained(t *testing.T) {
+	recs := []store.Record{
+		embRecord("r1", embT0.Add(-48*time.Hour), "v1", "training", []float32{1, 0}, ""),
+		embRecord("r2", embT0.Add(-48*time.Hour), "v1", "training", []float32{0, 1}, ""),
+		// The bucket's embeddings cancel out: its centroid is the zero vector.
+		embRecord("c1", embT0.Add(time.Minute), "v1", "production", []float32{1, -1}, ""),
+		embRecord("c2", embT0.Add(2*time.Minute), "v1", "production", []float32{-1, 1}, ""),
+	}
+	e, _ := embEngine(t, Limits{}, recs)
+	q := `{"queryType":"embeddingDrift","model":"emb","environment":"production","interval":"1h","metric":"%s"}`
+	res := mustQuery(t, e, embT0, embT0.Add(time.Hour), strings.Replace(q, "%s", "cosine", 1))
+	wantNotice(t, res, Warning, "1 cosine points are null: the reference's or the bucket's embedding centroid is the zero vector")
+	res = mustQuery(t, e, embT0, embT0.Add(time.Hour), strings.Replace(q, "%s", "euclidean", 1))
+	wantNoNotice(t, res, "zero vector")
+	if v := onlyPoint(t, res); !v.Valid() {
+		t.Errorf("euclidean %v, want a value", v)
+	}
+}

@@ -131,7 +131,8 @@ func TestGateFailsOnEmptySeries(t *testing.T) {
 		`"fairness":{"attribute":"features.sex","protected":["Female"],"reference":["Male"]}}`
 	code, out, errOut := vigil(t, "gate", "--db", db, "--from", adultFrom, "--to", adultTo, "--query", noFavorable, "--min", "0.8")
 	if code != 3 || !strings.Contains(out, "EMPTY disparate_impact v1 production features.sex") ||
-		!strings.Contains(out, "no non-null value in 1 buckets") || !strings.Contains(out, "gate failed: 1 series or queries have no value to check") {
+		!strings.Contains(out, "no non-null value in 1 buckets") || !strings.Contains(out, "gate failed: 1 series or queries have no value to check") ||
+		!strings.Contains(out, `the favourable label "1" (the default: the query sets no fairness.favorable) occurs in no predicted label`) {
 		t.Fatalf("exit %d\n%s%s", code, out, errOut)
 	}
 	code, out, errOut = vigil(t, "gate", "--db", db, "--from", adultFrom, "--to", adultTo, "--query", noFavorable, "--min", "0.8", "--allow-empty")
