@@ -20,12 +20,14 @@ import (
 
 // GrafanaKeys are the keys Grafana adds to a query it saves or sends: the
 // DataQuery schema of @grafana/schema (refId, hide, key, queryType,
-// datasource) and the SDK's CommonQueryProperties (datasourceId, intervalMs,
-// maxDataPoints, resultAssertions, timeRange). Vigil reads only refId and
-// queryType of them; the others are accepted on every query type.
+// datasource), the SDK's CommonQueryProperties (datasourceId, intervalMs,
+// maxDataPoints, resultAssertions, timeRange) and what @grafana/runtime's
+// DataSourceWithBackend adds to each query it sends (queryCachingTTL). Vigil
+// reads only refId and queryType of them; the others are accepted on every
+// query type.
 var GrafanaKeys = []string{
 	"refId", "queryType", "datasource", "datasourceId", "hide", "key",
-	"intervalMs", "maxDataPoints", "resultAssertions", "timeRange",
+	"intervalMs", "maxDataPoints", "resultAssertions", "timeRange", "queryCachingTTL",
 }
 
 // CommonOptions are the options every query type reads: the model (optional

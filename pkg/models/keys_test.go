@@ -61,7 +61,7 @@ func TestStrictKeysAccepted(t *testing.T) {
 	for _, js := range []string{
 		// Keys Grafana adds to saved and sent queries.
 		`{"refId":"A","queryType":"drift","model":"m","datasource":{"type":"vigil-mlobs-datasource","uid":"vigil"},"datasourceId":3,
-		  "hide":false,"key":"Q-1","intervalMs":60000,"maxDataPoints":1200,"timeRange":{"from":"now-6h","to":"now"},"resultAssertions":{"typeVersion":[0,0]}}`,
+		  "hide":false,"key":"Q-1","intervalMs":60000,"maxDataPoints":1200,"timeRange":{"from":"now-6h","to":"now"},"resultAssertions":{"typeVersion":[0,0]},"queryCachingTTL":60000}`,
 		// Options that do not apply but ask for nothing (left by an older editor).
 		`{"queryType":"fairness","model":"m","positive":"","features":[],"reference":{},"binning":null,"status":[],
 		  "fairness":{"attribute":"tags.sex","protected":["F"],"reference":["M"]}}`,
