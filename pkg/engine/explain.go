@@ -569,3 +569,31 @@ func explainBiasTrace(res *Result, q *models.Query, all metrics.SelectionPair, o
 			f.Favorable)
 	}
 }
+
+// ---------------------------------------------------------------- traffic
+
+// noticeFilteredTraffic says why a traffic query has no series although the
+// time range has records: its versions or status filter kept none of them.
+func noticeFilteredTraffic(res *Result, q *models.Query, seen map[string]string) {
+	keys := make([]string, 0, len(seen))
+	for k := range seen {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	parts := make([]string, len(keys))
+	for i, k := range keys {
+		st := seen[k]
+		if st == "" {
+			st = "no status"
+		}
+		parts[i] = fmt.Sprintf("%s (%s)", k, st)
+	}
+	var filters []string
+	if len(q.Versions) > 0 {
+		filters = append(filters, "versions "+strings.Join(q.Versions, ", "))
+	}
+	if len(q.Status) > 0 {
+		filters = append(filters, "status "+strings.Join(q.Status, ", "))
+	}
+	res.notice(Info, "no version with records in the time range matches %s; versions with records: %s", strings.Join(filters, " and "), strings.Join(parts, ", "))
+}

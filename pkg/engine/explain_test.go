@@ -312,3 +312,16 @@ func TestEmbeddingDriftZeroCentroidIsExplained(t *testing.T) {
 		t.Errorf("euclidean %v, want a value", v)
 	}
 }
+
+func TestTrafficFilteredToNothingIsExplained(t *testing.T) {
+	h := qualityT0.Add(time.Minute)
+	e := qualityEngine(t, Limits{}, []store.Record{clfRecord(0, h, "v1", "production", "1", 0.5, "1"), clfRecord(1, h, "v2", "production", "1", 0.5, "1")})
+	res := mustRunQuality(t, e, `{"queryType":"traffic","model":"churn","interval":"1h","status":["deprecated"]}`)
+	if len(res.Series) != 0 {
+		t.Fatalf("want no series: %s", describeSeries(res))
+	}
+	wantNotice(t, res, Info, "no version with records in the time range matches status deprecated; versions with records: churn v1 (no status), churn v2 (no status)")
+	wantNoNotice(t, res, "no records in the time range")
+	res = mustQuery(t, e, qualityT0.Add(-48*time.Hour), qualityT0.Add(-24*time.Hour), `{"queryType":"traffic","model":"churn","interval":"1h","status":["deprecated"]}`)
+	wantNotice(t, res, Info, "no records in the time range")
+}

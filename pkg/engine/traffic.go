@@ -39,6 +39,7 @@ func trafficQuery(ctx context.Context, e *Engine, q *models.Query) (*Result, err
 		}
 	}
 	res := &Result{}
+	seenVersions := map[string]string{} // "model version" with records in the time range -> status
 	for _, model := range names {
 		sch, err := e.schema(ctx, model)
 		if err != nil {
@@ -67,6 +68,7 @@ func trafficQuery(ctx context.Context, e *Engine, q *models.Query) (*Result, err
 		}
 		byVersion := map[string][]Point{}
 		for _, r := range agg.Rows {
+			seenVersions[model+" "+r.Keys[1].Str] = string(status[[2]string{model, r.Keys[1].Str}])
 			v := r.Keys[1].Str
 			if len(q.Versions) > 0 && !containsString(q.Versions, v) {
 				continue
@@ -99,7 +101,11 @@ func trafficQuery(ctx context.Context, e *Engine, q *models.Query) (*Result, err
 		}
 	}
 	if len(res.Series) == 0 {
-		res.notice(Info, "no records in the time range")
+		if len(seenVersions) > 0 {
+			noticeFilteredTraffic(res, q, seenVersions)
+		} else {
+			res.notice(Info, "no records in the time range")
+		}
 	}
 	return res, nil
 }
