@@ -154,10 +154,14 @@ func (e *Engine) Run(ctx context.Context, q *models.Query) (*Result, error) {
 	if !ok {
 		return nil, &models.QueryError{Option: "queryType", Msg: fmt.Sprintf("%q is not supported by this engine", q.QueryType)}
 	}
-	if err := e.checkNames(ctx, q); err != nil {
-		return nil, classify(err)
-	}
 	res, err := h(ctx, e, q)
+	if err == nil && !namesShowIn(q, res) || isQueryError(err) {
+		// Something named is absent: an unknown version or environment
+		// is the better error (checked only then: it lists the store).
+		if nerr := e.checkNames(ctx, q); nerr != nil {
+			return nil, classify(nerr)
+		}
+	}
 	if err != nil {
 		return nil, classify(err)
 	}

@@ -597,3 +597,40 @@ func noticeFilteredTraffic(res *Result, q *models.Query, seen map[string]string)
 	}
 	res.notice(Info, "no version with records in the time range matches %s; versions with records: %s", strings.Join(filters, " and "), strings.Join(parts, ", "))
 }
+
+// namesShowIn reports whether every version the query names labels a series
+// of the result and, when the query names an environment, the result holds
+// something. Otherwise a name may be unknown, and checkNames looks.
+func namesShowIn(q *models.Query, res *Result) bool {
+	if len(q.Versions) == 0 && q.Environment == "" {
+		return true
+	}
+	rows := 0
+	for _, t := range res.Tables {
+		if len(t.Columns) > 0 {
+			rows += len(t.Columns[0].Values)
+		}
+	}
+	if len(res.Series) == 0 {
+		return rows > 0 && len(q.Versions) == 0
+	}
+	seen := map[string]bool{}
+	for _, s := range res.Series {
+		for _, l := range s.Labels {
+			if l.Name == "version" {
+				seen[l.Value] = true
+			}
+		}
+	}
+	for _, v := range q.Versions {
+		if !seen[v] {
+			return false
+		}
+	}
+	return true
+}
+
+func isQueryError(err error) bool {
+	var qe *models.QueryError
+	return errors.As(err, &qe)
+}
