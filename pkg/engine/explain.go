@@ -129,6 +129,12 @@ func perfNullReason(q *models.Query, family perfFamily, b *perfBucket) string {
 // sanity warnings on labels and scores.
 func (e *Engine) explainPerformance(ctx context.Context, res *Result, q *models.Query, family perfFamily, series map[string]*perfSeries, sc store.Scope) error {
 	var nulls nullReasons
+	// What the aggregates already tell, so the label sanity check (one more
+	// store aggregate) runs only when something looks wrong.
+	var conf metrics.Confusion
+	var correct int64
+	var pos, neg float64
+	lo, hi := 0.0, 1.0
 	ids := make([]string, 0, len(series))
 	for id := range series {
 		ids = append(ids, id)
@@ -146,6 +152,12 @@ func (e *Engine) explainPerformance(ctx context.Context, res *Result, q *models.
 			if !b.evaluated {
 				continue
 			}
+			conf.TP, conf.FP, conf.FN, conf.TN = conf.TP+b.conf.TP, conf.FP+b.conf.FP, conf.FN+b.conf.FN, conf.TN+b.conf.TN
+			correct += b.correct
+			for _, sc := range b.scores {
+				pos, neg = pos+sc.Positives, neg+sc.Negatives
+				lo, hi = min(lo, sc.Score), max(hi, sc.Score)
+			}
 			nulls.point()
 			v, err := perfValue(q.Metric, family, b)
 			if err != nil || v.Valid() {
@@ -159,7 +171,16 @@ func (e *Engine) explainPerformance(ctx context.Context, res *Result, q *models.
 		}
 	}
 	nulls.notices(res, q.Metric)
-	if family == famRegression {
+	switch family {
+	case famLabels:
+		if correct > 0 && (q.Metric == "accuracy" || (conf.TP+conf.FN > 0 && conf.TP+conf.FP > 0)) {
+			return nil // labels meet and the positive label is predicted and actual
+		}
+	case famAUC:
+		if pos > 0 && neg > 0 && lo >= 0 && hi <= 1 {
+			return nil
+		}
+	case famRegression:
 		return nil
 	}
 	return e.classificationSanity(ctx, res, q, family, sc)
