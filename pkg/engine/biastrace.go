@@ -660,6 +660,7 @@ func (bt *biasTrace) answer(res *Result) error {
 		res.notice(Info, "%d of the segments shown have fewer than %d records: they are flagged too_small and not ranked", small, bt.minCount)
 	}
 
+	explainSegments(res, bt.q, bt.metric, segs)
 	res.Tables = append(res.Tables, bt.table(segs))
 	if bt.q.OverTime {
 		t, err := bt.overTimeTable(segs)

@@ -655,3 +655,41 @@ func isQueryError(err error) bool {
 	var qe *models.QueryError
 	return errors.As(err, &qe)
 }
+
+// explainSegments counts the shown segments whose metric is null and says
+// why, reason by reason ("12 of 40 segments have no disparate_impact: …").
+func explainSegments(res *Result, q *models.Query, metric string, segs []tracedSegment) {
+	type reason struct {
+		n       int
+		example string
+	}
+	var order []string
+	byReason := map[string]*reason{}
+	note := func(r string, s tracedSegment) {
+		if byReason[r] == nil {
+			byReason[r] = &reason{example: s.bias.Feature + "=" + s.bias.Value}
+			order = append(order, r)
+		}
+		byReason[r].n++
+	}
+	for _, s := range segs {
+		if metric == "disparate_impact" {
+			if !s.bias.DisparateImpact.Valid() {
+				note(fairNullReason(&models.Query{Metric: "disparate_impact", Fairness: q.Fairness}, &s.counts.all, ""), s)
+			}
+			continue
+		}
+		groups := []string{""}
+		if metric == "selection_rate" {
+			groups = []string{"protected", "reference"}
+		}
+		for i, v := range s.metricValues {
+			if !v.Valid() && i < len(groups) {
+				note(fairNullReason(&models.Query{Metric: metric, Fairness: q.Fairness}, &s.counts.all, groups[i]), s)
+			}
+		}
+	}
+	for _, r := range order {
+		res.notice(Info, "%d of %d segments shown have no %s (e.g. %s): %s", byReason[r].n, len(segs), metric, byReason[r].example, strings.Replace(r, " there", " in the segment", 1))
+	}
+}

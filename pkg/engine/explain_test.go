@@ -325,3 +325,21 @@ func TestTrafficFilteredToNothingIsExplained(t *testing.T) {
 	res = mustQuery(t, e, qualityT0.Add(-48*time.Hour), qualityT0.Add(-24*time.Hour), `{"queryType":"traffic","model":"churn","interval":"1h","status":["deprecated"]}`)
 	wantNotice(t, res, Info, "no records in the time range")
 }
+
+func TestBiasTraceNullSegmentsAreExplained(t *testing.T) {
+	at := qualityT0.Add(time.Minute)
+	var batch []store.Record
+	rows := []struct{ group, region, pred string }{
+		{"F", "north", "1"}, {"F", "north", "0"}, {"M", "north", "1"}, {"M", "north", "0"},
+		// South has no reference record: its disparate impact is undefined.
+		{"F", "south", "1"}, {"F", "south", "0"},
+	}
+	for i, r := range rows {
+		batch = append(batch, biasRecord(i, at, "production", map[string]string{"group": r.group, "region": r.region, "prediction": r.pred}, 40))
+	}
+	e := qualityEngine(t, Limits{}, batch)
+	res := mustRunQuality(t, e, `{"queryType":"biasTrace","model":"credit","minCount":1,"features":["region"],"fairness":{"attribute":"tags.group","protected":["F"],"reference":["M"],"favorable":"1"}}`)
+	wantNotice(t, res, Info, "1 of 2 segments shown have no disparate_impact (e.g. features.region=south): the reference group has no record with a predicted label in the segment")
+	res = mustRunQuality(t, e, `{"queryType":"biasTrace","model":"credit","minCount":1,"metric":"selection_rate","features":["region"],"fairness":{"attribute":"tags.group","protected":["F"],"reference":["M"],"favorable":"1"}}`)
+	wantNotice(t, res, Info, "1 of 2 segments shown have no selection_rate (e.g. features.region=south): the reference group has no record with a predicted label in the segment")
+}
