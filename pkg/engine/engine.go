@@ -168,6 +168,7 @@ func (e *Engine) Run(ctx context.Context, q *models.Query) (*Result, error) {
 	if err := e.checkSize(res); err != nil {
 		return nil, err
 	}
+	noticeIgnoredOptions(res, q)
 	return res, nil
 }
 

@@ -693,3 +693,13 @@ func explainSegments(res *Result, q *models.Query, metric string, segs []tracedS
 		res.notice(Info, "%d of %d segments shown have no %s (e.g. %s): %s", byReason[r].n, len(segs), metric, byReason[r].example, strings.Replace(r, " there", " in the segment", 1))
 	}
 }
+
+// ---------------------------------------------------------------- options
+
+// noticeIgnoredOptions says which options of the query had no effect on its
+// result although they apply to its type in general.
+func noticeIgnoredOptions(res *Result, q *models.Query) {
+	if q.QueryType == models.TypeBiasTrace && !q.OverTime && q.Interval != "" && q.Interval != "$__interval" {
+		res.notice(Info, "interval %s is not used: a bias trace has buckets only with overTime; set overTime to see the metric per %s", q.Interval, q.Interval)
+	}
+}

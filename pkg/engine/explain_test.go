@@ -343,3 +343,17 @@ func TestBiasTraceNullSegmentsAreExplained(t *testing.T) {
 	res = mustRunQuality(t, e, `{"queryType":"biasTrace","model":"credit","minCount":1,"metric":"selection_rate","features":["region"],"fairness":{"attribute":"tags.group","protected":["F"],"reference":["M"],"favorable":"1"}}`)
 	wantNotice(t, res, Info, "1 of 2 segments shown have no selection_rate (e.g. features.region=south): the reference group has no record with a predicted label in the segment")
 }
+
+func TestBiasTraceIntervalWithoutOverTimeIsNoticed(t *testing.T) {
+	at := qualityT0.Add(time.Minute)
+	var batch []store.Record
+	for i, g := range []string{"F", "F", "M", "M"} {
+		batch = append(batch, biasRecord(i, at, "production", map[string]string{"group": g, "region": "north", "prediction": "1"}, 40))
+	}
+	e := qualityEngine(t, Limits{}, batch)
+	q := `{"queryType":"biasTrace","model":"credit","minCount":1,"features":["region"],"interval":"1d","fairness":{"attribute":"tags.group","protected":["F"],"reference":["M"],"favorable":"1"}}`
+	res := mustRunQuality(t, e, q)
+	wantNotice(t, res, Info, "interval 1d is not used: a bias trace has buckets only with overTime")
+	res = mustRunQuality(t, e, strings.Replace(q, `"interval":"1d"`, `"interval":"1d","overTime":true`, 1))
+	wantNoNotice(t, res, "is not used")
+}
