@@ -342,7 +342,7 @@ func killRuns(t *testing.T, mk func() *exec.Cmd, maxDelay time.Duration, check f
 
 // TestCLIIngestSurvivesSIGKILL kills `vigil ingest --db` mid-file and re-runs it.
 func TestCLIIngestSurvivesSIGKILL(t *testing.T) {
-	const size, nBatches = 2000, 60
+	const size, nBatches = 1000, 40
 	file := filepath.Join(work, "cli.ndjson")
 	var all []*batch
 	f, err := os.Create(file)
@@ -361,7 +361,7 @@ func TestCLIIngestSurvivesSIGKILL(t *testing.T) {
 	}
 	db := filepath.Join(work, "cli.duckdb")
 	mk := func() *exec.Cmd { return exec.Command(vigil, "ingest", "--db", db, "--batch", fmt.Sprint(size), file) }
-	killRuns(t, mk, 3*time.Second, func(kill int) {
+	killRuns(t, mk, 2*time.Second, func(kill int) {
 		// The CLI's batches are the file's runs of size lines: each is whole or absent.
 		counts, total := storedPerBatch(t, db, "cli", all)
 		var sum int64
@@ -392,7 +392,7 @@ func TestCLIIngestSurvivesSIGKILL(t *testing.T) {
 func TestDemoSurvivesSIGKILL(t *testing.T) {
 	end := "2026-11-30T00:00:00Z"
 	args := func(db string) []string {
-		return []string{"demo", "--db", db, "--seed", "5", "--scale", "0.1", "--days", "30", "--end", end, "--batch", "5000"}
+		return []string{"demo", "--db", db, "--seed", "5", "--scale", "0.05", "--days", "30", "--end", end, "--batch", "5000"}
 	}
 	clean := filepath.Join(work, "demo-clean.duckdb")
 	if out, err := exec.Command(vigil, args(clean)...).CombinedOutput(); err != nil {
@@ -400,7 +400,7 @@ func TestDemoSurvivesSIGKILL(t *testing.T) {
 	}
 	want := inventory(t, clean)
 	db := filepath.Join(work, "demo.duckdb")
-	killRuns(t, func() *exec.Cmd { return exec.Command(vigil, args(db)...) }, 4*time.Second, func(kill int) {
+	killRuns(t, func() *exec.Cmd { return exec.Command(vigil, args(db)...) }, 3*time.Second, func(kill int) {
 		got := inventory(t, db)
 		for k, n := range got {
 			if n > want[k] {
