@@ -4,6 +4,9 @@ import (
 	"net/http"
 	"strings"
 	"testing"
+
+	"github.com/vigil-mlobs/vigil/pkg/models"
+	"github.com/vigil-mlobs/vigil/pkg/plugin"
 )
 
 // Regression cases of what fuzzing found (each input is also kept in
@@ -26,5 +29,31 @@ func TestExportRejectsTrailingData(t *testing.T) {
 	// Whitespace after the object is fine.
 	if r := f.export(t, "{\"model\":\"reviews\",\"ids\":[\"p-001\"]}\n  \n"); r.Status != http.StatusOK {
 		t.Errorf("trailing whitespace: status %d %s", r.Status, r.Body)
+	}
+}
+
+// A resource call whose method is not an HTTP method, or whose URL or path
+// does not parse, failed the call with a bare error from the HTTP adapter
+// (an internal error in Grafana); it is answered 405 or 400 with a message.
+func TestCallResourceRejectsMalformedRequests(t *testing.T) {
+	ds := plugin.New(newMemStore(t), models.Settings{})
+	for _, tc := range []struct {
+		method, url string
+		status      int
+		want        string
+	}{
+		{" ", "0", http.StatusMethodNotAllowed, `\" \" is not an HTTP method`},
+		{"GET POST", "models", http.StatusMethodNotAllowed, "is not an HTTP method"},
+		{"GET", "models/%zz/features", http.StatusBadRequest, "does not parse"},
+		{"GET", "models/a\x7fb/versions", http.StatusBadRequest, "does not parse"},
+	} {
+		r := callDirect(t, ds, resourceCall{Method: tc.method, Path: tc.url, Role: "Viewer"})
+		if r.Status != tc.status || !strings.Contains(string(r.Body), tc.want) {
+			t.Errorf("%q %q: status %d %s, want %d containing %s", tc.method, tc.url, r.Status, r.Body, tc.status, tc.want)
+		}
+	}
+	// Well-formed calls still reach the routes.
+	if r := callDirect(t, ds, resourceCall{Method: http.MethodGet, Path: "models", Role: "Viewer"}); r.Status != http.StatusOK {
+		t.Errorf("GET models: %d %s", r.Status, r.Body)
 	}
 }
