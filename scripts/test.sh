@@ -66,7 +66,7 @@ step "Crash durability: SIGKILL during plugin ingest, vigil ingest --db and vigi
 go test -count=1 -timeout 10m -tags crash,duckdb_arrow ./tests/crash/...
 
 step "Load, short: dashboards at 10 concurrent requests while ingest posts batches (tests/load; scripts/bench-load.sh runs 10,000 queries)"
-go test -count=1 -timeout 10m -tags load,duckdb_arrow ./tests/load/... -args -queries 200 -duration 3m
+go test -count=1 -timeout 10m -tags load,duckdb_arrow ./tests/load/... -args -queries 200 -duration 3m -scale 0.02
 
 echo
 echo "all tests passed in $(( $(date +%s) - start ))s"
