@@ -23,6 +23,7 @@ import (
 	"sort"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"syscall"
 	"testing"
 	"time"
@@ -167,11 +168,12 @@ func TestPluginIngestSurvivesSIGKILL(t *testing.T) {
 		}
 		ctx, cancel := context.WithCancel(context.Background())
 		var wg sync.WaitGroup
+		var killing atomic.Bool // no new batch once the kill is on its way
 		for c := 0; c < clients; c++ {
 			wg.Add(1)
 			go func(c int) {
 				defer wg.Done()
-				for ctx.Err() == nil {
+				for ctx.Err() == nil && !killing.Load() {
 					mu.Lock()
 					b := newBatch("crash", c, next[c], size)
 					next[c]++
@@ -195,6 +197,7 @@ func TestPluginIngestSurvivesSIGKILL(t *testing.T) {
 			}(c)
 		}
 		time.Sleep(time.Duration(300+rng.IntN(1500)) * time.Millisecond)
+		killing.Store(true)
 		if err := h.KillHard(); err != nil {
 			t.Fatal(err)
 		}
