@@ -240,6 +240,10 @@ func parquetSeed(rowGroup int64, rows int) []byte {
 	return buf.Bytes()
 }
 
+// parquetDeadline bounds one read of a fuzzed file of a few kilobytes: one
+// that takes longer is a hang an ingest body could cause.
+const parquetDeadline = 10 * time.Second
+
 // FuzzReadParquet fuzzes Parquet bytes: small generated files, and the same
 // files cut short, with flipped bytes, or with a broken footer.
 func FuzzReadParquet(f *testing.F) {
@@ -260,7 +264,18 @@ func FuzzReadParquet(f *testing.F) {
 			m.Timestamp = "2026-11-01T00:00:00Z"
 		}
 		var recs []store.Record
-		n, err := ReadParquet(context.Background(), bytes.NewReader(data), int64(len(data)), m, fuzzLimits, collectAll(&recs))
+		var n int
+		var err error
+		done := make(chan struct{})
+		go func() {
+			defer close(done)
+			n, err = ReadParquet(context.Background(), bytes.NewReader(data), int64(len(data)), m, fuzzLimits, collectAll(&recs))
+		}()
+		select {
+		case <-done:
+		case <-time.After(parquetDeadline):
+			t.Fatalf("ReadParquet did not finish within %s on %d bytes", parquetDeadline, len(data))
+		}
 		if err != nil {
 			userError(t, err, nil)
 			return

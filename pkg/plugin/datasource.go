@@ -4,8 +4,11 @@ package plugin
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"net/http"
+	"net/url"
+	"strings"
 
 	"github.com/grafana/grafana-plugin-sdk-go/backend"
 	"github.com/grafana/grafana-plugin-sdk-go/backend/datasource"
@@ -94,5 +97,35 @@ func (d *Datasource) CallResource(ctx context.Context, req *backend.CallResource
 			err = sender.Send(&backend.CallResourceResponse{Status: http.StatusInternalServerError, Body: []byte(`{"error":"internal error"}`)})
 		}
 	}()
+	if status, msg := checkResourceRequest(req); status != 0 {
+		body, _ := json.Marshal(apiError{Error: msg})
+		return sender.Send(&backend.CallResourceResponse{Status: status, Body: body,
+			Headers: map[string][]string{"Content-Type": {"application/json"}}})
+	}
 	return d.resources.CallResource(ctx, req, sender)
+}
+
+// checkResourceRequest refuses, with a status and a message, a call the HTTP
+// adapter could not turn into a request (it would fail the call with a bare
+// error, which Grafana shows as an internal error): a method that is not an
+// HTTP method token, or a URL or path that does not parse.
+func checkResourceRequest(req *backend.CallResourceRequest) (int, string) {
+	if _, err := http.NewRequest(req.Method, "/", nil); err != nil {
+		return http.StatusMethodNotAllowed, fmt.Sprintf("%q is not an HTTP method", req.Method)
+	}
+	u, err := url.Parse(req.URL)
+	if err != nil {
+		return http.StatusBadRequest, fmt.Sprintf("the resource URL %q does not parse: %v", req.URL, err)
+	}
+	path := req.Path
+	if u.RawQuery != "" {
+		path += "?" + u.RawQuery
+	}
+	if !strings.HasPrefix(path, "/") {
+		path = "/" + path
+	}
+	if _, err := http.NewRequest(req.Method, path, nil); err != nil {
+		return http.StatusBadRequest, fmt.Sprintf("the resource path %q does not parse: %v", req.Path, err)
+	}
+	return 0, ""
 }

@@ -159,6 +159,9 @@ func (d *Datasource) exportRows(r *http.Request, body []byte) (rows []exportRow,
 	if err := dec.Decode(&req); err != nil {
 		return nil, false, missing, req, badExport("the body must be a JSON object with model and ids, or query (and format, limit, set, cluster): %v", err)
 	}
+	if _, err := dec.Token(); err != io.EOF {
+		return nil, false, missing, req, badExport("the body must hold one JSON object; there is more after it (at byte %d)", dec.InputOffset())
+	}
 	switch req.Format {
 	case "":
 		req.Format = "csv"

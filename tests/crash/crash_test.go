@@ -23,6 +23,7 @@ import (
 	"sort"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"syscall"
 	"testing"
 	"time"
@@ -167,11 +168,12 @@ func TestPluginIngestSurvivesSIGKILL(t *testing.T) {
 		}
 		ctx, cancel := context.WithCancel(context.Background())
 		var wg sync.WaitGroup
+		var killing atomic.Bool // no new batch once the kill is on its way
 		for c := 0; c < clients; c++ {
 			wg.Add(1)
 			go func(c int) {
 				defer wg.Done()
-				for ctx.Err() == nil {
+				for ctx.Err() == nil && !killing.Load() {
 					mu.Lock()
 					b := newBatch("crash", c, next[c], size)
 					next[c]++
@@ -195,6 +197,7 @@ func TestPluginIngestSurvivesSIGKILL(t *testing.T) {
 			}(c)
 		}
 		time.Sleep(time.Duration(300+rng.IntN(1500)) * time.Millisecond)
+		killing.Store(true)
 		if err := h.KillHard(); err != nil {
 			t.Fatal(err)
 		}
@@ -316,10 +319,10 @@ func runKilled(t *testing.T, cmd *exec.Cmd, delay time.Duration) bool {
 	return false // it finished just before the kill
 }
 
-// killRuns runs the command made by mk, killing it at random moments until
-// it has been killed mid-run kills times (check runs after each kill), then
-// runs it to the end.
-func killRuns(t *testing.T, mk func() *exec.Cmd, maxDelay time.Duration, check func(kill int)) {
+// killRuns runs the command made by mk, killing it with SIGKILL after a
+// random delay in [lo, hi) until it has been killed mid-run kills times
+// (check runs after each kill), then runs it to the end.
+func killRuns(t *testing.T, mk func() *exec.Cmd, lo, hi time.Duration, check func(kill int)) {
 	t.Helper()
 	rng := rand.New(rand.NewPCG(2, uint64(time.Now().UnixNano())))
 	killed := 0
@@ -327,12 +330,10 @@ func killRuns(t *testing.T, mk func() *exec.Cmd, maxDelay time.Duration, check f
 		if attempt == 4*kills {
 			t.Fatalf("only %d of %d kills landed while the command ran", killed, kills)
 		}
-		delay := time.Duration(100+rng.Int64N(int64(maxDelay/time.Millisecond))) * time.Millisecond
+		delay := lo + time.Duration(rng.Int64N(int64(hi-lo)))
 		if runKilled(t, mk(), delay) {
 			killed++
 			check(killed)
-		} else {
-			maxDelay = maxDelay / 2 // the command was faster than the delay: kill sooner
 		}
 	}
 	if out, err := mk().CombinedOutput(); err != nil {
@@ -340,9 +341,19 @@ func killRuns(t *testing.T, mk func() *exec.Cmd, maxDelay time.Duration, check f
 	}
 }
 
+// timedRun runs a command to the end and returns how long it took.
+func timedRun(t *testing.T, cmd *exec.Cmd) time.Duration {
+	t.Helper()
+	start := time.Now()
+	if out, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("%v: %v\n%s", cmd.Args, err, out)
+	}
+	return time.Since(start)
+}
+
 // TestCLIIngestSurvivesSIGKILL kills `vigil ingest --db` mid-file and re-runs it.
 func TestCLIIngestSurvivesSIGKILL(t *testing.T) {
-	const size, nBatches = 2000, 60
+	const size, nBatches = 1000, 40
 	file := filepath.Join(work, "cli.ndjson")
 	var all []*batch
 	f, err := os.Create(file)
@@ -361,7 +372,10 @@ func TestCLIIngestSurvivesSIGKILL(t *testing.T) {
 	}
 	db := filepath.Join(work, "cli.duckdb")
 	mk := func() *exec.Cmd { return exec.Command(vigil, "ingest", "--db", db, "--batch", fmt.Sprint(size), file) }
-	killRuns(t, mk, 3*time.Second, func(kill int) {
+	// An uninterrupted run's duration spreads the kills over a run.
+	clean := filepath.Join(work, "cli-clean.duckdb")
+	d := timedRun(t, exec.Command(vigil, "ingest", "--db", clean, "--batch", fmt.Sprint(size), file))
+	killRuns(t, mk, d/10, d, func(kill int) {
 		// The CLI's batches are the file's runs of size lines: each is whole or absent.
 		counts, total := storedPerBatch(t, db, "cli", all)
 		var sum int64
@@ -392,15 +406,13 @@ func TestCLIIngestSurvivesSIGKILL(t *testing.T) {
 func TestDemoSurvivesSIGKILL(t *testing.T) {
 	end := "2026-11-30T00:00:00Z"
 	args := func(db string) []string {
-		return []string{"demo", "--db", db, "--seed", "5", "--scale", "0.1", "--days", "30", "--end", end, "--batch", "5000"}
+		return []string{"demo", "--db", db, "--seed", "5", "--scale", "0.05", "--days", "30", "--end", end, "--batch", "5000"}
 	}
 	clean := filepath.Join(work, "demo-clean.duckdb")
-	if out, err := exec.Command(vigil, args(clean)...).CombinedOutput(); err != nil {
-		t.Fatalf("clean demo: %v\n%s", err, out)
-	}
+	d := timedRun(t, exec.Command(vigil, args(clean)...))
 	want := inventory(t, clean)
 	db := filepath.Join(work, "demo.duckdb")
-	killRuns(t, func() *exec.Cmd { return exec.Command(vigil, args(db)...) }, 4*time.Second, func(kill int) {
+	killRuns(t, func() *exec.Cmd { return exec.Command(vigil, args(db)...) }, d/10, d*8/10, func(kill int) {
 		got := inventory(t, db)
 		for k, n := range got {
 			if n > want[k] {
