@@ -222,3 +222,75 @@ func TestFairnessConfidenceBadInput(t *testing.T) {
 		}
 	}
 }
+
+// TestBiasTraceConfidence: with a confidence level, each segment carries its
+// disparate impact's Katz interval, computed from the golden rows' counts.
+func TestBiasTraceConfidence(t *testing.T) {
+	g := loadBiasGolden(t)
+	e := biasGoldenEngine(t, g)
+	type sel struct{ xP, nP, xQ, nQ int64 }
+	want := map[string]*sel{}
+	for _, row := range g.Rows {
+		if row["prediction"] == "" {
+			continue
+		}
+		for _, f := range []string{"region", "product"} {
+			v, ok := row[f]
+			if !ok {
+				continue
+			}
+			k := "features." + f + "=" + v
+			if want[k] == nil {
+				want[k] = &sel{}
+			}
+			s, fav := want[k], int64(0)
+			if row["prediction"] == g.Favorable {
+				fav = 1
+			}
+			switch row["group"] {
+			case "F":
+				s.nP++
+				s.xP += fav
+			case "M":
+				s.nQ++
+				s.xQ += fav
+			}
+		}
+	}
+	res := mustRunQuality(t, e, biasQuery(`,"features":["region","product"],"confidence":0.9,"overTime":true,"interval":"1d"`))
+	for _, name := range []string{BiasTraceTable, BiasTraceOverTimeTable} {
+		rows := biasRows(t, res, name)
+		if len(rows) == 0 {
+			t.Fatalf("%s: no rows", name)
+		}
+		for _, r := range rows {
+			s := want[r.label()]
+			if s == nil {
+				t.Fatalf("%s: unexpected segment %s", name, r.label())
+			}
+			iv, err := metrics.RatioInterval(s.xP, s.nP, s.xQ, s.nQ, 0.1)
+			if err != nil {
+				t.Fatal(err)
+			}
+			lo, lok := iv.Lower.Get()
+			hi, hok := iv.Upper.Get()
+			checkOptional(t, name+" "+r.label()+" lower", r.metric["disparate_impact_lower"], lo, lok)
+			checkOptional(t, name+" "+r.label()+" upper", r.metric["disparate_impact_upper"], hi, hok)
+			if lok && (!r.metric["disparate_impact_lower"].Valid() || !iv.Contains(mustGet(r.di))) {
+				t.Errorf("%s: interval [%v, %v] does not hold its value %v", r.label(), lo, hi, r.di)
+			}
+		}
+	}
+	// Without a confidence level the columns are not there.
+	res = mustRunQuality(t, e, biasQuery(`,"features":["region","product"]`))
+	for _, r := range biasRows(t, res, BiasTraceTable) {
+		if _, ok := r.metric["disparate_impact_lower"]; ok {
+			t.Fatal("bound columns without a confidence level")
+		}
+	}
+}
+
+func mustGet(o metrics.Optional) float64 {
+	v, _ := o.Get()
+	return v
+}

@@ -4,6 +4,7 @@
 package models
 
 import (
+	"bytes"
 	"encoding/json"
 	"fmt"
 	"sort"
@@ -122,6 +123,9 @@ type Fairness struct {
 	Protected []string `json:"protected"`
 	Reference []string `json:"reference"`
 	Favorable string   `json:"favorable"`
+	// FavorableDefaulted is true when the query gave no favorable label and
+	// Parse set the default "1" (notices then say so).
+	FavorableDefaulted bool `json:"-"`
 }
 
 // Query is one Vigil query as saved in dashboards and alert rules.
@@ -179,10 +183,13 @@ type Query struct {
 	Adjust string `json:"adjust,omitempty"`
 
 	// Resolved by Parse.
-	From, To       time.Time     `json:"-"`
-	IntervalDur    time.Duration `json:"-"`
-	MaxDataPoints  int64         `json:"-"`
-	grafanaDefault time.Duration
+	From, To    time.Time     `json:"-"`
+	IntervalDur time.Duration `json:"-"`
+	// PositiveDefaulted is true when a performance query gave no positive
+	// label and Parse set the default "1".
+	PositiveDefaulted bool  `json:"-"`
+	MaxDataPoints     int64 `json:"-"`
+	grafanaDefault    time.Duration
 }
 
 // StringList is a list option that also accepts a single string (a
@@ -263,21 +270,45 @@ type Request struct {
 	From, To      time.Time
 	Interval      time.Duration
 	MaxDataPoints int64
+	// ExtraKeys are keys of JSON the caller reads itself (e.g. an export's
+	// from and to); they are accepted besides the query type's options.
+	ExtraKeys []string
+	// OnlyOptions, when not nil, narrows the options accepted to these (and
+	// CommonOptions): a caller that reads a query as a plain scope.
+	OnlyOptions []string
 }
 
-// Parse reads, defaults and validates one query.
+// Parse reads, defaults and validates one query. Keys that no query type
+// reads, and options the query's type does not read, are errors (see
+// QueryTypeOptions in keys.go).
 func Parse(req Request, lim Limits) (*Query, error) {
 	if lim.MaxBuckets <= 0 {
 		lim.MaxBuckets = DefaultLimits.MaxBuckets
 	}
 	var q Query
-	if len(req.JSON) > 0 {
+	var raw map[string]json.RawMessage
+	if len(bytes.TrimSpace(req.JSON)) > 0 {
+		if err := json.Unmarshal(req.JSON, &raw); err != nil {
+			return nil, qerr("", "the query is not valid JSON for Vigil (it must be a JSON object): %v", err)
+		}
 		if err := json.Unmarshal(req.JSON, &q); err != nil {
-			return nil, qerr("", "the query is not valid JSON for Vigil: %v", err)
+			return nil, typeError(raw, err)
 		}
 	}
 	if q.QueryType == "" {
 		q.QueryType = req.QueryType
+	}
+	if q.QueryType == "" {
+		return nil, qerr("queryType", "is required; one of %s", oneOf(QueryTypes))
+	}
+	if !contains(QueryTypes, q.QueryType) {
+		return nil, qerr("queryType", "%q is not a query type; one of %s", q.QueryType, oneOf(QueryTypes))
+	}
+	if err := checkKeys(raw, q.QueryType, req.ExtraKeys, req.OnlyOptions); err != nil {
+		return nil, err
+	}
+	if !contains(QueryTypeOptions[q.QueryType], "reference") {
+		q.Reference = nil // an empty reference block on a type that reads none
 	}
 	if req.RefID != "" {
 		q.RefID = req.RefID
@@ -309,8 +340,6 @@ func (q *Query) validate(lim Limits) error {
 		if !contains(allowed, q.Metric) {
 			return qerr("metric", "%q is not a %s metric; one of %s", q.Metric, q.QueryType, oneOf(allowed))
 		}
-	} else if q.Metric != "" {
-		return qerr("metric", "%s queries take no metric", q.QueryType)
 	}
 	if err := q.resolveInterval(lim); err != nil {
 		return err
@@ -345,6 +374,7 @@ func (q *Query) validate(lim Limits) error {
 	case TypePerformance, TypePerformanceTrace:
 		if q.Positive == "" {
 			q.Positive = "1"
+			q.PositiveDefaulted = true
 		}
 	case TypeEstimatedPerformance:
 		if q.Positive == "" {
@@ -375,16 +405,11 @@ func (q *Query) validate(lim Limits) error {
 		if q.Reference.Type == "rolling" {
 			return qerr("reference.type", "the calibration is fitted once: use an environment, version or window reference")
 		}
-	} else if q.Reference != nil && q.QueryType != TypeBiasTrace && q.QueryType != TypePerformanceTrace && q.QueryType != TypeEstimatedPerformance {
-		return qerr("reference", "%s queries take no reference", q.QueryType)
 	}
 	for i, st := range q.Status {
 		if !contains(VersionStatuses, st) {
 			return qerr(fmt.Sprintf("status[%d]", i), "%q is not a lifecycle status; one of %s", st, oneOf(VersionStatuses))
 		}
-	}
-	if len(q.Status) > 0 && q.QueryType != TypeTraffic && q.QueryType != TypeModels {
-		return qerr("status", "only traffic and models queries filter by lifecycle status")
 	}
 	for i, f := range q.Filters {
 		if f.Field == "" {
@@ -566,6 +591,7 @@ func (q *Query) validateFairness() error {
 	}
 	if f.Favorable == "" {
 		f.Favorable = "1"
+		f.FavorableDefaulted = true
 	}
 	return nil
 }
