@@ -122,6 +122,7 @@ func TestHealthAdult(t *testing.T) {
 			t.Logf("%s: estimated %.6f, realized %.6f (difference %.4f)", m, *e, *r, *e-*r)
 		}
 	}
+	nannymlComparison(t, ctx, filepath.Join(dir, "adult_scored.csv"), got)
 	for c, cats := range exp.NewCategories {
 		if len(cats) > 0 {
 			t.Logf("%s: categories of adult.test absent from adult.data: %v", c, cats)
@@ -221,4 +222,39 @@ func absDiff(a, b float64) float64 {
 		return a - b
 	}
 	return b - a
+}
+
+// nannymlComparison runs NannyML's CBPE on the same scores when
+// VIGIL_NANNYML_PYTHON names a Python with requirements-nannyml.txt: CBPE
+// calibrates with isotonic regression too and estimates the same expected
+// confusion counts, so accuracy and F1 agree within 1e-9; its ROC AUC is a
+// trapezoid over estimated TPR/FPR points, within 1e-6 of the weighted AUC
+// (README.md).
+func nannymlComparison(t *testing.T, ctx context.Context, scored string, got map[string]*float64) {
+	t.Helper()
+	python := os.Getenv("VIGIL_NANNYML_PYTHON")
+	if python == "" {
+		t.Log("NannyML comparison not run: set VIGIL_NANNYML_PYTHON to a Python with tests/realdata/requirements-nannyml.txt")
+		return
+	}
+	var out, errb bytes.Buffer
+	cmd := exec.CommandContext(ctx, python, "nannyml_compare.py", scored)
+	cmd.Env = append(os.Environ(), "NML_DISABLE_USAGE_LOGGING=1")
+	cmd.Stdout, cmd.Stderr = &out, &errb
+	if err := cmd.Run(); err != nil {
+		t.Fatalf("nannyml_compare.py: %v\n%s", err, errb.String())
+	}
+	var cbpe map[string]float64
+	if err := json.Unmarshal(out.Bytes(), &cbpe); err != nil {
+		t.Fatalf("nannyml_compare.py printed no JSON: %v\n%s", err, out.String())
+	}
+	for m, tol := range map[string]float64{"accuracy": 1e-9, "f1": 1e-9, "auc": 1e-6} {
+		v := got["estimated/"+m]
+		c, ok := cbpe[m]
+		if v == nil || !ok || relErr(*v, c) > tol {
+			t.Errorf("estimated %s: vigil %s, NannyML CBPE %v (tolerance %g)", m, show(v), c, tol)
+			continue
+		}
+		t.Logf("estimated %s: vigil %.12f, NannyML CBPE %.12f (relative difference %.2g)", m, *v, c, relErr(*v, c))
+	}
 }
