@@ -19,6 +19,7 @@ package engine
 //     with more pieces than a bin key takes.
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -84,17 +85,16 @@ func estimatedPerformanceQuery(ctx context.Context, e *Engine, q *models.Query) 
 	series := map[string]map[int64]*estBucket{}
 	ests := map[string]estimator{}
 	var fits []string
-	for _, v := range versions {
-		ests[v] = estimator{}
-		if q.Calibration == "isotonic" {
-			vsc := sc
-			vsc.Versions = []string{v}
-			est, err := calibrate(ctx, e, q, vsc, v, res)
-			if err != nil {
-				return nil, err
-			}
-			ests[v] = est
-			fits = append(fits, fmt.Sprintf("%s on %s (%d points)", v, est.desc, len(est.fit.X)))
+	if q.Calibration == "isotonic" {
+		if ests, err = calibrateAll(ctx, e, q, sc, versions, res); err != nil {
+			return nil, err
+		}
+		for _, v := range versions {
+			fits = append(fits, fmt.Sprintf("%s on %s (%d points)", v, ests[v].desc, len(ests[v].fit.X)))
+		}
+	} else {
+		for _, v := range versions {
+			ests[v] = estimator{}
 		}
 	}
 	counted, err := estimateAll(ctx, e, q, sc, ests, series)
@@ -319,60 +319,102 @@ func estimatedProbe(ctx context.Context, e *Engine, q *models.Query, sc store.Sc
 	return t, versions, nil
 }
 
-// estimatedReference returns the records the calibration of one version is
-// fitted on: the query's reference, else that version's records in the
-// validation environment when it has some with actuals and scores, else its
-// training records.
-func estimatedReference(ctx context.Context, e *Engine, q *models.Query, sc store.Scope, version string) (driftRef, error) {
+// calibrateAll fits each version's isotonic map: on the query's reference
+// when it has one, else on the version's validation records with actuals,
+// else its training ones. The default reads every version's reference in one
+// aggregate per environment.
+func calibrateAll(ctx context.Context, e *Engine, q *models.Query, sc store.Scope, versions []string, res *Result) (map[string]estimator, error) {
+	out := map[string]estimator{}
 	if q.Reference != nil && q.Reference.Type != "" {
-		ref := driftReferenceOf(q, sc)
-		ref.scope.WithActual = true
-		return ref, nil
+		for _, v := range versions {
+			vsc := sc
+			vsc.Versions = []string{v}
+			ref := driftReferenceOf(q, vsc)
+			ref.scope.WithActual = true
+			rows, err := referenceScores(ctx, e, q, ref, false)
+			if err != nil {
+				return nil, err
+			}
+			est, err := fitVersion(q, v, ref.desc, rows[""], res)
+			if err != nil {
+				return nil, err
+			}
+			out[v] = est
+		}
+		return out, nil
 	}
-	var last driftRef
+	pending := slices.Clone(versions)
+	var desc string
 	for _, env := range []string{"validation", "training"} {
+		if len(pending) == 0 {
+			break
+		}
 		qq := *q
-		qq.Reference = &models.Reference{Type: "environment", Environment: env, Version: version}
+		qq.Reference = &models.Reference{Type: "environment", Environment: env}
 		ref := driftReferenceOf(&qq, sc)
 		ref.scope.WithActual = true
-		agg, err := e.Store.Aggregate(ctx, store.AggregateRequest{Scope: ref.scope, Measures: []store.Measure{{Op: store.CountNotNull, A: colPredScore}}})
+		ref.scope.Versions = pending
+		rows, err := referenceScores(ctx, e, q, ref, true)
 		if err != nil {
-			return driftRef{}, fmt.Errorf("estimated %s of model %q: counting the %s records: %w", q.Metric, q.Model, env, err)
+			return nil, err
 		}
-		if len(agg.Rows) > 0 && agg.Rows[0].Measures[0] > 0 {
-			return ref, nil
+		var rest []string
+		for _, v := range pending {
+			if len(rows[v]) == 0 {
+				rest = append(rest, v)
+				continue
+			}
+			est, err := fitVersion(q, v, ref.desc+", version "+v, rows[v], res)
+			if err != nil {
+				return nil, err
+			}
+			out[v] = est
 		}
-		last = ref
+		pending, desc = rest, ref.desc
 	}
-	last.desc = "environment validation or training, version " + version
-	return last, nil
+	if len(pending) > 0 {
+		return nil, &models.QueryError{Option: "reference", Msg: fmt.Sprintf(
+			"no reference records with an actual and a score to calibrate version %s on (environment validation or training, %s); ingest labelled validation or training records, set reference to records that have actuals, or use calibration none", pending[0], desc)}
+	}
+	return out, nil
 }
 
-// calibrate fits the isotonic map on the reference's scores and actual classes.
-func calibrate(ctx context.Context, e *Engine, q *models.Query, sc store.Scope, version string, res *Result) (estimator, error) {
-	ref, err := estimatedReference(ctx, e, q, sc, version)
-	if err != nil {
-		return estimator{}, err
+// referenceScores reads the reference's actual classes per distinct score, by
+// version when byVersion is set (else under the key "").
+func referenceScores(ctx context.Context, e *Engine, q *models.Query, ref driftRef, byVersion bool) (map[string][]store.AggregateRow, error) {
+	keys := []store.Key{{Kind: store.KeyColumn, Col: colPredScore}, {Kind: store.KeyIn, Col: colActualLabel, Values: []string{q.Positive}}}
+	if byVersion {
+		keys = append([]store.Key{{Kind: store.KeyColumn, Col: colVersion}}, keys...)
 	}
-	agg, err := e.Store.Aggregate(ctx, store.AggregateRequest{
-		Scope:     ref.scope,
-		Keys:      []store.Key{{Kind: store.KeyColumn, Col: colPredScore}, {Kind: store.KeyIn, Col: colActualLabel, Values: []string{q.Positive}}},
-		Measures:  []store.Measure{{Op: store.Count}},
-		MaxGroups: e.Limits.MaxGroups,
-	})
+	agg, err := e.Store.Aggregate(ctx, store.AggregateRequest{Scope: ref.scope, Keys: keys, Measures: []store.Measure{{Op: store.Count}}, MaxGroups: e.Limits.MaxGroups})
 	if errors.Is(err, store.ErrTooManyGroups) {
-		return estimator{}, &models.QueryError{Option: "reference", Msg: fmt.Sprintf(
+		return nil, &models.QueryError{Option: "reference", Msg: fmt.Sprintf(
 			"the calibration reads the reference's actual classes per distinct score, and %s has more than %d distinct scores; choose a smaller reference", ref.desc, e.Limits.MaxGroups)}
 	}
 	if err != nil {
-		return estimator{}, fmt.Errorf("estimated %s of model %q: calibration on %s: %w", q.Metric, q.Model, ref.desc, err)
+		return nil, fmt.Errorf("estimated %s of model %q: calibration on %s: %w", q.Metric, q.Model, ref.desc, err)
 	}
+	out := map[string][]store.AggregateRow{}
+	for _, row := range agg.Rows {
+		if len(row.Keys) != len(keys) || len(row.Measures) != 1 {
+			return nil, fmt.Errorf("estimated %s of model %q: the store returned %d keys and %d measures, want %d and 1", q.Metric, q.Model, len(row.Keys), len(row.Measures), len(keys))
+		}
+		v := ""
+		if byVersion {
+			v = keyLabel(row.Keys[0])
+			row.Keys = row.Keys[1:]
+		}
+		out[v] = append(out[v], row)
+	}
+	return out, nil
+}
+
+// fitVersion fits one version's isotonic map on its reference rows (keys:
+// score, actual positive; measure: count), sorted by score.
+func fitVersion(q *models.Query, version, desc string, rows []store.AggregateRow, res *Result) (estimator, error) {
 	var points []metrics.WeightedPoint
 	var n, positives int64
-	for _, row := range agg.Rows {
-		if len(row.Keys) != 2 || len(row.Measures) != 1 {
-			return estimator{}, fmt.Errorf("estimated %s of model %q: the store returned %d keys and %d measures, want 2 and 1", q.Metric, q.Model, len(row.Keys), len(row.Measures))
-		}
+	for _, row := range rows {
 		if row.Keys[0].Null || row.Keys[1].Null {
 			continue
 		}
@@ -395,8 +437,9 @@ func calibrate(ctx context.Context, e *Engine, q *models.Query, sc store.Scope, 
 	}
 	if n == 0 {
 		return estimator{}, &models.QueryError{Option: "reference", Msg: fmt.Sprintf(
-			"no reference records with an actual and a score to calibrate version %s on (%s); ingest labelled validation or training records, set reference to records that have actuals, or use calibration none", version, ref.desc)}
+			"no reference records with an actual and a score to calibrate version %s on (%s); ingest labelled validation or training records, set reference to records that have actuals, or use calibration none", version, desc)}
 	}
+	slices.SortStableFunc(points, func(a, b metrics.WeightedPoint) int { return cmp.Compare(a.X, b.X) })
 	fit, err := metrics.FitIsotonic(points, 0, 1)
 	if err != nil {
 		return estimator{}, fmt.Errorf("estimated %s of model %q: %w", q.Metric, q.Model, err)
@@ -407,9 +450,9 @@ func calibrate(ctx context.Context, e *Engine, q *models.Query, sc store.Scope, 
 		if positives == n {
 			which = "every reference record's actual is"
 		}
-		res.notice(Warning, "%s the positive label %q (%s), so every calibrated probability is %d; check the query's positive label", which, q.Positive, ref.desc, positives/n)
+		res.notice(Warning, "%s the positive label %q (%s), so every calibrated probability is %d; check the query's positive label", which, q.Positive, desc, positives/n)
 	}
-	return estimator{fit: &fit, desc: ref.desc}, nil
+	return estimator{fit: &fit, desc: desc}, nil
 }
 
 // metaInt reads an integer already in the result's meta, 0 when absent.
