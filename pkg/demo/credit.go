@@ -165,6 +165,16 @@ func (m *creditModel) fill(g *generator, r *store.Record, t int64, version, env 
 	f[4] = store.Feature{Name: "employment_type", Value: store.Str(employmentTypes[a.employment])}
 	f[5] = store.Feature{Name: "region", Value: store.Str(regions[a.region])}
 	f[6] = store.Feature{Name: "sex", Value: store.Str(sexes[a.sex])}
+	if version == "v2" && env == envProduction {
+		// Upstream problems the model does not see (it scores the true applicant).
+		day := m.tl.day(t)
+		if day >= dayDebtOutage && day < dayDebtOutage+1 && unitHash(seq, 1) < debtOutageShare {
+			f[2].Value = store.Value{}
+		}
+		if day >= dayBureauFeed && unitHash(seq, 2) < bureauFeedShare {
+			f[3].Value = store.Num(a.lines + 20 + math.Floor(unitHash(seq, 3)*16))
+		}
+	}
 	r.Features = f
 	tg := g.b.tags.take(2)
 	tg[0] = store.Tag{Name: "sex", Value: sexes[a.sex], Set: true}

@@ -17,7 +17,38 @@ const (
 	daySpanish     = 21 // Spanish reviews appear and grow
 	dayRollout     = 22 // v2 serves everything, v1 deprecated
 	dayStaleClient = 25 // the branch-office client calls v1 again
+
+	dayHarbourNight = 10 // harbour deliveries at night get slower (a road closure)
+	dayBureauFeed   = 23 // some credit_lines values come from a new bureau feed
+	dayDebtOutage   = 26 // debt_ratio goes missing for part of v2's traffic, that day only
 )
+
+// Data-quality and segment problems (SCENARIO.md). They are decided by hashes
+// of the record's sequence number, not by the random streams, so every other
+// number of the scenario stays as it was.
+const (
+	debtOutageShare = 0.40 // v2 production requests without debt_ratio on dayDebtOutage
+	bureauFeedShare = 0.04 // v2 production requests whose credit_lines count closed lines too
+	harbourDelayMin = 20.0 // extra minutes of a harbour delivery at night
+)
+
+// deliveryZones and their shares; the harbour is slow at night from dayHarbourNight.
+var (
+	deliveryZones = []string{"center", "suburbs", "harbour"}
+	zoneShares    = cumulative(0.5, 0.35, 0.15)
+)
+
+// night reports whether a UTC hour is in the night shift (22:00–05:00).
+func night(hour int) bool { return hour >= 22 || hour < 5 }
+
+// unitHash maps a sequence number and a salt to [0, 1) (SplitMix64).
+func unitHash(seq, salt uint64) float64 {
+	z := seq*0x9E3779B97F4A7C15 + salt
+	z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9
+	z = (z ^ (z >> 27)) * 0x94D049BB133111EB
+	z ^= z >> 31
+	return float64(z>>11) / (1 << 53)
+}
 
 // Volumes at Scale 1.
 const (

@@ -28,6 +28,8 @@ type inferenceInfo struct {
 	value      float64
 	hasActual  bool
 	south, fem bool
+	// harbourNight: a delivery in zone harbour at night (22:00–05:00 UTC).
+	harbourNight bool
 }
 
 type hourBucket struct {
@@ -73,6 +75,13 @@ type story struct {
 
 	reviewTrain []reviewPoint
 	reviewProd  []reviewPoint
+
+	// v2 production per day: {debt_ratio missing, requests} and {credit_lines
+	// above v1's training maximum, requests}.
+	v2Debt, v2Lines [30][2]int
+	trainLinesMax   float64
+	// Delivery absolute errors from day 10: [harbour at night] = {Σ|e|, n}.
+	etaAbs [2][2]float64
 }
 
 var (
@@ -145,6 +154,9 @@ func gather(cfg Config) (*story, error) {
 			switch m {
 			case mCredit:
 				s.credit(r, info, et, day(et))
+			case mETA:
+				h := int(((et % dayMs) + dayMs) % dayMs / hourMs)
+				info.harbourNight = feature(r, "zone").Str == "harbour" && (h >= 22 || h < 5)
 			case mSentiment:
 				p := reviewPoint{day: day(et), emb: slices.Clone(r.Embedding), text: r.Text}
 				if r.Environment == envTraining {
@@ -170,9 +182,16 @@ func (s *story) credit(r *store.Record, info *inferenceInfo, ms int64, d int) {
 		for i, f := range categoricalFeatures {
 			s.trainCat[i][feature(r, f).Str]++
 		}
+		s.trainLinesMax = math.Max(s.trainLinesMax, feature(r, "credit_lines").Num)
 	}
 	if r.Environment != envProduction {
 		return
+	}
+	if r.Version == "v2" {
+		s.v2Debt[d][1]++
+		s.v2Debt[d][0] += b2i(feature(r, "debt_ratio").Kind == store.Missing)
+		s.v2Lines[d][1]++
+		s.v2Lines[d][0] += b2i(feature(r, "credit_lines").Num > s.trainLinesMax)
 	}
 	hb := s.hours[ms/hourMs]
 	if hb == nil {
@@ -183,7 +202,11 @@ func (s *story) credit(r *store.Record, info *inferenceInfo, ms int64, d int) {
 		s.hours[ms/hourMs] = hb
 	}
 	for i, f := range numericFeatures {
-		hb.num[i] = append(hb.num[i], feature(r, f).Num)
+		// Drift compares present values; the day debt_ratio goes missing is a
+		// data-quality problem (TestStoryDataQualityAndSegments).
+		if v := feature(r, f); v.Kind != store.Missing {
+			hb.num[i] = append(hb.num[i], v.Num)
+		}
 	}
 	for i, f := range categoricalFeatures {
 		hb.cat[i][feature(r, f).Str]++
@@ -240,6 +263,11 @@ func (s *story) actual(m, seq int, r *store.Record, et int64) {
 		e := info.value - r.Actual.Value
 		s.etaSq[d] += e * e
 		s.etaN[d]++
+		if d >= dayHarbourNight {
+			a := &s.etaAbs[b2i(info.harbourNight)]
+			a[0] += math.Abs(e)
+			a[1]++
+		}
 	}
 }
 
@@ -561,3 +589,34 @@ func looksSpanish(text string) bool {
 }
 
 func sprintf(format string, args ...any) string { return fmt.Sprintf(format, args...) }
+
+// TestStoryDataQualityAndSegments checks the planted data-quality problems of
+// credit-risk v2 and the slow harbour nights of delivery-eta (SCENARIO.md).
+func TestStoryDataQualityAndSegments(t *testing.T) {
+	s := scenario(t)
+	for d := dayCanary; d < 30; d++ {
+		miss, n := s.v2Debt[d][0], s.v2Debt[d][1]
+		if n == 0 {
+			continue
+		}
+		rate := float64(miss) / float64(n)
+		switch {
+		case d == dayDebtOutage && (rate < 0.3 || rate > 0.5):
+			t.Errorf("day %d: debt_ratio missing in %.3f of v2's requests, want ≈ %.2f", d, rate, debtOutageShare)
+		case d != dayDebtOutage && miss > 0:
+			t.Errorf("day %d: debt_ratio missing in %d of v2's requests, want none", d, miss)
+		}
+		out := float64(s.v2Lines[d][0]) / float64(n)
+		switch {
+		case d >= dayBureauFeed && (out < 0.02 || out > 0.06):
+			t.Errorf("day %d: credit_lines above the training maximum %.0f in %.3f of v2's requests, want ≈ %.2f", d, s.trainLinesMax, out, bureauFeedShare)
+		case d < dayBureauFeed && out > 0.005:
+			t.Errorf("day %d: credit_lines above the training maximum in %.3f of v2's requests before the new feed", d, out)
+		}
+	}
+	night, rest := s.etaAbs[1][0]/s.etaAbs[1][1], s.etaAbs[0][0]/s.etaAbs[0][1]
+	t.Logf("delivery MAE from day %d: harbour at night %.2f (%v deliveries), elsewhere %.2f", dayHarbourNight, night, s.etaAbs[1][1], rest)
+	if night < rest+harbourDelayMin/2 {
+		t.Errorf("harbour night deliveries should be ≈ %v minutes worse: MAE %.2f vs %.2f", harbourDelayMin, night, rest)
+	}
+}

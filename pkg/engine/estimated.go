@@ -19,9 +19,11 @@ package engine
 //     with more pieces than a bin key takes.
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
 
@@ -67,7 +69,7 @@ func estimatedPerformanceQuery(ctx context.Context, e *Engine, q *models.Query) 
 	if err != nil {
 		return nil, err
 	}
-	tally, err := aucProbe(ctx, e, q, sc)
+	tally, versions, err := estimatedProbe(ctx, e, q, sc)
 	if err != nil {
 		return nil, err
 	}
@@ -80,28 +82,24 @@ func estimatedPerformanceQuery(ctx context.Context, e *Engine, q *models.Query) 
 			"estimatedPerformance needs prediction scores (the probability of the positive label), and the predictions of model %q in the time range carry none", q.Model)}
 	}
 	res := &Result{}
-	versions, err := estimatedVersions(ctx, e, q, sc)
-	if err != nil {
-		return nil, err
-	}
 	series := map[string]map[int64]*estBucket{}
-	var counted int64
+	ests := map[string]estimator{}
 	var fits []string
-	for _, v := range versions {
-		vsc := sc
-		vsc.Versions = []string{v}
-		est := estimator{}
-		if q.Calibration == "isotonic" {
-			if est, err = calibrate(ctx, e, q, vsc, v, res); err != nil {
-				return nil, err
-			}
-			fits = append(fits, fmt.Sprintf("%s on %s (%d points)", v, est.desc, len(est.fit.X)))
-		}
-		n, err := estimateVersion(ctx, e, q, vsc, est, series)
-		if err != nil {
+	if q.Calibration == "isotonic" {
+		if ests, err = calibrateAll(ctx, e, q, sc, versions, res); err != nil {
 			return nil, err
 		}
-		counted += n
+		for _, v := range versions {
+			fits = append(fits, fmt.Sprintf("%s on %s (%d points)", v, ests[v].desc, len(ests[v].fit.X)))
+		}
+	} else {
+		for _, v := range versions {
+			ests[v] = estimator{}
+		}
+	}
+	counted, err := estimateAll(ctx, e, q, sc, ests, series)
+	if err != nil {
+		return nil, err
 	}
 	if len(fits) > 0 {
 		res.meta("calibrations", fits)
@@ -143,9 +141,13 @@ func estimatedPerformanceQuery(ctx context.Context, e *Engine, q *models.Query) 
 	return res, nil
 }
 
-// estimateVersion adds one version's expected counts per bucket to series and
-// returns how many records it counted.
-func estimateVersion(ctx context.Context, e *Engine, q *models.Query, sc store.Scope, est estimator, series map[string]map[int64]*estBucket) (int64, error) {
+// estimateAll adds every version's expected counts per bucket to series in one
+// pass over the current records and returns how many records it counted. The
+// label metrics group by the linear pieces of the union of the versions'
+// calibration points (each union piece lies inside one piece of every
+// version's map, so each version's sum stays exact); AUC, or a union past the
+// bin-key limit, groups by distinct score.
+func estimateAll(ctx context.Context, e *Engine, q *models.Query, sc store.Scope, ests map[string]estimator, series map[string]map[int64]*estBucket) (int64, error) {
 	bucketOf := func(keys []store.KeyValue) *estBucket {
 		v := keyLabel(keys[1])
 		if series[v] == nil {
@@ -158,18 +160,21 @@ func estimateVersion(ctx context.Context, e *Engine, q *models.Query, sc store.S
 		}
 		return b
 	}
+	var union []float64
+	for _, est := range ests {
+		if est.fit != nil {
+			union = append(union, est.fit.X...)
+		}
+	}
+	slices.Sort(union)
+	union = slices.Compact(union)
 	base := []store.Key{{Kind: store.KeyBucket, Interval: q.IntervalDur}, {Kind: store.KeyColumn, Col: colVersion}}
 	positive := store.Key{Kind: store.KeyIn, Col: colPredLabel, Values: []string{q.Positive}}
 	var counted int64
-	byPiece := q.Metric != "auc" && (est.fit == nil || len(est.fit.X) <= estMaxPieces)
-	if byPiece {
-		var edges []float64 // none: a presence key (0 with a score, −1 without)
-		if est.fit != nil {
-			edges = est.fit.X
-		}
+	if q.Metric != "auc" && len(union) <= estMaxPieces {
 		agg, err := e.Store.Aggregate(ctx, store.AggregateRequest{
 			Scope:     sc,
-			Keys:      append(base, positive, store.Key{Kind: store.KeyBin, Col: colPredScore, Edges: edges}),
+			Keys:      append(base, positive, store.Key{Kind: store.KeyBin, Col: colPredScore, Edges: union}),
 			Measures:  []store.Measure{{Op: store.Count}, {Op: store.Sum, A: colPredScore}},
 			MaxGroups: e.Limits.MaxGroups,
 		})
@@ -183,50 +188,62 @@ func estimateVersion(ctx context.Context, e *Engine, q *models.Query, sc store.S
 			if row.Keys[2].Null || row.Keys[3].Int < 0 {
 				continue // no predicted label or no score
 			}
+			est, ok := ests[keyLabel(row.Keys[1])]
+			if !ok {
+				continue // a version that arrived after the probe
+			}
 			n, sum := row.Measures[0], row.Measures[1]
 			sumP := sum
 			if est.fit != nil {
-				origin, b, slope := est.fit.Segment(int(row.Keys[3].Int))
+				// The version's piece holding this union piece: that of its right end.
+				piece := len(est.fit.X)
+				if k := int(row.Keys[3].Int); k < len(union) {
+					piece = metrics.BinIndex(est.fit.X, union[k])
+				}
+				origin, b, slope := est.fit.Segment(piece)
 				sumP = n*b + slope*(sum-n*origin)
-			}
-			sumP = min(max(sumP, 0), n)
-			if est.fit == nil && (sum < 0 || sum > n) {
+			} else if sum < 0 || sum > n {
 				return 0, scoreRangeError(q)
 			}
+			sumP = min(max(sumP, 0), n)
 			addExpected(bucketOf(row.Keys), row.Keys[2].Bool, int64(n), sumP)
 			counted += int64(n)
 		}
-	} else {
-		agg, err := e.Store.Aggregate(ctx, store.AggregateRequest{
-			Scope:     sc,
-			Keys:      append(base, positive, store.Key{Kind: store.KeyColumn, Col: colPredScore}),
-			Measures:  []store.Measure{{Op: store.Count}},
-			MaxGroups: e.Limits.MaxGroups,
-		})
-		if errors.Is(err, store.ErrTooManyGroups) {
-			return 0, &models.QueryError{Option: "metric", Msg: fmt.Sprintf(
-				"estimated %s groups the records by distinct score, and model %q has more than %d (bucket, version, score) groups in the time range; narrow the time range or use a longer interval", q.Metric, q.Model, e.Limits.MaxGroups)}
+		return counted, nil
+	}
+	agg, err := e.Store.Aggregate(ctx, store.AggregateRequest{
+		Scope:     sc,
+		Keys:      append(base, positive, store.Key{Kind: store.KeyColumn, Col: colPredScore}),
+		Measures:  []store.Measure{{Op: store.Count}},
+		MaxGroups: e.Limits.MaxGroups,
+	})
+	if errors.Is(err, store.ErrTooManyGroups) {
+		return 0, &models.QueryError{Option: "metric", Msg: fmt.Sprintf(
+			"estimated %s groups the records by distinct score, and model %q has more than %d (bucket, version, score) groups in the time range; narrow the time range or use a longer interval", q.Metric, q.Model, e.Limits.MaxGroups)}
+	}
+	if err != nil {
+		return 0, fmt.Errorf("estimated %s of model %q: %w", q.Metric, q.Model, err)
+	}
+	for _, row := range agg.Rows {
+		if len(row.Keys) != 4 || len(row.Measures) != 1 {
+			return 0, fmt.Errorf("estimated %s of model %q: the store returned %d keys and %d measures, want 4 and 1", q.Metric, q.Model, len(row.Keys), len(row.Measures))
 		}
-		if err != nil {
-			return 0, fmt.Errorf("estimated %s of model %q: %w", q.Metric, q.Model, err)
+		if row.Keys[2].Null || row.Keys[3].Null {
+			continue
 		}
-		for _, row := range agg.Rows {
-			if len(row.Keys) != 4 || len(row.Measures) != 1 {
-				return 0, fmt.Errorf("estimated %s of model %q: the store returned %d keys and %d measures, want 4 and 1", q.Metric, q.Model, len(row.Keys), len(row.Measures))
-			}
-			if row.Keys[2].Null || row.Keys[3].Null {
-				continue
-			}
-			s, n := row.Keys[3].Num, row.Measures[0]
-			p := est.p(s)
-			if est.fit == nil && (s < 0 || s > 1) {
-				return 0, scoreRangeError(q)
-			}
-			b := bucketOf(row.Keys)
-			addExpected(b, row.Keys[2].Bool, int64(n), n*p)
-			b.scores = append(b.scores, metrics.ExpectedScoreCount{Score: s, Count: n, SumP: n * p})
-			counted += int64(n)
+		est, ok := ests[keyLabel(row.Keys[1])]
+		if !ok {
+			continue
 		}
+		s, n := row.Keys[3].Num, row.Measures[0]
+		if est.fit == nil && (s < 0 || s > 1) {
+			return 0, scoreRangeError(q)
+		}
+		p := est.p(s)
+		b := bucketOf(row.Keys)
+		addExpected(b, row.Keys[2].Bool, int64(n), n*p)
+		b.scores = append(b.scores, metrics.ExpectedScoreCount{Score: s, Count: n, SumP: n * p})
+		counted += int64(n)
 	}
 	return counted, nil
 }
@@ -267,78 +284,137 @@ func estimatedValue(metric string, b *estBucket) (metrics.Optional, error) {
 	return metrics.Optional{}, fmt.Errorf("metric %q has no estimate", metric)
 }
 
-// estimatedVersions lists the versions in the current scope that have records.
-func estimatedVersions(ctx context.Context, e *Engine, q *models.Query, sc store.Scope) ([]string, error) {
+// estimatedProbe counts, in one pass over the current records, what their
+// predictions carry (labels, scores, values) and lists the versions that have
+// records.
+func estimatedProbe(ctx context.Context, e *Engine, q *models.Query, sc store.Scope) (perfTally, []string, error) {
 	agg, err := e.Store.Aggregate(ctx, store.AggregateRequest{
-		Scope: sc, Keys: []store.Key{{Kind: store.KeyColumn, Col: colVersion}}, Measures: []store.Measure{{Op: store.Count}}, MaxGroups: e.Limits.MaxGroups,
+		Scope: sc, Keys: []store.Key{{Kind: store.KeyColumn, Col: colVersion}},
+		Measures: []store.Measure{
+			{Op: store.Count},
+			{Op: store.CountNotNull, A: colPredLabel},
+			{Op: store.CountNotNull, A: colPredScore},
+			{Op: store.CountNotNull, A: colPredValue},
+		},
+		MaxGroups: e.Limits.MaxGroups,
 	})
 	if err != nil {
-		return nil, fmt.Errorf("estimated %s of model %q: listing versions: %w", q.Metric, q.Model, err)
+		return perfTally{}, nil, fmt.Errorf("estimated %s of model %q: counting records: %w", q.Metric, q.Model, err)
 	}
-	var out []string
-	for _, row := range agg.Rows {
-		if !row.Keys[0].Null {
-			out = append(out, row.Keys[0].Str)
+	var t perfTally
+	var versions []string
+	for _, r := range agg.Rows {
+		if len(r.Keys) != 1 || len(r.Measures) != 4 {
+			return perfTally{}, nil, fmt.Errorf("estimated %s of model %q: the store returned %d keys and %d measures, want 1 and 4", q.Metric, q.Model, len(r.Keys), len(r.Measures))
+		}
+		t.records += int64(r.Measures[0])
+		t.predLabels += int64(r.Measures[1])
+		t.predScores += int64(r.Measures[2])
+		t.predValues += int64(r.Measures[3])
+		if !r.Keys[0].Null && r.Measures[2] > 0 {
+			versions = append(versions, r.Keys[0].Str)
 		}
 	}
-	sort.Strings(out)
+	sort.Strings(versions)
+	return t, versions, nil
+}
+
+// calibrateAll fits each version's isotonic map: on the query's reference
+// when it has one, else on the version's validation records with actuals,
+// else its training ones. The default reads every version's reference in one
+// aggregate per environment.
+func calibrateAll(ctx context.Context, e *Engine, q *models.Query, sc store.Scope, versions []string, res *Result) (map[string]estimator, error) {
+	out := map[string]estimator{}
+	if q.Reference != nil && q.Reference.Type != "" {
+		for _, v := range versions {
+			vsc := sc
+			vsc.Versions = []string{v}
+			ref := driftReferenceOf(q, vsc)
+			ref.scope.WithActual = true
+			rows, err := referenceScores(ctx, e, q, ref, false)
+			if err != nil {
+				return nil, err
+			}
+			est, err := fitVersion(q, v, ref.desc, rows[""], res)
+			if err != nil {
+				return nil, err
+			}
+			out[v] = est
+		}
+		return out, nil
+	}
+	pending := slices.Clone(versions)
+	var desc string
+	for _, env := range []string{"validation", "training"} {
+		if len(pending) == 0 {
+			break
+		}
+		qq := *q
+		qq.Reference = &models.Reference{Type: "environment", Environment: env}
+		ref := driftReferenceOf(&qq, sc)
+		ref.scope.WithActual = true
+		ref.scope.Versions = pending
+		rows, err := referenceScores(ctx, e, q, ref, true)
+		if err != nil {
+			return nil, err
+		}
+		var rest []string
+		for _, v := range pending {
+			if len(rows[v]) == 0 {
+				rest = append(rest, v)
+				continue
+			}
+			est, err := fitVersion(q, v, ref.desc+", version "+v, rows[v], res)
+			if err != nil {
+				return nil, err
+			}
+			out[v] = est
+		}
+		pending, desc = rest, ref.desc
+	}
+	if len(pending) > 0 {
+		return nil, &models.QueryError{Option: "reference", Msg: fmt.Sprintf(
+			"no reference records with an actual and a score to calibrate version %s on (environment validation or training, %s); ingest labelled validation or training records, set reference to records that have actuals, or use calibration none", pending[0], desc)}
+	}
 	return out, nil
 }
 
-// estimatedReference returns the records the calibration of one version is
-// fitted on: the query's reference, else that version's records in the
-// validation environment when it has some with actuals and scores, else its
-// training records.
-func estimatedReference(ctx context.Context, e *Engine, q *models.Query, sc store.Scope, version string) (driftRef, error) {
-	if q.Reference != nil && q.Reference.Type != "" {
-		ref := driftReferenceOf(q, sc)
-		ref.scope.WithActual = true
-		return ref, nil
+// referenceScores reads the reference's actual classes per distinct score, by
+// version when byVersion is set (else under the key "").
+func referenceScores(ctx context.Context, e *Engine, q *models.Query, ref driftRef, byVersion bool) (map[string][]store.AggregateRow, error) {
+	keys := []store.Key{{Kind: store.KeyColumn, Col: colPredScore}, {Kind: store.KeyIn, Col: colActualLabel, Values: []string{q.Positive}}}
+	if byVersion {
+		keys = append([]store.Key{{Kind: store.KeyColumn, Col: colVersion}}, keys...)
 	}
-	var last driftRef
-	for _, env := range []string{"validation", "training"} {
-		qq := *q
-		qq.Reference = &models.Reference{Type: "environment", Environment: env, Version: version}
-		ref := driftReferenceOf(&qq, sc)
-		ref.scope.WithActual = true
-		agg, err := e.Store.Aggregate(ctx, store.AggregateRequest{Scope: ref.scope, Measures: []store.Measure{{Op: store.CountNotNull, A: colPredScore}}})
-		if err != nil {
-			return driftRef{}, fmt.Errorf("estimated %s of model %q: counting the %s records: %w", q.Metric, q.Model, env, err)
-		}
-		if len(agg.Rows) > 0 && agg.Rows[0].Measures[0] > 0 {
-			return ref, nil
-		}
-		last = ref
-	}
-	last.desc = "environment validation or training, version " + version
-	return last, nil
-}
-
-// calibrate fits the isotonic map on the reference's scores and actual classes.
-func calibrate(ctx context.Context, e *Engine, q *models.Query, sc store.Scope, version string, res *Result) (estimator, error) {
-	ref, err := estimatedReference(ctx, e, q, sc, version)
-	if err != nil {
-		return estimator{}, err
-	}
-	agg, err := e.Store.Aggregate(ctx, store.AggregateRequest{
-		Scope:     ref.scope,
-		Keys:      []store.Key{{Kind: store.KeyColumn, Col: colPredScore}, {Kind: store.KeyIn, Col: colActualLabel, Values: []string{q.Positive}}},
-		Measures:  []store.Measure{{Op: store.Count}},
-		MaxGroups: e.Limits.MaxGroups,
-	})
+	agg, err := e.Store.Aggregate(ctx, store.AggregateRequest{Scope: ref.scope, Keys: keys, Measures: []store.Measure{{Op: store.Count}}, MaxGroups: e.Limits.MaxGroups})
 	if errors.Is(err, store.ErrTooManyGroups) {
-		return estimator{}, &models.QueryError{Option: "reference", Msg: fmt.Sprintf(
+		return nil, &models.QueryError{Option: "reference", Msg: fmt.Sprintf(
 			"the calibration reads the reference's actual classes per distinct score, and %s has more than %d distinct scores; choose a smaller reference", ref.desc, e.Limits.MaxGroups)}
 	}
 	if err != nil {
-		return estimator{}, fmt.Errorf("estimated %s of model %q: calibration on %s: %w", q.Metric, q.Model, ref.desc, err)
+		return nil, fmt.Errorf("estimated %s of model %q: calibration on %s: %w", q.Metric, q.Model, ref.desc, err)
 	}
+	out := map[string][]store.AggregateRow{}
+	for _, row := range agg.Rows {
+		if len(row.Keys) != len(keys) || len(row.Measures) != 1 {
+			return nil, fmt.Errorf("estimated %s of model %q: the store returned %d keys and %d measures, want %d and 1", q.Metric, q.Model, len(row.Keys), len(row.Measures), len(keys))
+		}
+		v := ""
+		if byVersion {
+			v = keyLabel(row.Keys[0])
+			row.Keys = row.Keys[1:]
+		}
+		out[v] = append(out[v], row)
+	}
+	return out, nil
+}
+
+// fitVersion fits one version's isotonic map on its reference rows (keys:
+// score, actual positive; measure: count), sorted by score.
+func fitVersion(q *models.Query, version, desc string, rows []store.AggregateRow, res *Result) (estimator, error) {
 	var points []metrics.WeightedPoint
 	var n, positives int64
-	for _, row := range agg.Rows {
-		if len(row.Keys) != 2 || len(row.Measures) != 1 {
-			return estimator{}, fmt.Errorf("estimated %s of model %q: the store returned %d keys and %d measures, want 2 and 1", q.Metric, q.Model, len(row.Keys), len(row.Measures))
-		}
+	for _, row := range rows {
 		if row.Keys[0].Null || row.Keys[1].Null {
 			continue
 		}
@@ -361,8 +437,9 @@ func calibrate(ctx context.Context, e *Engine, q *models.Query, sc store.Scope, 
 	}
 	if n == 0 {
 		return estimator{}, &models.QueryError{Option: "reference", Msg: fmt.Sprintf(
-			"no reference records with an actual and a score to calibrate version %s on (%s); ingest labelled validation or training records, set reference to records that have actuals, or use calibration none", version, ref.desc)}
+			"no reference records with an actual and a score to calibrate version %s on (%s); ingest labelled validation or training records, set reference to records that have actuals, or use calibration none", version, desc)}
 	}
+	slices.SortStableFunc(points, func(a, b metrics.WeightedPoint) int { return cmp.Compare(a.X, b.X) })
 	fit, err := metrics.FitIsotonic(points, 0, 1)
 	if err != nil {
 		return estimator{}, fmt.Errorf("estimated %s of model %q: %w", q.Metric, q.Model, err)
@@ -373,9 +450,9 @@ func calibrate(ctx context.Context, e *Engine, q *models.Query, sc store.Scope, 
 		if positives == n {
 			which = "every reference record's actual is"
 		}
-		res.notice(Warning, "%s the positive label %q (%s), so every calibrated probability is %d; check the query's positive label", which, q.Positive, ref.desc, positives/n)
+		res.notice(Warning, "%s the positive label %q (%s), so every calibrated probability is %d; check the query's positive label", which, q.Positive, desc, positives/n)
 	}
-	return estimator{fit: &fit, desc: ref.desc}, nil
+	return estimator{fit: &fit, desc: desc}, nil
 }
 
 // metaInt reads an integer already in the result's meta, 0 when absent.

@@ -255,3 +255,45 @@ func TestHealthQueriesBadInput(t *testing.T) {
 func parseOnly(query string, from, to time.Time) (*models.Query, error) {
 	return models.Parse(models.Request{JSON: []byte(query), RefID: "A", From: from, To: to}, models.Limits{})
 }
+
+// TestEstimatedPerformanceTwoVersions checks that each version is calibrated
+// on its own validation records when one pass serves both (the pieces of the
+// union of their calibration points).
+func TestEstimatedPerformanceTwoVersions(t *testing.T) {
+	ref1, cur1 := healthRecords()
+	ref2, cur2 := healthRecords()
+	for _, rs := range [][]store.Record{ref2, cur2} {
+		for i := range rs {
+			rs[i].Version, rs[i].ID = "v2", "v2-"+rs[i].ID
+			// v2's scores are squeezed: a different calibration map.
+			rs[i].Prediction.Score = math.Round((0.25+rs[i].Prediction.Score/2)*100) / 100
+		}
+	}
+	e, _ := testEngine(t, Limits{}, healthT0, ref1, cur1, ref2, cur2)
+	res := mustQuery(t, e, healthT0, healthT0.Add(5*24*time.Hour),
+		`{"queryType":"estimatedPerformance","model":"clf","environment":"production","metric":"f1","interval":"5d"}`)
+	if len(res.Series) != 2 {
+		t.Fatalf("%d series, want one per version", len(res.Series))
+	}
+	for i, pair := range [][2][]store.Record{{ref1, cur1}, {ref2, cur2}} {
+		var points []metrics.WeightedPoint
+		for _, r := range pair[0] {
+			points = append(points, metrics.WeightedPoint{X: r.Prediction.Score, Y: map[bool]float64{true: 1}[r.Actual.Label == "1"], W: 1})
+		}
+		fit, err := metrics.FitIsotonic(points, 0, 1)
+		if err != nil {
+			t.Fatal(err)
+		}
+		p := make([]float64, len(pair[1]))
+		pos := make([]bool, len(pair[1]))
+		for j, r := range pair[1] {
+			p[j], pos[j] = fit.Predict(r.Prediction.Score), r.Prediction.Label == "1"
+		}
+		conf, _ := metrics.ExpectedConfusionOf(p, pos)
+		want, _ := metrics.Estimated(conf).F1.Get()
+		got, _ := res.Series[i].Points[0].Value.Get()
+		if math.Abs(got-want) > 1e-9*want {
+			t.Errorf("%s: estimated f1 %.15g, want %.15g", res.Series[i].Name, got, want)
+		}
+	}
+}

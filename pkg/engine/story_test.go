@@ -129,4 +129,5 @@ func TestDemoStoryShowsInTheNumbers(t *testing.T) {
 	if byDay[29] <= byDay[25] {
 		t.Errorf("v1 share should rise from day 25 (%.3f) to day 29 (%.3f)", byDay[25], byDay[29])
 	}
+	healthStory(t, run, start)
 }

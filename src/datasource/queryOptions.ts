@@ -20,7 +20,8 @@ export type TypeOption =
   | 'minClusterSize'
   | 'overTime'
   | 'pairs'
-  | 'status';
+  | 'status'
+  | 'calibration';
 
 /** The options each query type reads (DESIGN §4); `model`, `versions` and `environment` apply to all. */
 export const QUERY_TYPE_OPTIONS: Record<QueryType, readonly TypeOption[]> = {
@@ -45,6 +46,9 @@ export const QUERY_TYPE_OPTIONS: Record<QueryType, readonly TypeOption[]> = {
   traffic: ['metric', 'status', 'filters', 'interval'],
   embeddings: ['reference', 'limit', 'referenceLimit', 'currentLimit', 'reduce', 'minClusterSize', 'filters'],
   models: ['status'],
+  dataQuality: ['features', 'metric', 'reference', 'filters', 'interval'],
+  estimatedPerformance: ['metric', 'calibration', 'reference', 'positive', 'filters', 'interval'],
+  performanceTrace: ['metric', 'features', 'reference', 'binning', 'minCount', 'limit', 'positive', 'filters'],
 };
 
 const TYPE_OPTIONS = new Set<string>(Object.values(QUERY_TYPE_OPTIONS).flat());
@@ -53,7 +57,13 @@ const TYPE_OPTIONS = new Set<string>(Object.values(QUERY_TYPE_OPTIONS).flat());
  * Query types that always compare with a reference (the training environment when none is saved). A bias
  * trace may have one too, but only an environment, to bin numeric features by.
  */
-export const NEEDS_REFERENCE: readonly QueryType[] = ['drift', 'distribution', 'embeddingDrift', 'embeddings'];
+export const NEEDS_REFERENCE: readonly QueryType[] = [
+  'drift',
+  'distribution',
+  'embeddingDrift',
+  'embeddings',
+  'dataQuality',
+];
 
 export function isQueryType(value: unknown): value is QueryType {
   return typeof value === 'string' && (QUERY_TYPES as readonly string[]).includes(value);
@@ -86,7 +96,14 @@ export function withQueryType(query: VigilQuery, queryType: QueryType): VigilQue
   if (NEEDS_REFERENCE.includes(queryType) && !next.reference) {
     next.reference = { ...DEFAULT_REFERENCE };
   }
-  if (queryType === 'biasTrace') {
+  if ((queryType === 'dataQuality' || queryType === 'estimatedPerformance') && next.reference?.type === 'rolling') {
+    // Ranges, categories and the calibration come from one fixed reference.
+    delete next.reference;
+    if (queryType === 'dataQuality') {
+      next.reference = { ...DEFAULT_REFERENCE };
+    }
+  }
+  if (queryType === 'biasTrace' || queryType === 'performanceTrace') {
     // A bias trace bins numeric features at quantiles of its own records or of an environment only.
     if (next.reference && next.reference.type !== 'environment') {
       delete next.reference;

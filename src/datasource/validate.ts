@@ -1,7 +1,7 @@
 import { QUERY_TYPE_LABELS } from '../shared/labels';
 import { isQueryType, usesOption } from './queryOptions';
 import { isTemplated } from './templating';
-import { EMBEDDING_REDUCTIONS, NULL_OPS, VERSION_STATUSES, type Filter, type VigilQuery } from './types';
+import { CALIBRATIONS, EMBEDDING_REDUCTIONS, NULL_OPS, VERSION_STATUSES, type Filter, type VigilQuery } from './types';
 
 /**
  * What is wrong with a query, by option path (`model`, `reference.window`, `filters[1].value`…), in
@@ -116,7 +116,7 @@ export function queryProblems(query: VigilQuery): QueryProblems {
   if (queryType === 'distribution' && (query.target ?? 'feature') === 'feature' && features.length !== 1) {
     problems.features = `A distribution needs exactly one feature; ${features.length === 0 ? 'none is chosen' : `${features.length} are chosen`}.`;
   }
-  if (queryType === 'biasTrace') {
+  if (queryType === 'biasTrace' || queryType === 'performanceTrace' || queryType === 'dataQuality') {
     const bad = features.map(fieldRefProblem).find((problem) => problem !== undefined);
     if (bad) {
       problems.features = bad;
@@ -124,9 +124,26 @@ export function queryProblems(query: VigilQuery): QueryProblems {
   }
 
   const reference = query.reference;
-  if (queryType === 'biasTrace' && reference && reference.type !== 'environment') {
+  if (
+    (queryType === 'biasTrace' || queryType === 'performanceTrace') &&
+    reference &&
+    reference.type !== 'environment'
+  ) {
     problems['reference.type'] =
-      'A bias trace bins numeric features by its own records or by an environment; choose an environment.';
+      `A ${label.toLowerCase()} bins numeric features by its own records or by an environment; choose an environment.`;
+  }
+  if ((queryType === 'dataQuality' || queryType === 'estimatedPerformance') && reference?.type === 'rolling') {
+    problems['reference.type'] =
+      queryType === 'dataQuality'
+        ? 'Data quality checks ranges and categories against a fixed reference: an environment, a version or a fixed window.'
+        : 'The calibration is fitted once: choose an environment, a version or a fixed window.';
+  }
+  if (
+    usesOption(queryType, 'calibration') &&
+    query.calibration !== undefined &&
+    !(CALIBRATIONS as readonly string[]).includes(query.calibration)
+  ) {
+    problems.calibration = `"${query.calibration}" is not a calibration; one of ${CALIBRATIONS.join(', ')}.`;
   }
   if (usesOption(queryType, 'reference') && reference) {
     switch (reference.type) {
@@ -163,8 +180,8 @@ export function queryProblems(query: VigilQuery): QueryProblems {
     }
   }
 
-  if (queryType === 'biasTrace' && query.binning?.strategy === 'uniform') {
-    problems['binning.strategy'] = 'A bias trace cuts numeric features at quantiles only.';
+  if ((queryType === 'biasTrace' || queryType === 'performanceTrace') && query.binning?.strategy === 'uniform') {
+    problems['binning.strategy'] = `A ${label.toLowerCase()} cuts numeric features at quantiles only.`;
   }
   const bins = query.binning?.bins;
   if (usesOption(queryType, 'binning') && bins !== undefined && !(Number.isInteger(bins) && bins >= 2 && bins <= 100)) {
@@ -199,7 +216,7 @@ export function queryProblems(query: VigilQuery): QueryProblems {
   }
 
   for (const [key, what] of [
-    ['limit', queryType === 'biasTrace' ? 'Segments' : 'Points'],
+    ['limit', queryType === 'biasTrace' || queryType === 'performanceTrace' ? 'Segments' : 'Points'],
     ['referenceLimit', 'Reference points'],
     ['currentLimit', 'Current points'],
     ['minCount', 'Smallest segment'],

@@ -10,6 +10,12 @@ export const QUERY_TYPE_LABELS: Record<QueryType, { label: string; description: 
   embeddings: { label: 'Embeddings', description: 'Sampled embedding vectors for the embeddings panel' },
   distribution: { label: 'Distribution', description: 'Histogram of one feature against the reference' },
   models: { label: 'Models', description: 'Models, versions and environments seen in the store' },
+  dataQuality: { label: 'Data quality', description: 'Missing, out-of-range and new values, and summary statistics' },
+  estimatedPerformance: {
+    label: 'Estimated performance',
+    description: 'Accuracy, F1, AUC… estimated from calibrated scores, before the actuals arrive',
+  },
+  performanceTrace: { label: 'Performance trace', description: 'Segments that pull a performance metric down' },
 };
 
 export const METRIC_LABELS: Record<Metric, string> = {
@@ -43,6 +49,19 @@ export const METRIC_LABELS: Record<Metric, string> = {
   selection_rate: 'Selection rate',
   count: 'Count',
   share: 'Share',
+  missing_rate: 'Missing rate',
+  new_category_rate: 'New-category rate',
+  out_of_range_rate: 'Out-of-range rate',
+  mean: 'Mean',
+  std: 'Standard deviation',
+  min: 'Minimum',
+  p05: '5th percentile',
+  p25: '25th percentile',
+  p50: 'Median',
+  p75: '75th percentile',
+  p95: '95th percentile',
+  max: 'Maximum',
+  distinct: 'Distinct values',
 };
 
 export const DRIFT_TARGET_LABELS: Record<DriftTarget, string> = {

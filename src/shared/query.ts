@@ -15,6 +15,9 @@ export const QUERY_TYPES = [
   'embeddings',
   'distribution',
   'models',
+  'dataQuality',
+  'estimatedPerformance',
+  'performanceTrace',
 ] as const;
 export type QueryType = (typeof QUERY_TYPES)[number];
 
@@ -65,7 +68,32 @@ export type FairnessMetric = (typeof FAIRNESS_METRICS)[number];
 export const TRAFFIC_METRICS = ['count', 'share'] as const;
 export type TrafficMetric = (typeof TRAFFIC_METRICS)[number];
 
-export type Metric = DriftMetric | EmbeddingDriftMetric | PerformanceMetric | FairnessMetric | TrafficMetric;
+export const DATA_QUALITY_METRICS = [
+  'missing_rate',
+  'new_category_rate',
+  'out_of_range_rate',
+  'mean',
+  'std',
+  'min',
+  'p05',
+  'p25',
+  'p50',
+  'p75',
+  'p95',
+  'max',
+  'distinct',
+] as const;
+export type DataQualityMetric = (typeof DATA_QUALITY_METRICS)[number];
+
+/** Metrics of a binary classifier estimated from its scores before the actuals arrive. */
+export const ESTIMATED_PERFORMANCE_METRICS = ['accuracy', 'precision', 'recall', 'f1', 'auc'] as const;
+
+/** How estimatedPerformance maps scores to probabilities; the first is the default. */
+export const CALIBRATIONS = ['isotonic', 'none'] as const;
+export type Calibration = (typeof CALIBRATIONS)[number];
+
+export type Metric =
+  DriftMetric | EmbeddingDriftMetric | PerformanceMetric | FairnessMetric | TrafficMetric | DataQualityMetric;
 
 /** The metrics each query type accepts, the default first; query types without an entry take no metric. */
 export const METRICS_BY_QUERY_TYPE: Partial<Record<QueryType, readonly Metric[]>> = {
@@ -76,6 +104,9 @@ export const METRICS_BY_QUERY_TYPE: Partial<Record<QueryType, readonly Metric[]>
   fairness: FAIRNESS_METRICS,
   biasTrace: FAIRNESS_METRICS,
   traffic: TRAFFIC_METRICS,
+  dataQuality: DATA_QUALITY_METRICS,
+  estimatedPerformance: ESTIMATED_PERFORMANCE_METRICS,
+  performanceTrace: PERFORMANCE_METRICS,
 };
 
 export const EMBEDDING_REDUCTIONS = ['pca', 'none'] as const;
@@ -181,6 +212,8 @@ export interface VigilQuery extends DataQuery {
   pairs?: boolean;
   /** Keeps the versions whose lifecycle status is one of these (`traffic`, `models`): VERSION_STATUSES or variables. */
   status?: string[];
+  /** How scores become probabilities (`estimatedPerformance`; default `isotonic`, fitted on the reference). */
+  calibration?: Calibration;
 }
 
 /** A new query: traffic of every model, which needs no other option, so a new panel shows data at once. */

@@ -34,7 +34,7 @@ const BIN_SOURCE_OPTIONS: Array<{ value: BinSource; label: string; description: 
 ];
 
 /** Where a bias trace takes the quantile bins of numeric features from, and how many. */
-function BiasBinningEditor({ query, onChange, onRun }: QueryTypeEditorProps) {
+export function BiasBinningEditor({ query, onChange, onRun }: QueryTypeEditorProps) {
   const { problems } = useEditorContext();
   const reference = query.reference;
   const id = (key: string) => `vigil-bias-${key}-${query.refId}`;

@@ -5,6 +5,7 @@ import type { QueryTypeEditorProps } from '../types';
 import { DistributionEditor, DriftEditor } from './DriftEditor';
 import { EmbeddingDriftEditor, EmbeddingsEditor } from './EmbeddingEditors';
 import { BiasTraceEditor, FairnessQueryEditor } from './FairnessEditors';
+import { DataQualityEditor, EstimatedPerformanceEditor, PerformanceTraceEditor } from './HealthEditors';
 import { ModelsEditor, TrafficEditor } from './InventoryEditors';
 import { PerformanceEditor } from './PerformanceEditor';
 
@@ -19,4 +20,7 @@ export const QUERY_TYPE_EDITORS: Record<QueryType, ComponentType<QueryTypeEditor
   biasTrace: BiasTraceEditor,
   traffic: TrafficEditor,
   models: ModelsEditor,
+  dataQuality: DataQualityEditor,
+  estimatedPerformance: EstimatedPerformanceEditor,
+  performanceTrace: PerformanceTraceEditor,
 };
