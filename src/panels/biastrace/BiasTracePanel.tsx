@@ -5,9 +5,8 @@ import { locationService, PanelDataErrorView } from '@grafana/runtime';
 import { useStyles2, useTheme2 } from '@grafana/ui';
 
 import { formatContribution, formatCount, formatValue, tooltipLines } from './format';
-import { prepareBiasTrace, type BiasTraceModel, type SegmentRow } from './prepare';
+import { prepareBiasTrace, type BiasTraceModel, type HeatColumn, type SegmentRow } from './prepare';
 import { colorAt, inParityBand, mixColors, type Palette, scalePosition, valueAt } from './scale';
-import type { HeatColumn } from './prepare';
 import { DEFAULT_OPTIONS, type BiasTraceOptions } from './types';
 
 const HEADER_HEIGHT = 36;
