@@ -154,6 +154,9 @@ func (e *Engine) Run(ctx context.Context, q *models.Query) (*Result, error) {
 	if !ok {
 		return nil, &models.QueryError{Option: "queryType", Msg: fmt.Sprintf("%q is not supported by this engine", q.QueryType)}
 	}
+	if err := e.checkNames(ctx, q); err != nil {
+		return nil, classify(err)
+	}
 	res, err := h(ctx, e, q)
 	if err != nil {
 		return nil, classify(err)

@@ -204,11 +204,18 @@ func fairnessQuery(ctx context.Context, e *Engine, q *models.Query) (*Result, er
 		if q.Metric == "selection_rate" {
 			who = "the group"
 		}
-		res.notice(Info, "%d of %d points are absent: %s has fewer than %d records there (minGroupSize; lower it, or use a longer interval, to see them)",
-			small, used, who, minGroup)
+		records := "records"
+		if q.Metric == "equal_opportunity_difference" {
+			records = fmt.Sprintf("records with a favourable actual (%q)", q.Fairness.Favorable)
+		}
+		res.notice(Info, "%d of %d points are absent: %s has fewer than %d %s there (minGroupSize; lower it, or use a longer interval, to see them)",
+			small, used, who, minGroup, records)
 	}
 
 	if err := e.noticeUnseenValues(ctx, res, unfiltered, attr, f, seen); err != nil {
+		return nil, err
+	}
+	if err := e.explainFairness(ctx, res, q, versions, groups, minGroup, sc); err != nil {
 		return nil, err
 	}
 	switch {

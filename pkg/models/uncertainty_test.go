@@ -43,14 +43,14 @@ func TestParseUncertaintyErrors(t *testing.T) {
 		{`{"queryType":"fairness","model":"m","confidence":95,` + fairBlock + `}`, "confidence", "between 0 and 1, such as 0.95"},
 		{`{"queryType":"fairness","model":"m","confidence":-0.5,` + fairBlock + `}`, "confidence", "not a confidence level"},
 		{`{"queryType":"fairness","model":"m","metric":"average_odds_difference","confidence":0.95,` + fairBlock + `}`, "confidence", "average_odds_difference has no confidence interval"},
-		{`{"queryType":"drift","model":"m","confidence":0.95}`, "confidence", "only fairness and biasTrace"},
+		{`{"queryType":"drift","model":"m","confidence":0.95}`, "confidence", "(it is read by fairness, biasTrace)"},
 		{`{"queryType":"fairness","model":"m","minGroupSize":-3,` + fairBlock + `}`, "minGroupSize", "must be at least 1"},
-		{`{"queryType":"biasTrace","model":"m","minGroupSize":10,` + fairBlock + `}`, "minGroupSize", "only fairness queries"},
+		{`{"queryType":"biasTrace","model":"m","minGroupSize":10,` + fairBlock + `}`, "minGroupSize", "(it is read by fairness)"},
 		{`{"queryType":"fairness","model":"m","bound":"upper",` + fairBlock + `}`, "bound", "set confidence"},
 		{`{"queryType":"fairness","model":"m","confidence":0.95,"bound":"middle",` + fairBlock + `}`, "bound", "one of lower, upper"},
 		{`{"queryType":"drift","model":"m","metric":"ks_pvalue","adjust":"holm"}`, "adjust", `"holm" is not a p-value adjustment; one of bh, bonferroni`},
 		{`{"queryType":"drift","model":"m","metric":"psi","adjust":"bh"}`, "adjust", "psi is not one; use it with ks_pvalue, chi2_pvalue"},
-		{`{"queryType":"distribution","model":"m","features":["a"],"metric":"ks_pvalue","adjust":"bh"}`, "adjust", "only drift queries"},
+		{`{"queryType":"distribution","model":"m","features":["a"],"metric":"ks_pvalue","adjust":"bh"}`, "adjust", "(it is read by drift)"},
 	}
 	for _, c := range cases {
 		_, err := parse(t, c.js)

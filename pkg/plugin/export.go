@@ -227,8 +227,12 @@ func (d *Datasource) exportQuery(r *http.Request, req exportRequest) ([]exportRo
 	default:
 		return nil, false, badExport("query: export takes an embeddings query, or a scope (model, versions, environment, from, to, filters) without queryType; got %q", head.QueryType)
 	}
-	q, err := models.Parse(models.Request{JSON: req.Query, QueryType: models.TypeEmbeddings, From: from, To: to},
-		models.Limits{MaxBuckets: d.settings.MaxBuckets})
+	parseReq := models.Request{JSON: req.Query, QueryType: models.TypeEmbeddings, From: from, To: to, ExtraKeys: []string{"from", "to"}}
+	if head.QueryType == "" {
+		// A scope: model, versions, environment, from, to and filters only.
+		parseReq.OnlyOptions = []string{"filters"}
+	}
+	q, err := models.Parse(parseReq, models.Limits{MaxBuckets: d.settings.MaxBuckets})
 	if err != nil {
 		return nil, false, err
 	}
