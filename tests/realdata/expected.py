@@ -20,6 +20,7 @@ import pandas as pd
 from scipy import stats
 from scipy.spatial import distance
 from sklearn import metrics as skm
+from statsmodels.stats.proportion import confint_proportions_2indep
 
 ADULT_COLUMNS = [
     "age", "workclass", "fnlwgt", "education", "education-num", "marital-status",
