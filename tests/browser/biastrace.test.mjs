@@ -34,6 +34,7 @@ const biasTraceQuery = {
   fairness: { attribute: 'tags.sex', protected: ['F'], reference: ['M'], favorable: '1' },
   overTime: true,
   interval: '1d',
+  confidence: 0.95,
 };
 
 /** Serves the host page, its bundle, the frames and dist/ under Grafana's plugin path. */
@@ -153,7 +154,52 @@ describe('bias trace panel in Chromium', () => {
     await page.close();
   });
 
+  it('gives each segment its disparate impact interval and greys those that contain 1', async () => {
+    const table = response.results.A.frames[0];
+    const names = table.schema.fields.map((f) => f.name);
+    assert.ok(names.includes('disparate_impact_lower') && names.includes('disparate_impact_upper'), names.join(', '));
+    const page = await open('light');
+    const rows = page.locator('[data-testid="biastrace-row"]');
+    await rows.first().hover();
+    const tip = await page.locator('[role="tooltip"]').textContent();
+    assert.match(tip, /Disparate impact [0-9.]+, 95% interval [0-9.]+–[0-9.]+/);
+    // South's interval is far below 1; at least one greyed cell somewhere (a thin bucket or a fair segment).
+    assert.equal(await rows.first().getAttribute('data-uncertain'), null);
+    assert.ok((await page.locator('[role="gridcell"][data-uncertain="true"]').count()) > 0, 'no grey cell');
+    await page.close();
+  });
+
   for (const theme of ['light', 'dark']) {
+    it(`shows every count beside its bar, never under it (${theme})`, async () => {
+      const page = await open(theme);
+      const boxes = await page.locator('[data-testid="biastrace-row"]').evaluateAll((rows) =>
+        rows.map((row) => {
+          const bar = row.querySelector('[data-testid="biastrace-count-bar"]').getBoundingClientRect();
+          const text = row.querySelector('[data-testid="biastrace-count"]');
+          const range = document.createRange();
+          range.selectNodeContents(text);
+          const glyphs = range.getBoundingClientRect();
+          return {
+            label: row.getAttribute('data-segment'),
+            count: text.textContent,
+            barRight: bar.right,
+            textLeft: glyphs.left,
+            textRight: glyphs.right,
+            cellRight: text.parentElement.getBoundingClientRect().right,
+          };
+        })
+      );
+      assert.ok(boxes.length >= 5);
+      for (const b of boxes) {
+        assert.ok(
+          b.barRight <= b.textLeft,
+          `${theme}: ${b.label}: the bar ends at ${b.barRight}, its count ${b.count} starts at ${b.textLeft}`
+        );
+        assert.ok(b.textRight <= b.cellRight + 0.5, `${theme}: ${b.label}: the count ${b.count} overflows its cell`);
+      }
+      await page.close();
+    });
+
     it(`renders with ${theme} theme colours (screenshot tests/artifacts/biastrace-${theme}.png)`, async () => {
       const page = await open(theme);
       const file = path.join(artifacts, `biastrace-${theme}.png`);

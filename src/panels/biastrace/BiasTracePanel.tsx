@@ -351,7 +351,7 @@ function Grid({ model, options, palette, width, height, selected }: GridProps) {
           const spec = column.spec;
           const colour = colorAt(palette, scalePosition(spec, cell.value));
           // A disparity whose interval contains 1 may be chance: grey instead of the scale's colour.
-          const background = colour && cell.uncertain ? mixColors(palette.parity, palette.uncertain, 0.55) : colour;
+          const background = colour && cell.uncertain ? mixColors(palette.parity, palette.uncertain, 0.35) : colour;
           const outside =
             spec.band !== undefined && cell.value !== null && !cell.uncertain && !inParityBand(spec, cell.value);
           return (
