@@ -37,6 +37,16 @@ const biasTraceQuery = {
   confidence: 0.95,
 };
 
+const performanceTraceQuery = {
+  refId: 'A',
+  queryType: 'performanceTrace',
+  model: 'credit-risk',
+  versions: ['v1'],
+  environment: 'production',
+  metric: 'accuracy',
+  features: ['region', 'employment_type', 'tags.channel'],
+};
+
 /** Serves the host page, its bundle, the frames and dist/ under Grafana's plugin path. */
 function serve(work) {
   const server = http.createServer((req, res) => {
@@ -44,7 +54,7 @@ function serve(work) {
     let file;
     if (url.pathname === '/' || url.pathname === '/index.html') {
       file = path.join(work, 'index.html');
-    } else if (url.pathname === '/host.js' || url.pathname === '/frames.json') {
+    } else if (['/host.js', '/frames.json', '/performance.json'].includes(url.pathname)) {
       file = path.join(work, url.pathname.slice(1));
     } else if (url.pathname.startsWith(pluginBase)) {
       file = fileBelow(dist, pluginBase, url.pathname);
@@ -60,6 +70,7 @@ describe('bias trace panel in Chromium', () => {
   let browser;
   let base;
   let response;
+  let performance;
   const pageErrors = [];
 
   before(async () => {
@@ -88,6 +99,19 @@ describe('bias trace panel in Chromium', () => {
     ]);
     fs.writeFileSync(path.join(work, 'frames.json'), out);
     response = JSON.parse(out);
+    const perf = run(vigil, [
+      'query',
+      '--db',
+      db,
+      '--from',
+      demoFrom,
+      '--to',
+      demoEnd,
+      '--query',
+      JSON.stringify(performanceTraceQuery),
+    ]);
+    fs.writeFileSync(path.join(work, 'performance.json'), perf);
+    performance = JSON.parse(perf);
 
     await buildHostPage(work, 'panel host');
     server = await serve(work);
@@ -103,11 +127,11 @@ describe('bias trace panel in Chromium', () => {
     }
   });
 
-  async function open(theme) {
+  async function open(theme, frames = '/frames.json') {
     const page = await browser.newPage({ viewport: { width: 1000, height: 540 }, deviceScaleFactor: 1 });
     page.on('pageerror', (e) => pageErrors.push(`${theme}: ${e.message}`));
     page.on('console', (m) => m.type() === 'error' && pageErrors.push(`${theme}: ${m.text()}`));
-    const q = new URLSearchParams({ module: panelModule, frames: '/frames.json', theme, width: '960', height: '480' });
+    const q = new URLSearchParams({ module: panelModule, frames, theme, width: '960', height: '480' });
     await page.goto(`${base}/index.html?${q}`);
     await page.waitForFunction(() => window.__hostReady || window.__hostError, null, { timeout: 30000 });
     const error = await page.evaluate(() => window.__hostError);
@@ -230,6 +254,26 @@ describe('bias trace panel in Chromium', () => {
         .evaluate((el) => getComputedStyle(el).backgroundColor);
       const [r, g, b] = southCell.match(/\d+/g).map(Number);
       assert.ok(r > b && r > g, `${theme}: south's cell ${southCell} is not on the red side`);
+      await page.close();
+    });
+  }
+
+  for (const theme of ['light', 'dark']) {
+    it(`shows a performance trace coloured around the overall accuracy (${theme})`, async () => {
+      const table = performance.results.A.frames[0];
+      assert.equal(table.schema.name, 'performance trace');
+      const page = await open(theme, '/performance.json');
+      await page.getByText(/accuracy overall [0-9.]+/).waitFor();
+      assert.equal(
+        await page.locator('[role="grid"]').getAttribute('aria-label'),
+        'Segments ranked by contribution to accuracy'
+      );
+      const rows = page.locator('[data-testid="biastrace-row"]');
+      assert.ok((await rows.count()) >= 5);
+      await rows.first().locator('[role="gridcell"]').nth(3).hover();
+      const tip = await page.locator('[role="tooltip"]').textContent();
+      assert.match(tip, /accuracy [0-9.]+ \((better|worse) than [0-9.]+ overall\)/);
+      await page.locator('#panel').screenshot({ path: path.join(artifacts, `performancetrace-${theme}.png`) });
       await page.close();
     });
   }
