@@ -270,10 +270,10 @@ describe('bias trace panel in Chromium', () => {
       );
       const rows = page.locator('[data-testid="biastrace-row"]');
       assert.ok((await rows.count()) >= 5);
+      await page.locator('#panel').screenshot({ path: path.join(artifacts, `performancetrace-${theme}.png`) });
       await rows.first().locator('[role="gridcell"]').nth(3).hover();
       const tip = await page.locator('[role="tooltip"]').textContent();
       assert.match(tip, /accuracy [0-9.]+ \((better|worse) than [0-9.]+ overall\)/);
-      await page.locator('#panel').screenshot({ path: path.join(artifacts, `performancetrace-${theme}.png`) });
       await page.close();
     });
   }

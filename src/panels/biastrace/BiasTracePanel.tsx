@@ -13,9 +13,11 @@ const HEADER_HEIGHT = 36;
 const COLUMN_HEADER_HEIGHT = 24;
 const RANK_WIDTH = 36;
 const COUNT_WIDTH = 112;
-const CONTRIBUTION_WIDTH = 112;
+const CONTRIBUTION_WIDTH = 124;
 /** Room for a count or a contribution beside its bar: the bar never runs under the text. */
 const BAR_TEXT_WIDTH = 48;
+/** A signed contribution such as +0.00587 needs a little more. */
+const CONTRIBUTION_TEXT_WIDTH = 60;
 const MIN_CELL_WIDTH = 10;
 const VALUE_CELL_WIDTH = 38;
 const OVERSCAN = 6;
@@ -342,7 +344,7 @@ function Grid({ model, options, palette, width, height, selected }: GridProps) {
               />
             )}
           </span>
-          <span className={styles.barText} style={{ width: BAR_TEXT_WIDTH }}>
+          <span className={styles.barText} style={{ width: CONTRIBUTION_TEXT_WIDTH }}>
             {formatContribution(row.contribution)}
           </span>
         </div>
