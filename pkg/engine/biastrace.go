@@ -637,6 +637,9 @@ func (bt *biasTrace) answer(res *Result) error {
 	res.meta("segments", total)
 	res.meta("minCount", bt.minCount)
 	res.meta("limit", bt.limit)
+	if bt.q.Confidence > 0 {
+		res.meta("confidence", bt.q.Confidence)
+	}
 	if bt.actuals {
 		res.meta("recordsWithActuals", bt.withActual)
 		switch {

@@ -21,15 +21,19 @@ export type TypeOption =
   | 'overTime'
   | 'pairs'
   | 'status'
-  | 'calibration';
+  | 'calibration'
+  | 'confidence'
+  | 'minGroupSize'
+  | 'bound'
+  | 'adjust';
 
 /** The options each query type reads (DESIGN §4); `model`, `versions` and `environment` apply to all. */
 export const QUERY_TYPE_OPTIONS: Record<QueryType, readonly TypeOption[]> = {
-  drift: ['target', 'features', 'metric', 'reference', 'binning', 'filters', 'interval'],
+  drift: ['target', 'features', 'metric', 'reference', 'binning', 'filters', 'interval', 'adjust'],
   distribution: ['target', 'features', 'metric', 'reference', 'binning', 'filters'],
   embeddingDrift: ['metric', 'reference', 'filters', 'interval'],
   performance: ['metric', 'groupBy', 'positive', 'filters', 'interval'],
-  fairness: ['metric', 'fairness', 'filters', 'interval'],
+  fairness: ['metric', 'fairness', 'filters', 'interval', 'confidence', 'minGroupSize', 'bound'],
   biasTrace: [
     'metric',
     'fairness',
@@ -42,6 +46,7 @@ export const QUERY_TYPE_OPTIONS: Record<QueryType, readonly TypeOption[]> = {
     'pairs',
     'interval',
     'filters',
+    'confidence',
   ],
   traffic: ['metric', 'status', 'filters', 'interval'],
   embeddings: ['reference', 'limit', 'referenceLimit', 'currentLimit', 'reduce', 'minClusterSize', 'filters'],

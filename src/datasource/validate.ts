@@ -1,7 +1,17 @@
 import { QUERY_TYPE_LABELS } from '../shared/labels';
 import { isQueryType, usesOption } from './queryOptions';
 import { isTemplated } from './templating';
-import { CALIBRATIONS, EMBEDDING_REDUCTIONS, NULL_OPS, VERSION_STATUSES, type Filter, type VigilQuery } from './types';
+import {
+  CALIBRATIONS,
+  EMBEDDING_REDUCTIONS,
+  INTERVAL_METRICS,
+  NULL_OPS,
+  P_VALUE_ADJUSTMENTS,
+  P_VALUE_METRICS,
+  VERSION_STATUSES,
+  type Filter,
+  type VigilQuery,
+} from './types';
 
 /**
  * What is wrong with a query, by option path (`model`, `reference.window`, `filters[1].value`…), in
@@ -76,6 +86,38 @@ function countProblem(value: number | undefined, what: string): string | undefin
     return undefined;
   }
   return `${what} must be a whole number, 0 or more.`;
+}
+
+/** Confidence level, minimum group size, bound and p-value adjustment (METRICS.md "Uncertainty"). */
+function uncertaintyProblems(query: VigilQuery, problems: QueryProblems) {
+  const queryType = query.queryType;
+  if (!isQueryType(queryType)) {
+    return;
+  }
+  const metric = query.metric ?? (queryType === 'drift' ? 'psi' : 'disparate_impact');
+  const { confidence, minGroupSize, adjust } = query;
+  if (usesOption(queryType, 'confidence') && confidence !== undefined) {
+    if (!(confidence > 0 && confidence < 1)) {
+      problems.confidence = 'A confidence level is between 0 and 1, such as 0.95.';
+    } else if (queryType === 'fairness' && !INTERVAL_METRICS.includes(metric)) {
+      problems.confidence = `${metric} has no confidence interval.`;
+    }
+  }
+  if (usesOption(queryType, 'minGroupSize') && minGroupSize !== undefined) {
+    if (!(Number.isInteger(minGroupSize) && minGroupSize >= 1)) {
+      problems.minGroupSize = 'The minimum group size is a whole number, 1 or more.';
+    }
+  }
+  if (usesOption(queryType, 'bound') && query.bound !== undefined && confidence === undefined) {
+    problems.bound = 'A bound needs a confidence interval.';
+  }
+  if (usesOption(queryType, 'adjust') && adjust !== undefined) {
+    if (!(P_VALUE_ADJUSTMENTS as readonly string[]).includes(adjust)) {
+      problems.adjust = `"${adjust}" is not an adjustment; one of ${P_VALUE_ADJUSTMENTS.join(', ')}.`;
+    } else if (!P_VALUE_METRICS.includes(metric)) {
+      problems.adjust = `Adjusting needs a p-value metric (${P_VALUE_METRICS.join(', ')}).`;
+    }
+  }
 }
 
 function filterProblems(filter: Filter, index: number, problems: QueryProblems) {
@@ -226,6 +268,8 @@ export function queryProblems(query: VigilQuery): QueryProblems {
       problems[key] = problem;
     }
   }
+
+  uncertaintyProblems(query, problems);
 
   const minClusterSize = query.minClusterSize;
   if (

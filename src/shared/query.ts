@@ -214,7 +214,35 @@ export interface VigilQuery extends DataQuery {
   status?: string[];
   /** How scores become probabilities (`estimatedPerformance`; default `isotonic`, fitted on the reference). */
   calibration?: Calibration;
+  /**
+   * Confidence level of fairness intervals, e.g. 0.95 (`fairness`: lower and upper bound series; `biasTrace`:
+   * each segment's disparate impact interval). Only for INTERVAL_METRICS.
+   */
+  confidence?: number;
+  /** Smallest protected or reference group a fairness point is computed from (`fairness`; default 30). */
+  minGroupSize?: number;
+  /** Keeps only the lower or the upper bound series (`fairness` with a confidence level), for alert rules. */
+  bound?: FairnessBound;
+  /** Adjusts p-values across the query's features in each bucket and version (`drift` of P_VALUE_METRICS). */
+  adjust?: PValueAdjustment;
 }
+
+/** The fairness metrics that have a confidence interval. */
+export const INTERVAL_METRICS: readonly string[] = [
+  'disparate_impact',
+  'statistical_parity_difference',
+  'equal_opportunity_difference',
+  'selection_rate',
+];
+
+/** The drift metrics whose values are p-values. */
+export const P_VALUE_METRICS: readonly string[] = ['ks_pvalue', 'chi2_pvalue'];
+
+export const FAIRNESS_BOUNDS = ['lower', 'upper'] as const;
+export type FairnessBound = (typeof FAIRNESS_BOUNDS)[number];
+
+export const P_VALUE_ADJUSTMENTS = ['bh', 'bonferroni'] as const;
+export type PValueAdjustment = (typeof P_VALUE_ADJUSTMENTS)[number];
 
 /** A new query: traffic of every model, which needs no other option, so a new panel shows data at once. */
 export const DEFAULT_QUERY: Partial<VigilQuery> = {

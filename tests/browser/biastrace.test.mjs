@@ -34,6 +34,17 @@ const biasTraceQuery = {
   fairness: { attribute: 'tags.sex', protected: ['F'], reference: ['M'], favorable: '1' },
   overTime: true,
   interval: '1d',
+  confidence: 0.95,
+};
+
+const performanceTraceQuery = {
+  refId: 'A',
+  queryType: 'performanceTrace',
+  model: 'credit-risk',
+  versions: ['v1'],
+  environment: 'production',
+  metric: 'accuracy',
+  features: ['region', 'employment_type', 'tags.channel'],
 };
 
 /** Serves the host page, its bundle, the frames and dist/ under Grafana's plugin path. */
@@ -43,7 +54,7 @@ function serve(work) {
     let file;
     if (url.pathname === '/' || url.pathname === '/index.html') {
       file = path.join(work, 'index.html');
-    } else if (url.pathname === '/host.js' || url.pathname === '/frames.json') {
+    } else if (['/host.js', '/frames.json', '/performance.json'].includes(url.pathname)) {
       file = path.join(work, url.pathname.slice(1));
     } else if (url.pathname.startsWith(pluginBase)) {
       file = fileBelow(dist, pluginBase, url.pathname);
@@ -59,6 +70,7 @@ describe('bias trace panel in Chromium', () => {
   let browser;
   let base;
   let response;
+  let performance;
   const pageErrors = [];
 
   before(async () => {
@@ -87,6 +99,19 @@ describe('bias trace panel in Chromium', () => {
     ]);
     fs.writeFileSync(path.join(work, 'frames.json'), out);
     response = JSON.parse(out);
+    const perf = run(vigil, [
+      'query',
+      '--db',
+      db,
+      '--from',
+      demoFrom,
+      '--to',
+      demoEnd,
+      '--query',
+      JSON.stringify(performanceTraceQuery),
+    ]);
+    fs.writeFileSync(path.join(work, 'performance.json'), perf);
+    performance = JSON.parse(perf);
 
     await buildHostPage(work, 'panel host');
     server = await serve(work);
@@ -102,11 +127,11 @@ describe('bias trace panel in Chromium', () => {
     }
   });
 
-  async function open(theme) {
+  async function open(theme, frames = '/frames.json') {
     const page = await browser.newPage({ viewport: { width: 1000, height: 540 }, deviceScaleFactor: 1 });
     page.on('pageerror', (e) => pageErrors.push(`${theme}: ${e.message}`));
     page.on('console', (m) => m.type() === 'error' && pageErrors.push(`${theme}: ${m.text()}`));
-    const q = new URLSearchParams({ module: panelModule, frames: '/frames.json', theme, width: '960', height: '480' });
+    const q = new URLSearchParams({ module: panelModule, frames, theme, width: '960', height: '480' });
     await page.goto(`${base}/index.html?${q}`);
     await page.waitForFunction(() => window.__hostReady || window.__hostError, null, { timeout: 30000 });
     const error = await page.evaluate(() => window.__hostError);
@@ -153,7 +178,52 @@ describe('bias trace panel in Chromium', () => {
     await page.close();
   });
 
+  it('gives each segment its disparate impact interval and greys those that contain 1', async () => {
+    const table = response.results.A.frames[0];
+    const names = table.schema.fields.map((f) => f.name);
+    assert.ok(names.includes('disparate_impact_lower') && names.includes('disparate_impact_upper'), names.join(', '));
+    const page = await open('light');
+    const rows = page.locator('[data-testid="biastrace-row"]');
+    await rows.first().hover();
+    const tip = await page.locator('[role="tooltip"]').textContent();
+    assert.match(tip, /Disparate impact [0-9.]+, 95% interval [0-9.]+–[0-9.]+/);
+    // South's interval is far below 1; at least one greyed cell somewhere (a thin bucket or a fair segment).
+    assert.equal(await rows.first().getAttribute('data-uncertain'), null);
+    assert.ok((await page.locator('[role="gridcell"][data-uncertain="true"]').count()) > 0, 'no grey cell');
+    await page.close();
+  });
+
   for (const theme of ['light', 'dark']) {
+    it(`shows every count beside its bar, never under it (${theme})`, async () => {
+      const page = await open(theme);
+      const boxes = await page.locator('[data-testid="biastrace-row"]').evaluateAll((rows) =>
+        rows.map((row) => {
+          const bar = row.querySelector('[data-testid="biastrace-count-bar"]').getBoundingClientRect();
+          const text = row.querySelector('[data-testid="biastrace-count"]');
+          const range = document.createRange();
+          range.selectNodeContents(text);
+          const glyphs = range.getBoundingClientRect();
+          return {
+            label: row.getAttribute('data-segment'),
+            count: text.textContent,
+            barRight: bar.right,
+            textLeft: glyphs.left,
+            textRight: glyphs.right,
+            cellRight: text.parentElement.getBoundingClientRect().right,
+          };
+        })
+      );
+      assert.ok(boxes.length >= 5);
+      for (const b of boxes) {
+        assert.ok(
+          b.barRight <= b.textLeft,
+          `${theme}: ${b.label}: the bar ends at ${b.barRight}, its count ${b.count} starts at ${b.textLeft}`
+        );
+        assert.ok(b.textRight <= b.cellRight + 0.5, `${theme}: ${b.label}: the count ${b.count} overflows its cell`);
+      }
+      await page.close();
+    });
+
     it(`renders with ${theme} theme colours (screenshot tests/artifacts/biastrace-${theme}.png)`, async () => {
       const page = await open(theme);
       const file = path.join(artifacts, `biastrace-${theme}.png`);
@@ -184,6 +254,26 @@ describe('bias trace panel in Chromium', () => {
         .evaluate((el) => getComputedStyle(el).backgroundColor);
       const [r, g, b] = southCell.match(/\d+/g).map(Number);
       assert.ok(r > b && r > g, `${theme}: south's cell ${southCell} is not on the red side`);
+      await page.close();
+    });
+  }
+
+  for (const theme of ['light', 'dark']) {
+    it(`shows a performance trace coloured around the overall accuracy (${theme})`, async () => {
+      const table = performance.results.A.frames[0];
+      assert.equal(table.schema.name, 'performance trace');
+      const page = await open(theme, '/performance.json');
+      await page.getByText(/accuracy overall [0-9.]+/).waitFor();
+      assert.equal(
+        await page.locator('[role="grid"]').getAttribute('aria-label'),
+        'Segments ranked by contribution to accuracy'
+      );
+      const rows = page.locator('[data-testid="biastrace-row"]');
+      assert.ok((await rows.count()) >= 5);
+      await page.locator('#panel').screenshot({ path: path.join(artifacts, `performancetrace-${theme}.png`) });
+      await rows.first().locator('[role="gridcell"]').nth(3).hover();
+      const tip = await page.locator('[role="tooltip"]').textContent();
+      assert.match(tip, /accuracy [0-9.]+ \((better|worse) than [0-9.]+ overall\)/);
       await page.close();
     });
   }

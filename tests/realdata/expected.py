@@ -20,6 +20,7 @@ import pandas as pd
 from scipy import stats
 from scipy.spatial import distance
 from sklearn import metrics as skm
+from statsmodels.stats.proportion import confint_proportions_2indep
 
 ADULT_COLUMNS = [
     "age", "workclass", "fnlwgt", "education", "education-num", "marital-status",
@@ -189,6 +190,17 @@ def fairness(df, attribute, protected, reference, favorable):
     }
 
 
+def fairness_interval(df, attribute, protected, reference, favorable, alpha):
+    """Disparate impact with its Katz log-ratio interval, as statsmodels computes it."""
+    pred = (df["pred_label"] == favorable).to_numpy()
+    p = df[attribute].isin(protected).to_numpy()
+    q = df[attribute].isin(reference).to_numpy()
+    x_p, n_p = int(pred[p].sum()), int(p.sum())
+    x_q, n_q = int(pred[q].sum()), int(q.sum())
+    low, upp = confint_proportions_2indep(x_p, n_p, x_q, n_q, method="log", compare="ratio", alpha=alpha)
+    return {"": (x_p / n_p) / (x_q / n_q), "/lower": float(low), "/upper": float(upp)}
+
+
 # ---------------------------------------------------------------- the checks
 
 
@@ -200,6 +212,8 @@ def adult(data_dir, values, counts):
 
     for k, v in fairness(prod, "sex", ["Female"], ["Male"], POSITIVE).items():
         values["adult/fairness/" + k] = v
+    for k, v in fairness_interval(prod, "sex", ["Female"], ["Male"], POSITIVE, 0.05).items():
+        values["adult/fairness_ci/disparate_impact" + k] = v
 
     y = prod["income"].to_numpy()
     yhat = prod["pred_label"].to_numpy()

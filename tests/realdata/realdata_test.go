@@ -386,7 +386,7 @@ func (v *vigil) query(t *testing.T, ctx context.Context, from, to time.Time, got
 			}
 			labels := f.Schema.Fields[1].Labels
 			key := q.prefix
-			for _, l := range []string{"feature", "metric", "group"} {
+			for _, l := range []string{"feature", "metric", "group", "bound"} {
 				if labels[l] != "" {
 					key += "/" + labels[l]
 				}
@@ -439,6 +439,9 @@ func adultQueries(t *testing.T, ctx context.Context, v *vigil, got map[string]*f
 		qs = append(qs, namedQuery{"adult/fairness", fmt.Sprintf(
 			`{"queryType":"fairness","model":"adult","versions":["v1"],"environment":"production","metric":%q,%s}`, m, fairness)})
 	}
+	// Disparate impact with its 95% interval (Katz log ratio), against statsmodels.
+	qs = append(qs, namedQuery{"adult/fairness_ci", fmt.Sprintf(
+		`{"queryType":"fairness","model":"adult","versions":["v1"],"environment":"production","metric":"disparate_impact","confidence":0.95,%s}`, fairness)})
 	for _, m := range []string{"accuracy", "precision", "recall", "f1", "auc", "log_loss"} {
 		qs = append(qs, namedQuery{"adult/performance", fmt.Sprintf(
 			`{"queryType":"performance","model":"adult","versions":["v1"],"environment":"production","metric":%q,"positive":%q}`, m, adultPositive)})

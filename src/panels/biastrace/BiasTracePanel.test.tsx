@@ -166,6 +166,6 @@ describe('BiasTracePanel', () => {
 
   it('explains a frame it cannot show', () => {
     renderPanel([createDataFrame({ fields: [{ name: 'x', type: FieldType.number, values: [1] }] })]);
-    expect(screen.getByText(/Vigil biasTrace query/)).toBeInTheDocument();
+    expect(screen.getByText(/Vigil biasTrace or performanceTrace query/)).toBeInTheDocument();
   });
 });

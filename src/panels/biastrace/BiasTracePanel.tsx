@@ -5,15 +5,19 @@ import { locationService, PanelDataErrorView } from '@grafana/runtime';
 import { useStyles2, useTheme2 } from '@grafana/ui';
 
 import { formatContribution, formatCount, formatValue, tooltipLines } from './format';
-import { prepareBiasTrace, type BiasTraceModel, type SegmentRow } from './prepare';
-import { colorAt, inParityBand, type MetricKind, type Palette, scalePosition, scaleSpec, valueAt } from './scale';
+import { prepareBiasTrace, type BiasTraceModel, type HeatColumn, type SegmentRow } from './prepare';
+import { colorAt, inParityBand, mixColors, type Palette, scalePosition, valueAt } from './scale';
 import { DEFAULT_OPTIONS, type BiasTraceOptions } from './types';
 
 const HEADER_HEIGHT = 36;
 const COLUMN_HEADER_HEIGHT = 24;
 const RANK_WIDTH = 36;
-const COUNT_WIDTH = 96;
-const CONTRIBUTION_WIDTH = 96;
+const COUNT_WIDTH = 112;
+const CONTRIBUTION_WIDTH = 124;
+/** Room for a count or a contribution beside its bar: the bar never runs under the text. */
+const BAR_TEXT_WIDTH = 48;
+/** A signed contribution such as +0.00587 needs a little more. */
+const CONTRIBUTION_TEXT_WIDTH = 60;
 const MIN_CELL_WIDTH = 10;
 const VALUE_CELL_WIDTH = 38;
 const OVERSCAN = 6;
@@ -62,6 +66,7 @@ export function BiasTracePanel({ data, options: given, width, height, replaceVar
       below: theme.visualization.getColorByName('red'),
       parity: theme.colors.background.primary,
       above: theme.visualization.getColorByName('blue'),
+      uncertain: theme.colors.text.disabled,
     }),
     [theme]
   );
@@ -89,11 +94,14 @@ export function BiasTracePanel({ data, options: given, width, height, replaceVar
 
 function Header({ model, palette, width }: { model: BiasTraceModel; palette: Palette; width: number }) {
   const styles = useStyles2(getStyles);
-  const kind: MetricKind = model.columns[0]?.kind ?? 'ratio';
+  const traced = model.trace === 'performance' ? model.traceMetric : 'Disparate impact';
+  const uncertain = model.rows.some((r) => r.uncertain || r.cells.some((c) => c.uncertain));
+  const level = model.confidence !== undefined ? `${Number((model.confidence * 100).toPrecision(4))}% ` : '';
   const summary = [
-    model.overall !== undefined ? `Disparate impact overall ${formatValue(model.overall)}` : '',
+    model.overall !== undefined ? `${traced} overall ${formatValue(model.overall)}` : '',
     model.records !== undefined ? `${formatCount(model.records)} records` : '',
     `${model.rows.length} segments`,
+    uncertain ? `grey: the ${level}interval contains 1` : '',
   ]
     .filter(Boolean)
     .join(' · ');
@@ -102,7 +110,7 @@ function Header({ model, palette, width }: { model: BiasTraceModel; palette: Pal
       <span className={styles.summary} title={summary}>
         {summary}
       </span>
-      {width > 360 && <Legend kind={kind} metric={model.columns[0]?.metric ?? model.metric} palette={palette} />}
+      {width > 360 && model.columns[0] && <Legend column={model.columns[0]} palette={palette} />}
     </div>
   );
 }
@@ -110,9 +118,16 @@ function Header({ model, palette, width }: { model: BiasTraceModel; palette: Pal
 const LEGEND_WIDTH = 180;
 
 /** The colour legend: the scale's gradient with parity and the parity band marked. */
-function Legend({ kind, metric, palette }: { kind: MetricKind; metric: string; palette: Palette }) {
+function Legend({ column, palette }: { column: HeatColumn; palette: Palette }) {
   const styles = useStyles2(getStyles);
-  const spec = scaleSpec(kind);
+  const { kind, metric, spec } = column;
+  const performance = kind === 'higherBetter' || kind === 'lowerBetter';
+  const tickLabel = (t: number) => {
+    if (performance && t !== 0) {
+      return t < 0 ? 'worse' : 'better';
+    }
+    return formatValue(valueAt(spec, t)) + (t === 1 && kind !== 'rate' ? '+' : '');
+  };
   const stops = Array.from({ length: 11 }, (_, i) => {
     const p = kind === 'rate' ? i / 10 : -1 + (2 * i) / 10;
     return `${colorAt(palette, p)} ${i * 10}%`;
@@ -140,8 +155,7 @@ function Legend({ kind, metric, palette }: { kind: MetricKind; metric: string; p
             className={styles.legendTick}
             style={{ left: x(t), transform: `translateX(${t === ticks[0] ? 0 : t === ticks[2] ? -100 : -50}%)` }}
           >
-            {formatValue(valueAt(spec, t))}
-            {t === 1 && kind !== 'rate' ? '+' : ''}
+            {tickLabel(t)}
           </span>
         ))}
       </div>
@@ -272,7 +286,13 @@ function Grid({ model, options, palette, width, height, selected }: GridProps) {
         tabIndex={i === activeRow ? 0 : -1}
         data-testid="biastrace-row"
         data-segment={row.label}
-        className={cx(styles.row, row.tooSmall && styles.small, isSelected && styles.selected)}
+        data-uncertain={row.uncertain ? 'true' : undefined}
+        className={cx(
+          styles.row,
+          row.tooSmall && styles.small,
+          row.uncertain && styles.uncertain,
+          isSelected && styles.selected
+        )}
         style={{ top: i * rowHeight, height: rowHeight, width: contentWidth }}
         onClick={() => {
           setActive(i);
@@ -296,38 +316,51 @@ function Grid({ model, options, palette, width, height, selected }: GridProps) {
           {row.label}
         </div>
         <div role="gridcell" className={styles.bar} style={{ width: COUNT_WIDTH }}>
-          <span
-            className={styles.barFill}
-            style={{
-              width: `${((row.count ?? 0) / Math.max(model.maxCount, 1)) * 100}%`,
-              background: theme.colors.text.disabled,
-            }}
-          />
-          <span className={styles.barText}>{formatCount(row.count)}</span>
-        </div>
-        <div role="gridcell" className={styles.bar} style={{ width: CONTRIBUTION_WIDTH }}>
-          {row.contribution !== null && (
+          <span className={styles.barTrack}>
             <span
               className={styles.barFill}
+              data-testid="biastrace-count-bar"
               style={{
-                width: `${(Math.abs(row.contribution) / Math.max(model.maxContribution, 1e-12)) * 50}%`,
-                left: row.contribution >= 0 ? '50%' : undefined,
-                right: row.contribution < 0 ? '50%' : undefined,
-                background: contributionColor(row.contribution),
+                width: `${((row.count ?? 0) / Math.max(model.maxCount, 1)) * 100}%`,
+                background: theme.colors.text.disabled,
               }}
             />
-          )}
-          <span className={styles.barText}>{formatContribution(row.contribution)}</span>
+          </span>
+          <span className={styles.barText} data-testid="biastrace-count" style={{ width: BAR_TEXT_WIDTH }}>
+            {formatCount(row.count)}
+          </span>
+        </div>
+        <div role="gridcell" className={styles.bar} style={{ width: CONTRIBUTION_WIDTH }}>
+          <span className={styles.barTrack}>
+            {row.contribution !== null && (
+              <span
+                className={styles.barFill}
+                style={{
+                  width: `${(Math.abs(row.contribution) / Math.max(model.maxContribution, 1e-12)) * 50}%`,
+                  left: row.contribution >= 0 ? '50%' : undefined,
+                  right: row.contribution < 0 ? '50%' : undefined,
+                  background: contributionColor(row.contribution),
+                }}
+              />
+            )}
+          </span>
+          <span className={styles.barText} style={{ width: CONTRIBUTION_TEXT_WIDTH }}>
+            {formatContribution(row.contribution)}
+          </span>
         </div>
         {row.cells.map((cell, c) => {
           const column = columns[c];
-          const spec = scaleSpec(column.kind);
-          const background = colorAt(palette, scalePosition(spec, cell.value));
-          const outside = spec.band !== undefined && cell.value !== null && !inParityBand(spec, cell.value);
+          const spec = column.spec;
+          const colour = colorAt(palette, scalePosition(spec, cell.value));
+          // A disparity whose interval contains 1 may be chance: grey instead of the scale's colour.
+          const background = colour && cell.uncertain ? mixColors(palette.parity, palette.uncertain, 0.35) : colour;
+          const outside =
+            spec.band !== undefined && cell.value !== null && !cell.uncertain && !inParityBand(spec, cell.value);
           return (
             <div
               key={column.key}
               role="gridcell"
+              data-uncertain={cell.uncertain ? 'true' : undefined}
               className={cx(styles.cell, cell.value === null && styles.empty)}
               style={{
                 width: cellWidth,
@@ -359,7 +392,7 @@ function Grid({ model, options, palette, width, height, selected }: GridProps) {
     <div className={styles.gridHost} style={{ height }}>
       <div
         role="grid"
-        aria-label="Segments ranked by contribution to disparate impact"
+        aria-label={`Segments ranked by contribution to ${model.trace === 'performance' ? model.traceMetric : 'disparate impact'}`}
         aria-rowcount={rows.length + 1}
         className={styles.body}
         ref={bodyRef}
@@ -402,11 +435,13 @@ function Grid({ model, options, palette, width, height, selected }: GridProps) {
       </div>
       {hovered && (
         <div role="tooltip" className={styles.tooltip} style={{ left: hover.x, top: hover.y }}>
-          {tooltipLines(hovered, hoverColumn, hoverColumn ? hovered.cells[hover.column!] : undefined).map((line, i) => (
-            <div key={i} className={i === 0 ? styles.tooltipTitle : undefined}>
-              {line}
-            </div>
-          ))}
+          {tooltipLines(hovered, hoverColumn, hoverColumn ? hovered.cells[hover.column!] : undefined, model).map(
+            (line, i) => (
+              <div key={i} className={i === 0 ? styles.tooltipTitle : undefined}>
+                {line}
+              </div>
+            )
+          )}
         </div>
       )}
     </div>
@@ -490,6 +525,7 @@ function getStyles(theme: GrafanaTheme2) {
       '& > div': { flex: 'none' },
     }),
     small: css({ color: theme.colors.text.secondary, fontStyle: 'italic' }),
+    uncertain: css({ color: theme.colors.text.secondary }),
     selected: css({
       background: theme.colors.action.selected,
       boxShadow: `inset 3px 0 0 ${theme.colors.primary.main}`,
@@ -511,15 +547,21 @@ function getStyles(theme: GrafanaTheme2) {
       textOverflow: 'ellipsis',
     }),
     bar: css({
-      position: 'relative',
       display: 'flex',
-      alignItems: 'center',
-      justifyContent: 'flex-end',
+      alignItems: 'stretch',
+      gap: theme.spacing(0.5),
       padding: theme.spacing(0, 0.5),
       fontVariantNumeric: 'tabular-nums',
     }),
-    barFill: css({ position: 'absolute', top: '30%', bottom: '30%', left: 0, opacity: 0.45, borderRadius: 1 }),
-    barText: css({ position: 'relative' }),
+    barTrack: css({ position: 'relative', flex: 'auto', minWidth: 0 }),
+    barFill: css({ position: 'absolute', top: '30%', bottom: '30%', left: 0, opacity: 0.6, borderRadius: 1 }),
+    barText: css({
+      flex: 'none',
+      display: 'flex',
+      alignItems: 'center',
+      justifyContent: 'flex-end',
+      whiteSpace: 'nowrap',
+    }),
     cell: css({
       position: 'relative',
       display: 'flex',

@@ -1,16 +1,24 @@
 import { type DataFrame, type Field, FieldType } from '@grafana/data';
 
-import { isMetricName, metricKind, type MetricKind } from './scale';
+import { isMetricName, metricKind, type MetricKind, performanceKind, scaleSpec, type ScaleSpec } from './scale';
 
 /**
- * Turns the frames of a `biasTrace` query into the heatmap's rows and columns. The backend answers a table
- * "bias trace" (one row per segment, ranked: feature, value, [feature2, value2], count, protected_count,
- * reference_count, disparate_impact, [the query's metric], contribution, too_small) and, with `overTime`, a
- * long table "bias trace over time" (time, feature, value, …, count, the metrics, contribution per bucket).
+ * Turns segment tables into the heatmap's rows and columns. Two kinds of table are shown:
+ *
+ * - a `biasTrace` answer: a table "bias trace" (one row per segment, ranked: feature, value, [feature2, value2],
+ *   count, protected_count, reference_count, disparate_impact, [disparate_impact_lower, disparate_impact_upper
+ *   with a confidence level], [the query's metric], contribution, too_small) and, with `overTime`, a long table
+ *   "bias trace over time" (time, feature, value, …, count, the metrics and bounds, contribution per bucket);
+ * - a `performanceTrace` answer: a table "performance trace" (feature, value, count, metric, contribution,
+ *   too_small; ranked), whose metadata names the metric and gives its overall value, on which the colours are
+ *   centred.
  */
 
 export const BIAS_TRACE_FRAME = 'bias trace';
 export const BIAS_TRACE_OVER_TIME_FRAME = 'bias trace over time';
+export const PERFORMANCE_TRACE_FRAME = 'performance trace';
+
+export type TraceKind = 'bias' | 'performance';
 
 export type ColumnMode = 'auto' | 'time' | 'metrics';
 
@@ -23,6 +31,8 @@ export interface HeatColumn {
   /** Which metric the cells hold. */
   metric: string;
   kind: MetricKind;
+  /** The colour scale of the column (centred on the overall value for a performance metric). */
+  spec: ScaleSpec;
   /** Bucket start (epoch ms) for time columns. */
   time?: number;
 }
@@ -31,6 +41,11 @@ export interface HeatCell {
   value: number | null;
   /** Records behind the cell: the segment's count in that bucket, or overall. */
   count: number | null;
+  /** The disparate impact interval behind the cell (its bucket's, or the segment's), when the query set one. */
+  lower?: number | null;
+  upper?: number | null;
+  /** The interval contains 1: the disparity may be chance, so the cell is drawn grey. */
+  uncertain?: boolean;
 }
 
 export interface SegmentRow {
@@ -51,12 +66,24 @@ export interface SegmentRow {
   referenceCount: number | null;
   contribution: number | null;
   tooSmall: boolean;
+  /** The segment's disparate impact and its confidence interval (bias traces with a confidence level). */
+  disparateImpact: number | null;
+  lower: number | null;
+  upper: number | null;
+  /** The segment's interval contains 1 (parity): its disparity may be chance. */
+  uncertain: boolean;
   /** 1-based rank among the ranked segments; null for small segments or those without contribution. */
   rank: number | null;
   cells: HeatCell[];
 }
 
 export interface BiasTraceModel {
+  /** A bias trace (disparate impact) or a performance trace (a performance metric). */
+  trace: TraceKind;
+  /** The traced metric: disparate impact, or the performance trace's metric (e.g. accuracy, rmse). */
+  traceMetric: string;
+  /** The confidence level of the intervals (e.g. 0.95), when the answer has them. */
+  confidence?: number;
   rows: SegmentRow[];
   columns: HeatColumn[];
   /** The metric of time columns (or the first metric column). */
@@ -65,7 +92,7 @@ export interface BiasTraceModel {
   maxCount: number;
   /** The largest |contribution|, for the contribution bars. */
   maxContribution: number;
-  /** Overall disparate impact and record count, from the frame metadata when present. */
+  /** The overall traced metric and record count, from the frame metadata when present. */
   overall?: number | null;
   records?: number;
 }
@@ -86,8 +113,8 @@ function str(field: Field | undefined, i: number): string {
   return v === null || v === undefined ? '' : String(v);
 }
 
-function isBiasTraceTable(frame: DataFrame): boolean {
-  if (frame.name === BIAS_TRACE_FRAME) {
+function isSegmentTable(frame: DataFrame): boolean {
+  if (frame.name === BIAS_TRACE_FRAME || frame.name === PERFORMANCE_TRACE_FRAME) {
     return true;
   }
   return (
@@ -135,12 +162,22 @@ export function bucketTitle(ms: number, stepMs: number, short = false): string {
  * one besides disparate impact, else disparate impact); `mode` picks time buckets or metrics as columns.
  */
 export function prepareBiasTrace(frames: DataFrame[], mode: ColumnMode = 'auto', metric = ''): Prepared {
-  const table = frames.find(isBiasTraceTable);
+  const table = frames.find(isSegmentTable);
   if (!table) {
     return {
       ok: false,
-      message: 'This panel shows a Vigil biasTrace query: a table with feature, value, count and contribution.',
+      message:
+        'This panel shows a Vigil biasTrace or performanceTrace query: a table with feature, value, count and contribution.',
     };
+  }
+  const custom = (table.meta?.custom ?? {}) as Record<string, unknown>;
+  const performance =
+    table.name === PERFORMANCE_TRACE_FRAME ||
+    (table.name !== BIAS_TRACE_FRAME &&
+      fieldByName(table, 'metric') !== undefined &&
+      !fieldByName(table, 'disparate_impact'));
+  if (performance) {
+    return preparePerformanceTrace(table, custom, mode);
   }
   const overTime = frames.find((f) => f !== table && isOverTimeTable(f));
   const f = {
@@ -153,8 +190,12 @@ export function prepareBiasTrace(frames: DataFrame[], mode: ColumnMode = 'auto',
     referenceCount: fieldByName(table, 'reference_count'),
     contribution: fieldByName(table, 'contribution'),
     tooSmall: fieldByName(table, 'too_small'),
+    di: fieldByName(table, 'disparate_impact'),
+    lower: fieldByName(table, 'disparate_impact_lower'),
+    upper: fieldByName(table, 'disparate_impact_upper'),
   };
   const metrics = metricFields(table);
+  const bounded = f.lower !== undefined && f.upper !== undefined;
   const metricNames = metrics.map((m) => m.name);
   let chosen = metric && metricNames.includes(metric) ? metric : '';
   if (!chosen) {
@@ -180,6 +221,9 @@ export function prepareBiasTrace(frames: DataFrame[], mode: ColumnMode = 'auto',
       ? `${featureLabel(feature)}=${value}, ${featureLabel(feature2)}=${value2}`
       : `${featureLabel(feature)}=${value}`;
     const key = segmentKey(feature, value, feature2, value2);
+    const lower = num(f.lower, i);
+    const upper = num(f.upper, i);
+    const uncertain = containsParity(lower, upper);
     index.set(key, rows.length);
     rows.push({
       key,
@@ -195,8 +239,16 @@ export function prepareBiasTrace(frames: DataFrame[], mode: ColumnMode = 'auto',
       referenceCount: num(f.referenceCount, i),
       contribution,
       tooSmall,
+      disparateImpact: num(f.di, i),
+      lower,
+      upper,
+      uncertain,
       rank: !tooSmall && contribution !== null ? ++rank : null,
-      cells: useTime ? [] : metrics.map((m) => ({ value: num(m, i), count })),
+      cells: useTime
+        ? []
+        : metrics.map((m) =>
+            bounded ? { value: num(m, i), count, lower, upper, uncertain } : { value: num(m, i), count }
+          ),
     });
     maxCount = Math.max(maxCount, count ?? 0);
     maxContribution = Math.max(maxContribution, Math.abs(contribution ?? 0));
@@ -210,6 +262,7 @@ export function prepareBiasTrace(frames: DataFrame[], mode: ColumnMode = 'auto',
       short: m.name,
       metric: m.name,
       kind: metricKind(m.name),
+      spec: scaleSpec(metricKind(m.name)),
     }));
   } else if (!overTime) {
     return {
@@ -220,10 +273,12 @@ export function prepareBiasTrace(frames: DataFrame[], mode: ColumnMode = 'auto',
     columns = timeColumns(overTime, chosen, rows, index);
   }
 
-  const custom = (table.meta?.custom ?? {}) as Record<string, unknown>;
   return {
     ok: true,
     model: {
+      trace: 'bias',
+      traceMetric: 'disparate_impact',
+      confidence: typeof custom.confidence === 'number' ? custom.confidence : undefined,
       rows,
       columns,
       metric: chosen,
@@ -250,6 +305,8 @@ function timeColumns(frame: DataFrame, metric: string, rows: SegmentRow[], index
     value2: fieldByName(frame, 'value2'),
     count: fieldByName(frame, 'count'),
     metric: fieldByName(frame, metric) ?? metricFields(frame)[0],
+    lower: fieldByName(frame, 'disparate_impact_lower'),
+    upper: fieldByName(frame, 'disparate_impact_upper'),
   };
   const starts = new Set<number>();
   for (let i = 0; i < frame.length; i++) {
@@ -275,7 +332,13 @@ function timeColumns(frame: DataFrame, metric: string, rows: SegmentRow[], index
     if (r === undefined || c === undefined) {
       continue;
     }
-    rows[r].cells[c] = { value: num(fields.metric, i), count: num(fields.count, i) };
+    const cell: HeatCell = { value: num(fields.metric, i), count: num(fields.count, i) };
+    if (fields.lower && fields.upper) {
+      cell.lower = num(fields.lower, i);
+      cell.upper = num(fields.upper, i);
+      cell.uncertain = containsParity(cell.lower, cell.upper);
+    }
+    rows[r].cells[c] = cell;
   }
   const name = fields.metric?.name ?? metric;
   return sorted.map((t) => ({
@@ -284,6 +347,82 @@ function timeColumns(frame: DataFrame, metric: string, rows: SegmentRow[], index
     short: bucketTitle(t, step, true),
     metric: name,
     kind: metricKind(name),
+    spec: scaleSpec(metricKind(name)),
     time: t,
   }));
+}
+
+/** Whether an interval is known and contains parity (disparate impact 1). */
+export function containsParity(lower: number | null, upper: number | null): boolean {
+  return lower !== null && upper !== null && lower <= 1 && upper >= 1;
+}
+
+/**
+ * A performance trace: one column, the segment's metric, coloured around the overall metric in the direction
+ * the metric improves.
+ */
+function preparePerformanceTrace(table: DataFrame, custom: Record<string, unknown>, mode: ColumnMode): Prepared {
+  if (mode === 'time') {
+    return { ok: false, message: 'A performance trace has no time buckets: set Columns to Auto or Metrics.' };
+  }
+  const name = typeof custom.metric === 'string' && custom.metric ? custom.metric : 'metric';
+  let kind = performanceKind(name);
+  if (kind === undefined) {
+    kind = custom.higherIsBetter === false ? 'lowerBetter' : 'higherBetter';
+  }
+  const overall = typeof custom.overall === 'number' && Number.isFinite(custom.overall) ? custom.overall : null;
+  const f = {
+    feature: fieldByName(table, 'feature'),
+    value: fieldByName(table, 'value'),
+    count: fieldByName(table, 'count'),
+    metric: fieldByName(table, 'metric') ?? fieldByName(table, name),
+    contribution: fieldByName(table, 'contribution'),
+    tooSmall: fieldByName(table, 'too_small'),
+  };
+  const rows: SegmentRow[] = [];
+  let rank = 0;
+  let maxCount = 0;
+  let maxContribution = 0;
+  for (let i = 0; i < table.length; i++) {
+    const feature = str(f.feature, i);
+    const value = str(f.value, i);
+    const tooSmall = f.tooSmall?.values[i] === true;
+    const contribution = num(f.contribution, i);
+    const count = num(f.count, i);
+    rows.push({
+      key: segmentKey(feature, value, '', ''),
+      feature,
+      value,
+      label: `${featureLabel(feature)}=${value}`,
+      variableValue: value,
+      variableFeature: feature,
+      count,
+      protectedCount: null,
+      referenceCount: null,
+      contribution,
+      tooSmall,
+      disparateImpact: null,
+      lower: null,
+      upper: null,
+      uncertain: false,
+      rank: !tooSmall && contribution !== null ? ++rank : null,
+      cells: [{ value: num(f.metric, i), count }],
+    });
+    maxCount = Math.max(maxCount, count ?? 0);
+    maxContribution = Math.max(maxContribution, Math.abs(contribution ?? 0));
+  }
+  return {
+    ok: true,
+    model: {
+      trace: 'performance',
+      traceMetric: name,
+      rows,
+      columns: [{ key: 'metric', title: name, short: name, metric: name, kind, spec: scaleSpec(kind, overall ?? 0) }],
+      metric: name,
+      maxCount,
+      maxContribution,
+      overall,
+      records: typeof custom.recordsWithActuals === 'number' ? custom.recordsWithActuals : undefined,
+    },
+  };
 }

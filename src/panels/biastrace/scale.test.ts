@@ -12,7 +12,7 @@ import {
   valueAt,
 } from './scale';
 
-const palette = { below: '#ff0000', parity: '#ffffff', above: '#0000ff' };
+const palette = { below: '#ff0000', parity: '#ffffff', above: '#0000ff', uncertain: '#808080' };
 
 describe('metric kinds', () => {
   it.each([

@@ -6,11 +6,34 @@
  * - `difference` metrics (statistical parity, equal opportunity, average odds): parity is 0, linear, band ±0.1,
  *   saturating at ±0.5.
  * - `rate` (selection rates): sequential from 0 to 1, no parity.
+ * - `higherBetter` / `lowerBetter` (a performance trace's metric): centred on the overall metric, so a segment's
+ *   colour says whether the model does better (+) or worse (−) there than overall. Higher-better metrics (accuracy,
+ *   precision, recall, f1, auc, r2) are linear, saturating 0.25 away from the overall value; lower-better ones
+ *   (log_loss, rmse, mae, mape) are logarithmic, saturating at twice or half the overall value.
  *
- * Positions run from −1 (protected group disadvantaged, or rate 0) through 0 (parity) to +1.
+ * Positions run from −1 (protected group disadvantaged, rate 0, or worse than overall) through 0 (parity, or the
+ * overall value) to +1.
  */
 
-export type MetricKind = 'ratio' | 'difference' | 'rate';
+export type MetricKind = 'ratio' | 'difference' | 'rate' | 'higherBetter' | 'lowerBetter';
+
+/** Performance metrics where a higher value is better, and those where a lower one is. */
+export const HIGHER_BETTER_METRICS = ['accuracy', 'precision', 'recall', 'f1', 'auc', 'r2'];
+export const LOWER_BETTER_METRICS = ['log_loss', 'rmse', 'mae', 'mape'];
+
+const PERFORMANCE_SATURATION = 0.25;
+const PERFORMANCE_RATIO_SATURATION = 2;
+
+/** The kind of a performance metric by its direction; undefined for a name that is not one. */
+export function performanceKind(metric: string): MetricKind | undefined {
+  if (HIGHER_BETTER_METRICS.includes(metric)) {
+    return 'higherBetter';
+  }
+  if (LOWER_BETTER_METRICS.includes(metric)) {
+    return 'lowerBetter';
+  }
+  return undefined;
+}
 
 export interface ScaleSpec {
   kind: MetricKind;
@@ -53,8 +76,20 @@ export function isMetricName(name: string): boolean {
   );
 }
 
-export function scaleSpec(kind: MetricKind): ScaleSpec {
+/**
+ * The scale of a metric kind; `overall` is the centre of the performance kinds (the overall metric of the
+ * trace).
+ */
+export function scaleSpec(kind: MetricKind, overall = 0): ScaleSpec {
   switch (kind) {
+    case 'higherBetter':
+      return { kind, parity: overall, domain: [overall - PERFORMANCE_SATURATION, overall + PERFORMANCE_SATURATION] };
+    case 'lowerBetter':
+      return {
+        kind,
+        parity: overall,
+        domain: [overall * PERFORMANCE_RATIO_SATURATION, overall / PERFORMANCE_RATIO_SATURATION],
+      };
     case 'ratio':
       return { kind, parity: 1, band: FOUR_FIFTHS_BAND, domain: [1 / RATIO_SATURATION, RATIO_SATURATION] };
     case 'difference':
@@ -87,6 +122,14 @@ export function scalePosition(spec: ScaleSpec, value: number | null | undefined)
       return clamp(Math.log(value) / Math.log(spec.domain[1]), -1, 1);
     case 'difference':
       return clamp(value / spec.domain[1], -1, 1);
+    case 'higherBetter':
+      return clamp((value - spec.parity) / PERFORMANCE_SATURATION, -1, 1);
+    case 'lowerBetter':
+      if (spec.parity <= 0 || value <= 0) {
+        // Nothing is better than a perfect overall value; a perfect segment is as good as it gets.
+        return value <= 0 ? (spec.parity <= 0 ? 0 : 1) : -1;
+      }
+      return clamp(-Math.log(value / spec.parity) / Math.log(PERFORMANCE_RATIO_SATURATION), -1, 1);
     default:
       return clamp(value, 0, 1);
   }
@@ -99,6 +142,10 @@ export function valueAt(spec: ScaleSpec, position: number): number {
       return Math.exp(position * Math.log(spec.domain[1]));
     case 'difference':
       return position * spec.domain[1];
+    case 'higherBetter':
+      return spec.parity + position * PERFORMANCE_SATURATION;
+    case 'lowerBetter':
+      return spec.parity * PERFORMANCE_RATIO_SATURATION ** -position;
     default:
       return position;
   }
@@ -119,6 +166,8 @@ export interface Palette {
   parity: string;
   /** Colour at position +1. */
   above: string;
+  /** The grey of a cell whose interval contains parity. */
+  uncertain: string;
 }
 
 type RGBA = [number, number, number, number];

@@ -54,7 +54,7 @@ export function NumberInput({ id, value, onChange, onBlur, placeholder, width = 
 }
 
 /** Whole-number options of a query that a NumberOptionField edits. */
-export type NumberOption = 'minCount' | 'limit' | 'minClusterSize' | 'referenceLimit' | 'currentLimit';
+export type NumberOption = 'minCount' | 'limit' | 'minClusterSize' | 'referenceLimit' | 'currentLimit' | 'minGroupSize';
 
 interface NumberOptionFieldProps extends QueryTypeEditorProps {
   option: NumberOption;

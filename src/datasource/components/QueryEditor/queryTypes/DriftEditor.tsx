@@ -9,6 +9,7 @@ import { FeatureField, FeaturesField } from '../fields/FeaturesField';
 import { MetricField } from '../fields/MetricField';
 import { ReferenceEditor } from '../fields/ReferenceEditor';
 import type { QueryTypeEditorProps } from '../types';
+import { AdjustField, isPValueQuery, withoutStaleUncertainty } from '../fields/UncertaintyFields';
 
 const TARGET_OPTIONS = DRIFT_TARGETS.map((target) => ({ value: target, label: DRIFT_TARGET_LABELS[target] }));
 
@@ -51,8 +52,13 @@ function HistogramComparisonEditor(props: QueryTypeEditorProps & { features: Rea
       <EditorRow>
         <TargetField {...props} />
         {target === 'feature' && props.features}
-        <MetricField {...props} />
+        <MetricField {...props} onChange={(next) => props.onChange(withoutStaleUncertainty(next))} />
       </EditorRow>
+      {isPValueQuery(props.query) && (
+        <EditorRow>
+          <AdjustField {...props} />
+        </EditorRow>
+      )}
       <EditorRow>
         <ReferenceEditor {...props} />
       </EditorRow>

@@ -11,16 +11,29 @@ import { EnvironmentField, VersionField } from '../fields/ModelFields';
 import { MetricField } from '../fields/MetricField';
 import { NumberInput, NumberOptionField } from '../fields/NumberInput';
 import type { QueryTypeEditorProps } from '../types';
+import {
+  BoundField,
+  ConfidenceField,
+  hasInterval,
+  MinGroupSizeField,
+  withoutStaleUncertainty,
+} from '../fields/UncertaintyFields';
 
 /** A parity metric between the protected and the reference group, over time. */
 export function FairnessQueryEditor(props: QueryTypeEditorProps) {
+  const { query, onChange } = props;
   return (
     <>
       <EditorRow>
-        <MetricField {...props} />
+        <MetricField {...props} onChange={(next) => onChange(withoutStaleUncertainty(next))} />
       </EditorRow>
       <EditorRow>
         <FairnessEditor {...props} />
+      </EditorRow>
+      <EditorRow>
+        {hasInterval(query) && <ConfidenceField {...props} />}
+        {hasInterval(query) && query.confidence !== undefined && <BoundField {...props} />}
+        <MinGroupSizeField {...props} />
       </EditorRow>
     </>
   );
@@ -161,6 +174,9 @@ export function BiasTraceEditor(props: QueryTypeEditorProps) {
             onChange={(event) => toggle('pairs', event.currentTarget.checked)}
           />
         </EditorField>
+      </EditorRow>
+      <EditorRow>
+        <ConfidenceField {...props} />
       </EditorRow>
       <EditorRow>
         <BiasBinningEditor {...props} />
