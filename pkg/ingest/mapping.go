@@ -524,3 +524,49 @@ func take[T any](block *[]T, n int) []T {
 	*block = (*block)[:start+n]
 	return (*block)[start : start : start+n]
 }
+
+// Columns is a Mapping resolved against a file's column names, for loaders
+// that read the file themselves (the store's bulk Parquet load): each role's
+// column name, "" where the mapping gives a constant or nothing.
+type Columns struct {
+	Model, Version, Environment, ID string
+	// Time is the time column; Hour the hour column of DATECOL+HOURCOL.
+	Time, Hour                                          string
+	PredLabel, PredScore, PredValue, ActLabel, ActValue string
+	Embedding, Text                                     string
+	// Features and Tags in the order of the mapping (default features: the
+	// file's columns not mapped otherwise, in file order).
+	Features, Tags []string
+	// ConstTime is --timestamp; TimeUnitMS the milliseconds per epoch unit.
+	ConstTime  time.Time
+	TimeUnitMS int64
+}
+
+// Columns resolves the mapping against a file's columns with the checks and
+// messages of the row readers.
+func (m Mapping) Columns(cols []string) (*Columns, error) {
+	p, err := m.resolve(cols)
+	if err != nil {
+		return nil, err
+	}
+	name := func(i int) string {
+		if i < 0 {
+			return ""
+		}
+		return cols[i]
+	}
+	c := &Columns{
+		Model: name(p.model), Version: name(p.version), Environment: name(p.env), ID: name(p.id),
+		Time: name(p.ts), Hour: name(p.tsHour),
+		PredLabel: name(p.predLabel), PredScore: name(p.predScore), PredValue: name(p.predValue),
+		ActLabel: name(p.actLabel), ActValue: name(p.actValue), Embedding: name(p.embedding), Text: name(p.textCol),
+		ConstTime: p.constTime, TimeUnitMS: p.tsScale,
+	}
+	for _, f := range p.features {
+		c.Features = append(c.Features, f.name)
+	}
+	for _, t := range p.tags {
+		c.Tags = append(c.Tags, t.name)
+	}
+	return c, nil
+}

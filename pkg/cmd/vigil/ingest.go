@@ -137,6 +137,20 @@ func runIngest(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	lim.BatchRecords = f.batch
 	var total store.IngestResult
 	for _, path := range files {
+		if ss, ok := sink.(*storeSink); ok {
+			if format, _ := formatOf(path, f.format); format == "parquet" {
+				res, err := bulkParquet(ctx, ss.st, path, f, lim)
+				if err == nil {
+					add(&total, res)
+					fmt.Fprintf(stdout, "%s: %s\n", path, describe(res))
+					continue
+				}
+				if !errors.Is(err, duckdb.ErrBulkUnsupported) {
+					return fmt.Errorf("%s: %w", path, err)
+				}
+				fmt.Fprintf(stderr, "%s: reading row by row (%v)\n", path, err)
+			}
+		}
 		res, err := ingestFile(ctx, path, f, lim, sink)
 		add(&total, res)
 		if err != nil {
@@ -292,4 +306,48 @@ func (g *grafanaSink) send(ctx context.Context, body bytes.Buffer) (store.Ingest
 		}
 		return store.IngestResult{Inferences: out.Inferences, Duplicates: out.Duplicates, Actuals: out.Actuals, PendingActuals: out.PendingActuals}, nil
 	}
+}
+
+// bulkParquet loads a Parquet file through DuckDB's own reader as one
+// all-or-nothing batch (duckdb.Store.BulkLoad). It returns an error wrapping
+// duckdb.ErrBulkUnsupported, with nothing written, when the mapping or the
+// file needs the row reader: --model-col, --embedding-col, --text-col,
+// --label-map, a DATECOL+HOURCOL time, column types it does not map, or a
+// row failing a check (the row reader then names the row and the column).
+func bulkParquet(ctx context.Context, st *duckdb.Store, path string, f ingestFlags, lim ingest.Limits) (store.IngestResult, error) {
+	m := f.mapping
+	unsupported := func(why string) (store.IngestResult, error) {
+		return store.IngestResult{}, fmt.Errorf("%w: %s", duckdb.ErrBulkUnsupported, why)
+	}
+	switch {
+	case m.ModelCol != "":
+		return unsupported("--model-col")
+	case m.EmbeddingCol != "" || m.TextCol != "":
+		return unsupported("--embedding-col or --text-col")
+	case len(m.LabelMap) > 0:
+		return unsupported("--label-map")
+	}
+	cols, err := st.ParquetColumns(ctx, path)
+	if err != nil {
+		return unsupported(fmt.Sprintf("DuckDB cannot read the file: %v", err))
+	}
+	c, err := m.Columns(cols)
+	if err != nil {
+		return unsupported(err.Error())
+	}
+	if c.Hour != "" {
+		return unsupported("a DATECOL+HOURCOL time")
+	}
+	prefix := m.IDPrefix
+	if prefix == "" {
+		prefix = filepath.Base(path)
+	}
+	return st.BulkLoad(ctx, duckdb.BulkSource{
+		Path: path, Model: m.Model,
+		Version: m.Version, VersionCol: c.Version, Environment: m.Environment, EnvironmentCol: c.Environment,
+		IDCol: c.ID, IDPrefix: prefix, Time: c.ConstTime, TimeCol: c.Time, TimeUnitMS: c.TimeUnitMS,
+		PredLabelCol: c.PredLabel, PredScoreCol: c.PredScore, PredValueCol: c.PredValue,
+		ActLabelCol: c.ActLabel, ActValueCol: c.ActValue,
+		Features: c.Features, Tags: c.Tags, Categorical: m.CategoricalCols, MaxNameBytes: lim.MaxNameBytes,
+	})
 }
