@@ -255,7 +255,7 @@ type bulkPlan struct {
 	// finite lists floating columns (by field name for messages).
 	finite [][2]string
 	// names lists the version, environment and id expressions to check.
-	names [][2]string
+	names  [][2]string
 	tsExpr string
 }
 
