@@ -186,6 +186,12 @@ func driftQuery(ctx context.Context, e *Engine, q *models.Query) (*Result, error
 	if err != nil {
 		return nil, err
 	}
+	if q.Adjust != "" {
+		if err := adjustPValues(points, metrics.Adjustment(q.Adjust)); err != nil {
+			return nil, fmt.Errorf("drift %s of model %q: %w", q.Metric, q.Model, err)
+		}
+		run.noteAdjustment(len(targets))
+	}
 	for i, t := range targets {
 		run.addSeries(t, points[i])
 	}
@@ -941,13 +947,67 @@ func (r *driftRun) addSeries(t driftTarget, points map[string][]Point) {
 			labels = append(labels, Label{"environment", r.q.Environment})
 		}
 		labels = append(labels, Label{"feature", t.name}, Label{"metric", r.q.Metric})
+		title := driftMetricTitles[r.q.Metric]
+		if r.q.Adjust != "" {
+			labels = append(labels, Label{"adjust", r.q.Adjust})
+			title = driftAdjustTitles[r.q.Adjust] + "-adjusted " + title
+		}
 		r.res.Series = append(r.res.Series, Series{
-			Name:   fmt.Sprintf("%s %s (%s)", t.name, driftMetricTitles[r.q.Metric], v),
+			Name:   fmt.Sprintf("%s %s (%s)", t.name, title, v),
 			Labels: labels,
 			Unit:   "none",
 			Points: points[v],
 		})
 	}
+}
+
+// driftAdjustTitles name the p-value adjustments in series display names.
+var driftAdjustTitles = map[string]string{"bh": "BH", "bonferroni": "Bonferroni"}
+
+// adjustPValues adjusts the p-values of every target in place, one family per
+// (version, bucket): the targets that have a p-value there (METRICS.md "Many
+// features at once").
+func adjustPValues(points []map[string][]Point, method metrics.Adjustment) error {
+	type member struct{ target, index int }
+	families := map[driftGroup][]member{}
+	for ti, byVersion := range points {
+		for version, ps := range byVersion {
+			for pi, p := range ps {
+				if p.Value.Valid() {
+					g := driftGroup{version: version, bucket: p.Time.UnixMilli()}
+					families[g] = append(families[g], member{ti, pi})
+				}
+			}
+		}
+	}
+	for g, members := range families {
+		p := make([]metrics.Optional, len(members))
+		for i, m := range members {
+			p[i] = points[m.target][g.version][m.index].Value
+		}
+		adj, err := metrics.AdjustPValues(p, method)
+		if err != nil {
+			return err
+		}
+		for i, m := range members {
+			points[m.target][g.version][m.index].Value = adj[i]
+		}
+	}
+	return nil
+}
+
+// noteAdjustment says which adjustment the p-values carry.
+func (r *driftRun) noteAdjustment(targets int) {
+	r.res.meta("adjust", r.q.Adjust)
+	what := map[string]string{
+		"bh":         "Benjamini–Hochberg (controls the share of false alarms among the features flagged)",
+		"bonferroni": "Bonferroni (controls the chance of any false alarm)",
+	}[r.q.Adjust]
+	if targets == 1 {
+		r.res.notice(Info, "adjust: the query has one feature with p-values, so the %s adjustment leaves them unchanged; it matters when the query names several features", r.q.Adjust)
+		return
+	}
+	r.res.notice(Info, "p-values adjusted with %s across the %d features in each bucket and version", what, targets)
 }
 
 // finish writes the notices and meta that describe the reference and any
