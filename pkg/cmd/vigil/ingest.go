@@ -82,6 +82,7 @@ func runIngest(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	fs.Var(&f.features, "feature-cols", "feature columns, comma-separated (default: every column not mapped otherwise)")
 	fs.Var(&f.tags, "tag-cols", "tag columns, comma-separated")
 	fs.Var(&f.categorical, "categorical-cols", "columns to read as categorical even when numeric")
+	fs.IntVar(&m.InferRows, "infer-rows", ingest.DefaultInferRows, "CSV rows that decide which columns are numeric (a column mixing numbers and text there is an error)")
 	fs.Var(&f.nulls, "null-values", "cell texts that mean missing, comma-separated (the empty cell always does)")
 	fs.StringVar(&f.labelMap, "label-map", "", `JSON object rewriting labels, e.g. {">50K.":">50K"}`)
 	fs.Var(&f.columns, "columns", "column names of a CSV file without a header row")
@@ -103,6 +104,9 @@ func runIngest(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	}
 	if f.batch <= 0 {
 		return usagef("--batch must be positive")
+	}
+	if m.InferRows <= 0 {
+		return usagef("--infer-rows must be positive")
 	}
 	m.FeatureCols, m.TagCols, m.CategoricalCols, m.NullValues = f.features, f.tags, f.categorical, f.nulls
 	if f.labelMap != "" {
@@ -130,6 +134,18 @@ func runIngest(ctx context.Context, args []string, stdout, stderr io.Writer) err
 		}
 		defer st.Close()
 		sink = &storeSink{st: st}
+		if m.Model != "" {
+			// CSV columns whose kind differs from the catalog's are refused
+			// with the values at fault before any row is stored.
+			m.CatalogKind = func(name string) store.Kind {
+				if sch, err := st.Schema(ctx, m.Model); err == nil {
+					if fi, ok := sch.Feature(name); ok {
+						return fi.Type
+					}
+				}
+				return store.Missing
+			}
+		}
 	} else {
 		sink = &grafanaSink{base: strings.TrimRight(f.grafana, "/"), token: f.token, uid: f.datasource, client: &http.Client{Timeout: 5 * time.Minute}}
 	}
