@@ -24,8 +24,9 @@ import (
 // bikeParquet writes UCI Bike Sharing's hour.csv as a Parquet file: a string
 // id, the year as a string version, the hour's time as a timestamp, numeric
 // features (integers and doubles), a string feature and the count as the
-// actual value. nan, when positive, puts NaN into temp at that row (1-based).
-func bikeParquet(t *testing.T, dir string, nan int) string {
+// actual value. nan, when positive, puts NaN into temp at that row (1-based);
+// dup, when positive, gives that row the id of row 1.
+func bikeParquet(t *testing.T, dir string, nan, dup int) string {
 	t.Helper()
 	f, err := os.Open(filepath.Join(sharedData, "bike_sharing", "hour.csv"))
 	if err != nil {
@@ -65,7 +66,11 @@ func bikeParquet(t *testing.T, dir string, nan int) string {
 			t.Fatal(err)
 		}
 		at := day.Add(time.Duration(num(r, "hr")) * time.Hour)
-		b.Field(0).(*array.StringBuilder).Append("h" + r[col["instant"]])
+		id := "h" + r[col["instant"]]
+		if i+1 == dup {
+			id = "h1"
+		}
+		b.Field(0).(*array.StringBuilder).Append(id)
 		b.Field(1).(*array.StringBuilder).Append(map[string]string{"0": "2011", "1": "2012"}[r[col["yr"]]])
 		b.Field(2).(*array.TimestampBuilder).Append(arrow.Timestamp(at.UnixMilli()))
 		b.Field(3).(*array.Int64Builder).Append(int64(num(r, "season")))
@@ -124,7 +129,7 @@ var bikeBulkArgs = []string{"--model", "bike", "--id-col", "instant", "--version
 // reader stores; loading it again adds nothing.
 func TestBulkParquetMatchesTheRowReader(t *testing.T) {
 	dir := t.TempDir()
-	path := bikeParquet(t, dir, 0)
+	path := bikeParquet(t, dir, 0, 0)
 	bulk := filepath.Join(dir, "bulk.duckdb")
 	code, out, errOut := vigil(t, append(append([]string{"ingest", "--db", bulk}, bikeBulkArgs...), path)...)
 	if code != 0 || !strings.Contains(out, "17379 records accepted (17379 new inferences") || errOut != "" {
@@ -167,7 +172,7 @@ func TestBulkParquetMatchesTheRowReader(t *testing.T) {
 // Actuals that arrived before their inferences are attached by a bulk load.
 func TestBulkParquetAttachesWaitingActuals(t *testing.T) {
 	dir := t.TempDir()
-	path := bikeParquet(t, dir, 0)
+	path := bikeParquet(t, dir, 0, 0)
 	db := filepath.Join(dir, "v.duckdb")
 	actuals := filepath.Join(dir, "actuals.ndjson")
 	if err := os.WriteFile(actuals, []byte(`{"model":"bike","id":"h5","actual":{"value":1234}}`+"\n"), 0o644); err != nil {
@@ -198,7 +203,7 @@ func TestBulkParquetAttachesWaitingActuals(t *testing.T) {
 // column; a feature changing kind is refused the same way; nothing is stored.
 func TestBulkParquetBadInput(t *testing.T) {
 	dir := t.TempDir()
-	path := bikeParquet(t, dir, 7)
+	path := bikeParquet(t, dir, 7, 0)
 	db := filepath.Join(dir, "v.duckdb")
 	code, out, errOut := vigil(t, append(append([]string{"ingest", "--db", db}, bikeBulkArgs...), path)...)
 	if code == 0 || !strings.Contains(errOut, "row 7: features.temp is not a finite number") ||
@@ -210,7 +215,7 @@ func TestBulkParquetBadInput(t *testing.T) {
 	}
 
 	// weekday is categorical in the file; a model where it is numeric refuses it.
-	good := bikeParquet(t, t.TempDir(), 0)
+	good := bikeParquet(t, t.TempDir(), 0, 0)
 	nd := filepath.Join(dir, "first.ndjson")
 	if err := os.WriteFile(nd, []byte(`{"model":"bike","version":"v0","id":"x1","timestamp":"2026-11-01T00:00:00Z","features":{"weekday":3}}`+"\n"), 0o644); err != nil {
 		t.Fatal(err)
@@ -222,5 +227,17 @@ func TestBulkParquetBadInput(t *testing.T) {
 	code, out, errOut = vigil(t, append(append([]string{"ingest", "--db", db2}, bikeBulkArgs...), good)...)
 	if code == 0 || !strings.Contains(errOut, `feature "weekday" of model "bike" is numeric`) {
 		t.Fatalf("kind conflict: exit %d: %s %s", code, out, errOut)
+	}
+}
+
+// An id repeated inside the file: the row reader keeps the first and counts
+// the repeat as a duplicate.
+func TestBulkParquetRepeatedID(t *testing.T) {
+	dir := t.TempDir()
+	path := bikeParquet(t, dir, 0, 9)
+	db := filepath.Join(dir, "v.duckdb")
+	code, out, errOut := vigil(t, append(append([]string{"ingest", "--db", db}, bikeBulkArgs...), path)...)
+	if code != 0 || !strings.Contains(out, "(17378 new inferences, 1 duplicates ignored") || !strings.Contains(errOut, "reading row by row") {
+		t.Fatalf("exit %d: %s %s", code, out, errOut)
 	}
 }

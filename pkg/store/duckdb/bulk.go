@@ -160,14 +160,18 @@ func (s *Store) BulkLoad(ctx context.Context, src BulkSource) (store.IngestResul
 	if err != nil {
 		return res, err
 	}
-	sorted := slices.Clone(hashes)
-	slices.Sort(sorted)
-	for i := 1; i < len(sorted); i++ {
-		if sorted[i] == sorted[i-1] {
-			return unsupported("an id hash appears twice in the file (a repeated id)")
+	if src.IDCol != "" {
+		// An id repeated inside the file is left to the row reader, which
+		// keeps the first and counts the rest as duplicates. (FILE:ROW ids
+		// are distinct by construction.)
+		sorted := slices.Clone(hashes)
+		slices.Sort(sorted)
+		for i := 1; i < len(sorted); i++ {
+			if sorted[i] == sorted[i-1] {
+				return unsupported("an id hash appears twice in the file (a repeated id)")
+			}
 		}
 	}
-	sorted = nil
 
 	if _, err := conn.ExecContext(ctx, "BEGIN TRANSACTION"); err != nil {
 		return res, fmt.Errorf("bulk load: begin: %w", err)
