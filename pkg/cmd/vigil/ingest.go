@@ -59,7 +59,7 @@ func runIngest(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	fs.StringVar(&f.token, "token", "", "Grafana service account token (with --grafana)")
 	fs.StringVar(&f.datasource, "datasource", "", "datasource UID (with --grafana)")
 	fs.StringVar(&f.format, "format", "", "ndjson, csv or parquet (default: from the file extension)")
-	fs.IntVar(&f.batch, "batch", ingest.DefaultLimits.BatchRecords, "records per batch (each batch is all-or-nothing)")
+	fs.IntVar(&f.batch, "batch", ingest.DefaultLimits.BatchRecords, "records per batch (each batch is all-or-nothing; a Parquet file DuckDB loads with --db is one batch)")
 	fs.StringVar(&f.memory, "memory-limit", bulkMemoryLimit, "DuckDB's memory limit (with --db)")
 	m := &f.mapping
 	fs.StringVar(&m.Model, "model", "", "model name for every row (CSV/Parquet)")
