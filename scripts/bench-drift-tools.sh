@@ -2,7 +2,9 @@
 # Drift benchmark: Vigil side by side with Evidently and NannyML on the same
 # generated data (bench/drift), per size: wall time, peak memory, agreement of
 # the numbers where the definitions match, and planted-drift recall/precision.
-#   scripts/bench-drift-tools.sh [--out FILE.md] [--seed N] [SIZE...]    # sizes: 100k 1M 10M (default all three)
+#   scripts/bench-drift-tools.sh [--out FILE.md] [--json FILE.json] [--seed N] [SIZE...]    # sizes: 100k 1M 10M (default all three)
+# --json writes a machine-readable summary: per size, each step's status, wall
+# seconds, peak resident MiB and machine load, the ratios and the targets.
 # Environment: BENCH_DRIFT_TIMEOUT (seconds per step, default 600),
 # BENCH_DRIFT_NO_SKIP=1 (run a tool at larger sizes even after it failed or
 # timed out at a smaller one). See scripts/README.md and docs/benchmarks.md.
@@ -10,12 +12,13 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$(pwd)
 
-out="" seed=42 sizes=()
+out="" jsonout="" seed=42 sizes=()
 while [ $# -gt 0 ]; do
   case "$1" in
     --out) out=$2; shift 2 ;;
+    --json) jsonout=$2; shift 2 ;;
     --seed) seed=$2; shift 2 ;;
-    -h|--help) sed -n '2,9p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,11p' "$0"; exit 0 ;;
     -*) echo "unknown option $1" >&2; exit 2 ;;
     *) sizes+=("$1"); shift ;;
   esac
@@ -154,6 +157,8 @@ for size in "${sizes[@]}"; do
 done
 
 echo
-"$py" bench/drift/tools.py report --run "$run" --out "$out"
+[ -n "$jsonout" ] || jsonout="$run/summary.json"
+"$py" bench/drift/tools.py report --run "$run" --out "$out" --json "$jsonout"
 echo
 echo "results: $out"
+echo "summary: $jsonout"

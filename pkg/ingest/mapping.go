@@ -8,6 +8,7 @@ import (
 	"io"
 	"math"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -40,6 +41,13 @@ type Mapping struct {
 	LabelMap map[string]string
 	// NullValues are the cell texts read as missing (CSV); "" always is.
 	NullValues []string
+	// InferRows is how many rows of a CSV file decide which columns are
+	// numeric (0: DefaultInferRows).
+	InferRows int
+	// CatalogKind, when set, returns a feature's kind in the model's catalog
+	// (store.Missing for a new feature), so a CSV column of the other kind is
+	// refused before any row is stored, with the values at fault.
+	CatalogKind func(feature string) store.Kind
 }
 
 type cellKind uint8
@@ -82,6 +90,7 @@ type rowPlan struct {
 	features, tags                         []colRole
 	categorical                            map[string]bool
 	numericCols                            map[int]bool // decided for CSV text columns
+	inferRows                              int
 	constTime                              time.Time
 	tsScale                                int64
 	nulls                                  map[string]bool
@@ -107,7 +116,10 @@ func (m Mapping) resolve(cols []string) (*rowPlan, error) {
 		used[name] = true
 		return i, nil
 	}
-	p := &rowPlan{m: m, categorical: map[string]bool{}, numericCols: map[int]bool{}, nulls: map[string]bool{"": true}, tsHour: -1, tsScale: 1}
+	p := &rowPlan{m: m, categorical: map[string]bool{}, numericCols: map[int]bool{}, nulls: map[string]bool{"": true}, tsHour: -1, tsScale: 1, inferRows: m.InferRows}
+	if p.inferRows <= 0 {
+		p.inferRows = DefaultInferRows
+	}
 	for _, n := range m.NullValues {
 		p.nulls[n] = true
 	}
@@ -186,27 +198,64 @@ func (m Mapping) resolve(cols []string) (*rowPlan, error) {
 	return p, nil
 }
 
-// inferTypes decides, for CSV text columns, which features are numeric: those
-// whose every non-missing cell in the sample parses as a finite number.
-func (p *rowPlan) inferTypes(sample [][]cell) {
+// DefaultInferRows is how many rows of a CSV file decide its columns' kinds
+// when Mapping.InferRows is 0.
+const DefaultInferRows = 10_000
+
+// inferTypes decides, for CSV text columns, which features are numeric:
+// those whose every non-missing cell in the sample (the first
+// Mapping.InferRows rows) parses as a finite number; those with no number
+// are categorical. A column holding both numbers and text in the sample is
+// an error naming the column, a few values of each kind and the flag that
+// reads it as text (--categorical-cols), unless that flag lists it. So is a
+// kind other than the one the model's catalog holds (Mapping.CatalogKind).
+func (p *rowPlan) inferTypes(sample [][]cell, lines []int) error {
+	rows := len(sample)
 	for _, f := range p.features {
 		if p.categorical[f.name] {
 			continue
 		}
-		numeric, seen := true, false
-		for _, row := range sample {
+		var nums, texts []string
+		nNum, nText, firstText := 0, 0, 0
+		for i, row := range sample {
 			c := row[f.idx]
 			if c.kind != cellText || p.nulls[c.s] {
 				continue
 			}
-			seen = true
-			if _, err := number(c.s); err != nil {
-				numeric = false
-				break
+			if _, err := number(c.s); err == nil {
+				nNum++
+				if len(nums) < 3 {
+					nums = append(nums, c.s)
+				}
+				continue
+			}
+			if nText == 0 {
+				firstText = lines[i]
+			}
+			nText++
+			if len(texts) < 3 {
+				texts = append(texts, strconv.Quote(c.s))
 			}
 		}
-		p.numericCols[f.idx] = numeric && seen
+		if nNum > 0 && nText > 0 {
+			return fmt.Errorf("column %q mixes numbers and text in the first %d rows: %d numbers (%s) and %d texts (%s, the first on line %d); "+
+				"give --categorical-cols %s to read it as text, or fix the values (the kinds come from the first %d rows, --infer-rows)",
+				f.name, rows, nNum, strings.Join(nums, ", "), nText, strings.Join(texts, ", "), firstText, f.name, p.inferRows)
+		}
+		numeric := nNum > 0
+		if p.m.CatalogKind != nil {
+			switch want := p.m.CatalogKind(f.name); {
+			case want == store.Numeric && nText > 0:
+				return fmt.Errorf("column %q is numeric in model %q's catalog, but the file gives text (%s, the first on line %d); "+
+					"fix the values, or map the column to another feature name", f.name, p.m.Model, strings.Join(texts, ", "), firstText)
+			case want == store.Categorical && nNum > 0:
+				return fmt.Errorf("column %q is categorical in model %q's catalog, but the file gives numbers (%s); "+
+					"give --categorical-cols %s to read it as text", f.name, p.m.Model, strings.Join(nums, ", "), f.name)
+			}
+		}
+		p.numericCols[f.idx] = numeric
 	}
+	return nil
 }
 
 func (p *rowPlan) text(c cell) (string, bool) {
@@ -449,11 +498,18 @@ func readRows(ctx context.Context, src rowSource, m Mapping, lim Limits, emit Em
 	// typeFirst types the columns from the rows read so far and turns them
 	// into records.
 	typeFirst := func() error {
-		p.inferTypes(first)
+		if err := p.inferTypes(first, lines); err != nil {
+			return err
+		}
 		typed = true
 		for i, row := range first {
 			if err := add(row, lines[i]); err != nil {
 				return err
+			}
+			if len(batch.records) == lim.BatchRecords {
+				if err := flush(); err != nil {
+					return err
+				}
 			}
 		}
 		first, lines = nil, nil
@@ -474,7 +530,7 @@ func readRows(ctx context.Context, src rowSource, m Mapping, lim Limits, emit Em
 			err = add(row, line)
 		} else {
 			first, lines = append(first, slices.Clone(row)), append(lines, line)
-			if len(first) == lim.BatchRecords {
+			if len(first) == p.inferRows {
 				err = typeFirst()
 			}
 		}
@@ -523,4 +579,50 @@ func take[T any](block *[]T, n int) []T {
 	start := len(*block)
 	*block = (*block)[:start+n]
 	return (*block)[start : start : start+n]
+}
+
+// Columns is a Mapping resolved against a file's column names, for loaders
+// that read the file themselves (the store's bulk Parquet load): each role's
+// column name, "" where the mapping gives a constant or nothing.
+type Columns struct {
+	Model, Version, Environment, ID string
+	// Time is the time column; Hour the hour column of DATECOL+HOURCOL.
+	Time, Hour                                          string
+	PredLabel, PredScore, PredValue, ActLabel, ActValue string
+	Embedding, Text                                     string
+	// Features and Tags in the order of the mapping (default features: the
+	// file's columns not mapped otherwise, in file order).
+	Features, Tags []string
+	// ConstTime is --timestamp; TimeUnitMS the milliseconds per epoch unit.
+	ConstTime  time.Time
+	TimeUnitMS int64
+}
+
+// Columns resolves the mapping against a file's columns with the checks and
+// messages of the row readers.
+func (m Mapping) Columns(cols []string) (*Columns, error) {
+	p, err := m.resolve(cols)
+	if err != nil {
+		return nil, err
+	}
+	name := func(i int) string {
+		if i < 0 {
+			return ""
+		}
+		return cols[i]
+	}
+	c := &Columns{
+		Model: name(p.model), Version: name(p.version), Environment: name(p.env), ID: name(p.id),
+		Time: name(p.ts), Hour: name(p.tsHour),
+		PredLabel: name(p.predLabel), PredScore: name(p.predScore), PredValue: name(p.predValue),
+		ActLabel: name(p.actLabel), ActValue: name(p.actValue), Embedding: name(p.embedding), Text: name(p.textCol),
+		ConstTime: p.constTime, TimeUnitMS: p.tsScale,
+	}
+	for _, f := range p.features {
+		c.Features = append(c.Features, f.name)
+	}
+	for _, t := range p.tags {
+		c.Tags = append(c.Tags, t.name)
+	}
+	return c, nil
 }

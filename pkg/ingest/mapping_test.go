@@ -11,7 +11,8 @@ import (
 )
 
 // TestCSVBatchesAfterTheFirst reads a CSV in batches of three: columns are
-// typed from the first batch, later rows become records as they are read,
+// typed from the first three rows (InferRows), later rows become records as
+// they are read,
 // and a later cell that does not fit its column fails its batch only.
 func TestCSVBatchesAfterTheFirst(t *testing.T) {
 	var b strings.Builder
@@ -20,7 +21,7 @@ func TestCSVBatchesAfterTheFirst(t *testing.T) {
 		fmt.Fprintf(&b, "r%d,2026-11-01T00:00:%02dZ,%d.5,north,%s\n", i, i, 1000+i, []string{"F", "M"}[i%2])
 	}
 	b.WriteString("r8,2026-11-01T00:00:08Z,lots,south,F\n")
-	m := Mapping{Model: "credit", Version: "v1", IDCol: "id", TimestampCol: "ts", TagCols: []string{"sex"}}
+	m := Mapping{Model: "credit", Version: "v1", IDCol: "id", TimestampCol: "ts", TagCols: []string{"sex"}, InferRows: 3}
 	var batches [][]store.Record
 	n, err := ReadCSV(context.Background(), strings.NewReader(b.String()), CSVOptions{}, m, Limits{BatchRecords: 3}, func(_ context.Context, batch []store.Record) error {
 		batches = append(batches, batch)

@@ -82,7 +82,7 @@ func runIngest(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	fs.StringVar(&f.token, "token", "", "Grafana service account token (with --grafana)")
 	fs.StringVar(&f.datasource, "datasource", "", "datasource UID (with --grafana)")
 	fs.StringVar(&f.format, "format", "", "ndjson, csv or parquet (default: from the file extension)")
-	fs.IntVar(&f.batch, "batch", ingest.DefaultLimits.BatchRecords, "records per batch (each batch is all-or-nothing)")
+	fs.IntVar(&f.batch, "batch", ingest.DefaultLimits.BatchRecords, "records per batch (each batch is all-or-nothing; a Parquet file DuckDB loads with --db is one batch)")
 	fs.StringVar(&f.memory, "memory-limit", bulkMemoryLimit, "DuckDB's memory limit (with --db)")
 	m := &f.mapping
 	fs.StringVar(&m.Model, "model", "", "model name for every row (CSV/Parquet); for NDJSON records without one")
@@ -105,6 +105,7 @@ func runIngest(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	fs.Var(&f.features, "feature-cols", "feature columns, comma-separated (default: every column not mapped otherwise)")
 	fs.Var(&f.tags, "tag-cols", "tag columns, comma-separated")
 	fs.Var(&f.categorical, "categorical-cols", "columns to read as categorical even when numeric")
+	fs.IntVar(&m.InferRows, "infer-rows", ingest.DefaultInferRows, "CSV rows that decide which columns are numeric (a column mixing numbers and text there is an error)")
 	fs.Var(&f.nulls, "null-values", "cell texts that mean missing, comma-separated (the empty cell always does)")
 	fs.StringVar(&f.labelMap, "label-map", "", `JSON object rewriting labels, e.g. {">50K.":">50K"}`)
 	fs.Var(&f.columns, "columns", "column names of a CSV file without a header row")
@@ -126,6 +127,9 @@ func runIngest(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	}
 	if f.batch <= 0 {
 		return usagef("--batch must be positive")
+	}
+	if m.InferRows <= 0 {
+		return usagef("--infer-rows must be positive")
 	}
 	m.FeatureCols, m.TagCols, m.CategoricalCols, m.NullValues = f.features, f.tags, f.categorical, f.nulls
 	if f.labelMap != "" {
@@ -169,6 +173,18 @@ func runIngest(ctx context.Context, args []string, stdout, stderr io.Writer) err
 		}
 		defer st.Close()
 		sink = &storeSink{st: st}
+		if m.Model != "" {
+			// CSV columns whose kind differs from the catalog's are refused
+			// with the values at fault before any row is stored.
+			m.CatalogKind = func(name string) store.Kind {
+				if sch, err := st.Schema(ctx, m.Model); err == nil {
+					if fi, ok := sch.Feature(name); ok {
+						return fi.Type
+					}
+				}
+				return store.Missing
+			}
+		}
 	} else {
 		sink = &grafanaSink{base: strings.TrimRight(f.grafana, "/"), token: f.token, uid: f.datasource, client: &http.Client{Timeout: 5 * time.Minute}}
 	}
@@ -176,6 +192,20 @@ func runIngest(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	lim.BatchRecords = f.batch
 	var total store.IngestResult
 	for _, path := range files {
+		if ss, ok := sink.(*storeSink); ok {
+			if format, _ := formatOf(path, f.format); format == "parquet" {
+				res, err := bulkParquet(ctx, ss.st, path, f, lim)
+				if err == nil {
+					add(&total, res)
+					fmt.Fprintf(stdout, "%s: %s\n", path, describe(res))
+					continue
+				}
+				if !errors.Is(err, duckdb.ErrBulkUnsupported) {
+					return fmt.Errorf("%s: %w", path, err)
+				}
+				fmt.Fprintf(stderr, "%s: reading row by row (%v)\n", path, err)
+			}
+		}
 		res, err := ingestFile(ctx, path, f, lim, sink)
 		add(&total, res)
 		if err != nil {
@@ -331,4 +361,48 @@ func (g *grafanaSink) send(ctx context.Context, body bytes.Buffer) (store.Ingest
 		}
 		return store.IngestResult{Inferences: out.Inferences, Duplicates: out.Duplicates, Actuals: out.Actuals, PendingActuals: out.PendingActuals}, nil
 	}
+}
+
+// bulkParquet loads a Parquet file through DuckDB's own reader as one
+// all-or-nothing batch (duckdb.Store.BulkLoad). It returns an error wrapping
+// duckdb.ErrBulkUnsupported, with nothing written, when the mapping or the
+// file needs the row reader: --model-col, --embedding-col, --text-col,
+// --label-map, a DATECOL+HOURCOL time, column types it does not map, or a
+// row failing a check (the row reader then names the row and the column).
+func bulkParquet(ctx context.Context, st *duckdb.Store, path string, f ingestFlags, lim ingest.Limits) (store.IngestResult, error) {
+	m := f.mapping
+	unsupported := func(why string) (store.IngestResult, error) {
+		return store.IngestResult{}, fmt.Errorf("%w: %s", duckdb.ErrBulkUnsupported, why)
+	}
+	switch {
+	case m.ModelCol != "":
+		return unsupported("--model-col")
+	case m.EmbeddingCol != "" || m.TextCol != "":
+		return unsupported("--embedding-col or --text-col")
+	case len(m.LabelMap) > 0:
+		return unsupported("--label-map")
+	}
+	cols, err := st.ParquetColumns(ctx, path)
+	if err != nil {
+		return unsupported(fmt.Sprintf("DuckDB cannot read the file: %v", err))
+	}
+	c, err := m.Columns(cols)
+	if err != nil {
+		return unsupported(err.Error())
+	}
+	if c.Hour != "" {
+		return unsupported("a DATECOL+HOURCOL time")
+	}
+	prefix := m.IDPrefix
+	if prefix == "" {
+		prefix = filepath.Base(path)
+	}
+	return st.BulkLoad(ctx, duckdb.BulkSource{
+		Path: path, Model: m.Model,
+		Version: m.Version, VersionCol: c.Version, Environment: m.Environment, EnvironmentCol: c.Environment,
+		IDCol: c.ID, IDPrefix: prefix, Time: c.ConstTime, TimeCol: c.Time, TimeUnitMS: c.TimeUnitMS,
+		PredLabelCol: c.PredLabel, PredScoreCol: c.PredScore, PredValueCol: c.PredValue,
+		ActLabelCol: c.ActLabel, ActValueCol: c.ActValue,
+		Features: c.Features, Tags: c.Tags, Categorical: m.CategoricalCols, MaxNameBytes: lim.MaxNameBytes,
+	})
 }

@@ -109,17 +109,13 @@ func (s *Store) columnDistances(ctx context.Context, rm, cm *modelEntry, req sto
 	defer conn.Close()
 	var out []store.CDFDistanceRow
 	err = conn.Raw(func(dc any) error {
-		c, ok := dc.(driver.Conn)
-		if !ok {
-			return errors.New("not a database/sql driver connection")
-		}
-		ar, err := duckdb.NewArrowFromConn(c)
+		ar, err := arrowOf(dc)
 		if err != nil {
-			return fmt.Errorf("arrow interface: %w", err)
+			return err
 		}
 		var scratch store.SortScratch
 		// The reference: its values, sorted here.
-		q, err := valuesQuery(rm, req.Reference, nil, refCol)
+		q, err := streamQuery(rm, req.Reference, nil, refCol)
 		if err != nil {
 			return err
 		}
@@ -135,7 +131,7 @@ func (s *Store) columnDistances(ctx context.Context, rm, cm *modelEntry, req sto
 		scratch.Sort(ref)
 		refStd := metrics.PopulationStdOfValues(ref)
 		// The groups of the current scope.
-		q, err = valuesQuery(cm, req.Current, req.Keys, curCol)
+		q, err = streamQuery(cm, req.Current, req.Keys, curCol)
 		if err != nil {
 			return err
 		}
@@ -174,8 +170,8 @@ func (s *Store) columnDistances(ctx context.Context, rm, cm *modelEntry, req sto
 	return out, nil
 }
 
-// valuesQuery writes SELECT keys, value over a scope's records.
-func valuesQuery(m *modelEntry, sc store.Scope, keys []store.Key, col string) (*query, error) {
+// streamQuery writes SELECT keys, value over a scope's records.
+func streamQuery(m *modelEntry, sc store.Scope, keys []store.Key, col string) (*query, error) {
 	q := &query{}
 	q.write("SELECT ")
 	for i, k := range keys {
@@ -184,7 +180,7 @@ func valuesQuery(m *modelEntry, sc store.Scope, keys []store.Key, col string) (*
 		}
 		q.write(fmt.Sprintf(" AS k%d, ", i))
 	}
-	q.write(col, " FROM ", m.table())
+	q.write("CAST(", col, " AS DOUBLE) FROM ", m.table())
 	if err := m.where(q, sc); err != nil {
 		return nil, err
 	}
@@ -198,7 +194,7 @@ type valueGroup struct {
 	missing int64
 }
 
-// readGroups runs a valuesQuery through the Arrow interface and splits its
+// readGroups runs a streamQuery through the Arrow interface and splits its
 // rows into groups by their nk keys, returned in key order (nulls last, as
 // DuckDB orders them). Rows stream in batches of Arrow columns; a row whose
 // keys equal the previous row's (records are stored in time order, so
@@ -341,4 +337,17 @@ func arrowValue(a arrow.Array, i int) any {
 		return x.Value(i)
 	}
 	return a.GetOneForMarshal(i)
+}
+
+// arrowOf is DuckDB's Arrow interface on a database/sql driver connection.
+func arrowOf(dc any) (*duckdb.Arrow, error) {
+	c, ok := dc.(driver.Conn)
+	if !ok {
+		return nil, errors.New("not a database/sql driver connection")
+	}
+	ar, err := duckdb.NewArrowFromConn(c)
+	if err != nil {
+		return nil, fmt.Errorf("arrow interface: %w", err)
+	}
+	return ar, nil
 }

@@ -42,6 +42,9 @@ func (s *Store) Values(ctx context.Context, req store.ValuesRequest, fn func(sto
 		}
 		raw = records <= int64(req.MaxValues)
 	}
+	if raw {
+		return s.rawValues(ctx, m, req, col, fn)
+	}
 	q, err := m.valuesQuery(req, col, raw)
 	if err != nil {
 		return err
@@ -170,4 +173,42 @@ func listValues(dst []float64, v any) ([]float64, error) {
 		dst = append(dst, x)
 	}
 	return dst, nil
+}
+
+// rawValues is Values within the limit: DuckDB streams the keys and values
+// as Arrow columns (readGroups), so no value is boxed into an interface as
+// the database/sql driver boxes list elements, and each group is sorted and
+// counted in Go.
+func (s *Store) rawValues(ctx context.Context, m *modelEntry, req store.ValuesRequest, col string, fn func(store.ValueGroup) error) error {
+	conn, err := s.db.Conn(ctx)
+	if err != nil {
+		return fmt.Errorf("values of %s over %q: %w", req.Col, m.name, err)
+	}
+	defer conn.Close()
+	var groups []*valueGroup
+	err = conn.Raw(func(dc any) error {
+		ar, err := arrowOf(dc)
+		if err != nil {
+			return err
+		}
+		q, err := streamQuery(m, req.Scope, req.Keys, col)
+		if err != nil {
+			return err
+		}
+		groups, err = readGroups(ctx, ar, q, len(req.Keys))
+		return err
+	})
+	if err != nil {
+		return fmt.Errorf("values of %s over %q: %w", req.Col, m.name, err)
+	}
+	var scratch store.SortScratch
+	for i, g := range groups {
+		vg := store.ValueGroup{Keys: g.keys, Missing: g.missing}
+		vg.SetRaw(g.values, &scratch)
+		groups[i] = nil // free as we go
+		if err := fn(vg); err != nil {
+			return err
+		}
+	}
+	return nil
 }
