@@ -161,6 +161,15 @@ func compareRequests(t *testing.T, name string, want, got store.Store, from, to 
 	w, werr = want.Aggregate(ctx, bins)
 	g, gerr = got.Aggregate(ctx, bins)
 	check("bins", w, g, werr, gerr)
+	quality := store.AggregateRequest{Scope: scope, Keys: []store.Key{{Kind: store.KeyBucket, Interval: 24 * time.Hour}},
+		Measures: []store.Measure{{Op: store.CountDistinct, A: store.Column{Kind: store.ColFeature, Name: "region"}},
+			{Op: store.CountDistinct, A: income}, {Op: store.Mean, A: income}, {Op: store.StdSamp, A: income},
+			{Op: store.Quantile, A: income, Q: 0.5}, {Op: store.Quantile, A: income, Q: 0.9}, {Op: store.Quantile, A: income, Q: 0},
+			{Op: store.CountIn, A: store.Column{Kind: store.ColFeature, Name: "region"}, Values: []string{"north"}},
+			{Op: store.CountOutside, A: income, Lo: 2e4, Hi: 9e4}}}
+	w, werr = want.Aggregate(ctx, quality)
+	g, gerr = got.Aggregate(ctx, quality)
+	check("quality measures", w, g, werr, gerr)
 	withActual := scope
 	withActual.WithActual = true
 	withActual.Filters = []store.Filter{{Col: store.Column{Kind: store.ColFeature, Name: "region"}, Op: store.OpIn, Values: []store.Value{store.Str("north"), store.Str("south")}}}

@@ -7,6 +7,7 @@ import (
 	"math"
 	"reflect"
 	"sort"
+	"strconv"
 	"strings"
 
 	"github.com/vigil-mlobs/vigil/pkg/metrics"
@@ -386,6 +387,30 @@ func (m *modelEntry) measureExpr(q *query, ms store.Measure) (merge string, err 
 		}
 		q.write("countIf(ifNull(", a, " = ", b, ", 0))")
 		return "sum", nil
+	case store.CountDistinct:
+		col, _, err := m.column(q, ms.A)
+		if err != nil {
+			return "", err
+		}
+		// Shards send their sets of values; the outer query unites them.
+		q.write("uniqExactState(", col, ")")
+		return "uniqExactMerge", nil
+	case store.CountIn:
+		col, kind, err := m.column(q, ms.A)
+		if err != nil {
+			return "", err
+		}
+		if kind != store.Categorical {
+			return "", fmt.Errorf("%w: %s is not categorical", store.ErrTypeMismatch, ms.A)
+		}
+		if len(ms.Values) == 0 {
+			q.write("countIf(0)")
+			return "sum", nil
+		}
+		q.write("countIf(isNotNull(", col, ") AND ", col, " IN ")
+		q.argList(stringArgs(ms.Values))
+		q.write(")")
+		return "sum", nil
 	}
 	a, err := operand(ms.A)
 	if err != nil {
@@ -415,6 +440,35 @@ func (m *modelEntry) measureExpr(q *query, ms store.Measure) (merge string, err 
 	case store.Max:
 		q.write("max(", a, ")")
 		return "max", nil
+	case store.Mean:
+		// Compensated sum and count per shard; their ratio after combining.
+		q.write("tuple(sumKahan(toFloat64(", a, ")), count(", a, "))")
+		return "(sumKahan(tupleElement(%[1]s, 1)) / nullIf(sum(tupleElement(%[1]s, 2)), 0))", nil
+	case store.StdSamp:
+		q.write("stddevSampState(", a, ")")
+		return "stddevSampMerge", nil
+	case store.Quantile:
+		if !(ms.Q >= 0 && ms.Q <= 1) {
+			return "", fmt.Errorf("quantile level %v of %s: must be between 0 and 1", ms.Q, ms.A)
+		}
+		// Each shard's non-null values; the outer query sorts them all and
+		// interpolates linearly between order statistics (numpy's default),
+		// inside the server. The level is a validated number.
+		q.write("groupArrayIf(assumeNotNull(toFloat64(", a, ")), isNotNull(", a, "))")
+		h := "((length(arraySort(groupArrayArray(%[1]s))) - 1) * toFloat64(" + strconv.FormatFloat(ms.Q, 'g', -1, 64) + "))"
+		at := func(i string) string { return "arraySort(groupArrayArray(%[1]s))[toUInt64(" + i + ") + 1]" }
+		lo, hi := "floor("+h+")", "least(floor("+h+") + 1, toFloat64(length(arraySort(groupArrayArray(%[1]s))) - 1))"
+		return "if(length(arraySort(groupArrayArray(%[1]s))) = 0, NULL, " + at(lo) + " + (" + h + " - " + lo + ") * (" + at(hi) + " - " + at(lo) + "))", nil
+	case store.CountOutside:
+		if math.IsNaN(ms.Lo) || math.IsNaN(ms.Hi) {
+			return "", fmt.Errorf("range of %s: bounds must not be NaN", ms.A)
+		}
+		q.write("countIf(ifNull(", a, " < ")
+		q.arg(ms.Lo)
+		q.write(" OR ", a, " > ")
+		q.arg(ms.Hi)
+		q.write(", 0))")
+		return "sum", nil
 	default:
 		return "", fmt.Errorf("unknown measure %d", ms.Op)
 	}
@@ -483,7 +537,12 @@ func (s *Store) Aggregate(ctx context.Context, req store.AggregateRequest) (*sto
 		if i > 0 {
 			q.write(", ")
 		}
-		q.write(fmt.Sprintf("%s(m%d)", merges[i], i))
+		col := fmt.Sprintf("m%d", i)
+		if strings.Contains(merges[i], "%[1]s") {
+			q.write(fmt.Sprintf(merges[i], col))
+		} else {
+			q.write(merges[i], "(", col, ")")
+		}
 	}
 	q.write(" FROM (", inner.text(), ")")
 	q.args = inner.args
