@@ -368,3 +368,34 @@ func (s *Store) wrapQueryError(what string, err error) error {
 
 // ErrShardDown is a query that could not read every shard of the cluster.
 var ErrShardDown = errors.New("shard down")
+
+// Describe names the server, its version, the database and the shards, for
+// the datasource's health check; it reads every shard's version, so a shard
+// that is down fails it.
+func (s *Store) Describe(ctx context.Context) (string, error) {
+	var versions []string
+	for _, sh := range s.shards {
+		var v string
+		if err := sh.conn.QueryRow(ctx, "SELECT version()").Scan(&v); err != nil {
+			return "", s.wrapQueryError("read the server version", s.shardError(sh, err))
+		}
+		versions = append(versions, v)
+	}
+	if !s.clustered() {
+		return fmt.Sprintf("ClickHouse %s at %s, database %s", versions[0], s.opts.Addr, s.db), nil
+	}
+	return fmt.Sprintf("ClickHouse %s at %s, database %s, cluster %s of %d shards", strings.Join(uniq(versions), "/"),
+		s.opts.Addr, s.db, s.opts.Cluster, len(s.shards)), nil
+}
+
+func uniq(ss []string) []string {
+	var out []string
+	seen := map[string]bool{}
+	for _, s := range ss {
+		if !seen[s] {
+			seen[s] = true
+			out = append(out, s)
+		}
+	}
+	return out
+}

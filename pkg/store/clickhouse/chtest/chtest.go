@@ -123,12 +123,19 @@ func shared(t testing.TB, name string, slot **Deployment, shards int) *Deploymen
 // Main runs the package's tests and stops the servers they started.
 func Main(m *testing.M) {
 	code := m.Run()
+	StopAll()
+	os.Exit(code)
+}
+
+// StopAll stops the servers Single and Cluster started, for a TestMain
+// that exits by itself.
+func StopAll() {
 	mu.Lock()
+	defer mu.Unlock()
 	for _, d := range started {
 		d.Stop()
 	}
-	mu.Unlock()
-	os.Exit(code)
+	started, single, cluster = nil, nil, nil
 }
 
 // Stop kills the servers and removes their directories.
