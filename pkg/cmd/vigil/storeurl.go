@@ -3,9 +3,12 @@ package main
 import (
 	"context"
 	"fmt"
+	"io"
 	"net/url"
 	"strings"
+	"time"
 
+	"github.com/vigil-mlobs/vigil/pkg/demo"
 	"github.com/vigil-mlobs/vigil/pkg/store"
 	"github.com/vigil-mlobs/vigil/pkg/store/clickhouse"
 	"github.com/vigil-mlobs/vigil/pkg/store/duckdb"
@@ -78,4 +81,35 @@ func (g *genericSink) prepare(batch []store.Record) storeJob {
 	return func(ctx context.Context) (store.IngestResult, error) {
 		return g.st.Ingest(ctx, own, store.IngestOptions{})
 	}
+}
+
+// demoIntoStore generates the demo into a ClickHouse store, batch by batch.
+func demoIntoStore(ctx context.Context, target storeTarget, cfg demo.Config, stdout io.Writer) error {
+	start := time.Now()
+	st, err := target.openClickHouse(ctx)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	var total store.IngestResult
+	opts := store.IngestOptions{Now: cfg.End}
+	sum, err := demo.Generate(ctx, cfg, func(batch []store.Record) error {
+		res, err := st.Ingest(ctx, batch, opts)
+		total.Inferences += res.Inferences
+		total.Actuals += res.Actuals + res.PendingActuals
+		return err
+	})
+	if err != nil {
+		return fmt.Errorf("generate demo: %w", err)
+	}
+	for _, ev := range demo.Lifecycle(cfg) {
+		if err := st.SetVersionStatus(ctx, ev.Model, ev.Version, ev.Status, ev.At); err != nil {
+			return fmt.Errorf("set lifecycle: %w", err)
+		}
+	}
+	elapsed := time.Since(start)
+	fmt.Fprintf(stdout, "demo: %d inferences and %d late actuals from %s to %s into ClickHouse at %s\n",
+		total.Inferences, total.Actuals, sum.Start.Format(time.RFC3339), sum.End.Format(time.RFC3339), target.ch.Addr)
+	fmt.Fprintf(stdout, "ingested in %.1fs: %.0f records/s\n", elapsed.Seconds(), float64(total.Inferences+total.Actuals)/elapsed.Seconds())
+	return nil
 }

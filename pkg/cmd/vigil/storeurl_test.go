@@ -64,3 +64,17 @@ func TestStoreURLBadInput(t *testing.T) {
 		}
 	}
 }
+
+func TestDemoIntoClickHouse(t *testing.T) {
+	d := chtest.Single(t)
+	url := fmt.Sprintf("clickhouse://default@%s/%s", d.Addr(), chtest.Database("demo"))
+	code, out, errOut := vigil(t, "demo", "--store", url, "--scale", "0.01", "--end", "2026-11-28T00:00:00Z")
+	if code != 0 || !strings.Contains(out, "into ClickHouse at "+d.Addr()) {
+		t.Fatalf("demo: %d %s %s", code, out, errOut)
+	}
+	code, got, errOut := vigil(t, "query", "--store", url, "--from", "2026-10-29T00:00:00Z", "--to", "2026-11-28T00:00:00Z",
+		"--query", `{"queryType":"traffic","metric":"count","model":"credit-risk","environment":"production","interval":"30d"}`)
+	if code != 0 || !strings.Contains(got, "credit-risk") {
+		t.Fatalf("query: %d %s %s", code, got, errOut)
+	}
+}
