@@ -31,7 +31,7 @@ func runDemo(ctx context.Context, args []string, stdout, stderr io.Writer) error
 		return err
 	}
 	if target.empty() {
-		return usagef("--db FILE (or --store URL) is required")
+		return usagef("--db FILE is required (or --store URL)")
 	}
 	*db = target.duckPath
 	if *days < 30 {

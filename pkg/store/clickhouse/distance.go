@@ -131,7 +131,7 @@ func (s *Store) columnDistances(ctx context.Context, rm, cm *modelEntry, req sto
 		arraySum(arrayMap((a, b, v, w) -> abs(a - b) * (w - v), fr, fc, zv, zn)) AS wd,
 		arraySum(arrayMap((v, c) -> v * c, rv, rc)) / greatest(rn, 1) AS rmean,
 		sqrt(arraySum(arrayMap((v, c) -> c * (v - rmean) * (v - rmean), rv, rc)) / greatest(rn, 1)) AS rstd
-		FROM (`, cur.text(), ") CROSS JOIN (", ref.text(), "))")
+		FROM (`, cur.text(), ") AS cur CROSS JOIN (", ref.text(), ") AS ref)")
 	q.args = append(append(q.args, cur.args...), ref.args...)
 	if nk > 0 {
 		keys := make([]string, nk)

@@ -74,7 +74,7 @@ func (s *Store) from(q *query, m *modelEntry) {
 	}
 	q.join = fmt.Sprintf(`ANY LEFT JOIN (SELECT idh, id, argMax(tuple(actual_label, actual_value, actual_ms), seq) AS a_t,
 		tupleElement(a_t, 1) AS a_label, tupleElement(a_t, 2) AS a_value, tupleElement(a_t, 3) AS a_ms, toUInt8(1) AS a_has
-		FROM %s.%s GROUP BY idh, id) USING (idh, id)`, s.db, acts)
+		FROM %s.%s GROUP BY idh, id) AS vigil_acts USING (idh, id)`, s.db, acts)
 	q.write(fromMarker)
 }
 

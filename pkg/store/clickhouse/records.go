@@ -67,7 +67,9 @@ func (s *Store) Values(ctx context.Context, req store.ValuesRequest, fn func(sto
 	for _, k := range keys {
 		q.write(k, ", ")
 	}
-	q.write("toInt64(sumIf(c, isNull(v))), groupArrayIf(assumeNotNull(v), isNotNull(v)), groupArrayIf(c, isNotNull(v)) FROM (",
+	// (value, count) pairs sorted by value, split into two arrays.
+	pairs := "arraySort(x -> x.1, groupArrayIf((assumeNotNull(v), c), isNotNull(v)))"
+	q.write("toInt64(sumIf(c, isNull(v))), arrayMap(x -> x.1, ", pairs, "), arrayMap(x -> x.2, ", pairs, ") FROM (",
 		inner.text(), ")")
 	if len(keys) > 0 {
 		list := strings.Join(keys, ", ")
