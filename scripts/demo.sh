@@ -3,6 +3,8 @@
 # provisioned on http://localhost:3000.
 #   scripts/demo.sh            start (Ctrl-C stops Grafana)
 #   DEMO_SEED=7 DEMO_SCALE=2 scripts/demo.sh
+#   scripts/demo.sh clickhouse  also start ClickHouse (Docker Compose profile
+#                               clickhouse) and load the demo there
 # Grafana comes from GRAFANA_BIN if set, else Docker Compose when a Docker
 # engine answers, else a grafana binary on the PATH (scripts/grafana-server.sh).
 set -euo pipefail
@@ -24,6 +26,23 @@ rm -f "$data/demo.duckdb" "$data/demo.duckdb.wal"
 
 user=${GRAFANA_ADMIN_USER:-admin}
 pass=${GRAFANA_ADMIN_PASSWORD:-admin}
+if [ "${1:-}" = clickhouse ]; then
+  if ! command -v docker >/dev/null || ! docker info >/dev/null 2>&1; then
+    echo "scripts/demo.sh clickhouse needs a Docker engine" >&2; exit 1
+  fi
+  echo "== starting ClickHouse and loading the demo into it"
+  VIGIL_DATA_DIR="$data" docker compose --profile clickhouse up -d clickhouse
+  chpass=${VIGIL_CLICKHOUSE_PASSWORD:-vigil}
+  for _ in $(seq 60); do
+    "$data/vigil" version >/dev/null 2>&1 && docker compose exec -T clickhouse clickhouse-client -q 'SELECT 1' >/dev/null 2>&1 && break
+    sleep 1
+  done
+  "$data/vigil" demo --store "clickhouse://vigil:$chpass@127.0.0.1:9000/vigil" --seed "${DEMO_SEED:-1}" --scale "${DEMO_SCALE:-1}"
+  echo "== starting Grafana with Docker Compose"
+  VIGIL_DATA_DIR="$data" docker compose --profile clickhouse up -d
+  echo "Grafana: http://localhost:$port  (user $user, password $pass); datasource \"Vigil (ClickHouse)\""
+  exit 0
+fi
 if [ -z "${GRAFANA_BIN:-}" ] && command -v docker >/dev/null && docker info >/dev/null 2>&1; then
   echo "== starting Grafana with Docker Compose"
   VIGIL_DATA_DIR="$data" docker compose up -d

@@ -14,6 +14,13 @@ start=$(date +%s)
 step "Go modules"
 go mod download
 
+step "ClickHouse server for the store tests (Debian's clickhouse-server, run by the tests themselves)"
+if ! command -v clickhouse-server >/dev/null; then
+  apt-get update -qq && apt-get install -y -qq clickhouse-server
+fi
+# The ClickHouse tests skip without a server elsewhere; here they must run.
+export VIGIL_REQUIRE_CLICKHOUSE=1
+
 step "Go formatting and vet"
 unformatted=$(gofmt -l pkg tests Magefile.go)
 if [ -n "$unformatted" ]; then
@@ -24,6 +31,16 @@ go vet -tags realdata,duckdb_arrow ./tests/realdata/...
 go vet -tags e2e,duckdb_arrow ./tests/e2e/...
 go vet -tags crash,duckdb_arrow ./tests/crash/...
 go vet -tags load,duckdb_arrow ./tests/load/...
+
+step "Current ClickHouse in-process (chDB) for replaying the ClickHouse store's statements"
+chenv="$cache/pyenv-chdb-$(sha256sum tests/clickhouse/requirements.txt | cut -c1-16)"
+if [ ! -e "$chenv/.installed" ]; then
+  rm -rf "$chenv"
+  "$(command -v python3.11 || command -v python3)" -m venv "$chenv"
+  "$chenv/bin/python" -m pip install --quiet --disable-pip-version-check --only-binary=:all: -r tests/clickhouse/requirements.txt
+  touch "$chenv/.installed"
+fi
+export VIGIL_CHDB_PYTHON="$chenv/bin/python"
 
 step "Go tests (unit, golden, CLI on ../shared/data)"
 go test -count=1 -tags duckdb_arrow ./...

@@ -35,6 +35,18 @@ type Settings struct {
 	Threads     int    `json:"threads"`
 	MemoryLimit string `json:"memoryLimit"`
 
+	// Store chooses the store: "duckdb" (the default: the embedded file at
+	// Path) or "clickhouse" (the ClickHouse* settings; the password is
+	// secureJsonData.clickhousePassword).
+	Store                string `json:"store"`
+	ClickHouseHost       string `json:"clickhouseHost"`
+	ClickHousePort       int    `json:"clickhousePort"`
+	ClickHouseDatabase   string `json:"clickhouseDatabase"`
+	ClickHouseCluster    string `json:"clickhouseCluster"`
+	ClickHouseUser       string `json:"clickhouseUser"`
+	ClickHouseTLS        bool   `json:"clickhouseTls"`
+	ClickHouseSkipVerify bool   `json:"clickhouseSkipVerify"`
+
 	Secrets SecureSettings `json:"-"`
 }
 
@@ -42,6 +54,12 @@ type Settings struct {
 type SecureSettings struct {
 	ClickHousePassword string
 }
+
+// The stores a datasource can use.
+const (
+	StoreDuckDB     = "duckdb"
+	StoreClickHouse = "clickhouse"
+)
 
 // Defaults of the settings.
 const (
@@ -100,6 +118,12 @@ func (s Settings) validate() error {
 		return fmt.Errorf("setting ingestQueue: %d is outside 1…1000", s.IngestQueue)
 	case s.Threads < 0:
 		return fmt.Errorf("setting threads: must not be negative")
+	case s.Store != "" && s.Store != StoreDuckDB && s.Store != StoreClickHouse:
+		return fmt.Errorf("setting store: %q is neither %q nor %q", s.Store, StoreDuckDB, StoreClickHouse)
+	case s.Store == StoreClickHouse && s.ClickHouseHost == "":
+		return fmt.Errorf("setting clickhouseHost: the ClickHouse store needs a host")
+	case s.ClickHousePort < 0 || s.ClickHousePort > 65535:
+		return fmt.Errorf("setting clickhousePort: %d is not a port", s.ClickHousePort)
 	}
 	return nil
 }

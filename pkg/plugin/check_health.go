@@ -28,6 +28,11 @@ func (d *Datasource) CheckHealth(ctx context.Context, _ *backend.CheckHealthRequ
 	if where == "" {
 		where = "in memory"
 	}
+	if ds, ok := d.store.(describer); ok {
+		if where, err = ds.Describe(ctx); err != nil {
+			return &backend.CheckHealthResult{Status: backend.HealthStatusError, Message: fmt.Sprintf("the Vigil store does not answer: %v", err)}, nil
+		}
+	}
 	msg := fmt.Sprintf("Vigil store (%s) is reachable: %d models, %d inference records", where, len(inventory), records)
 	if len(inventory) == 0 {
 		msg += "; ingest records with vigil ingest or POST …/resources/ingest"

@@ -18,7 +18,6 @@ import (
 	"github.com/vigil-mlobs/vigil/pkg/engine"
 	"github.com/vigil-mlobs/vigil/pkg/models"
 	"github.com/vigil-mlobs/vigil/pkg/store"
-	"github.com/vigil-mlobs/vigil/pkg/store/duckdb"
 )
 
 // Make sure Datasource implements the SDK's handler interfaces.
@@ -46,7 +45,7 @@ func NewDatasource(ctx context.Context, src backend.DataSourceInstanceSettings) 
 	if err != nil {
 		return nil, err
 	}
-	st, err := duckdb.Open(ctx, duckdb.Options{Path: s.Path, Threads: s.Threads, MemoryLimit: s.MemoryLimit})
+	st, err := openStore(ctx, s)
 	if err != nil {
 		return nil, backend.DownstreamError(fmt.Errorf("open the Vigil store: %w", err))
 	}

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"github.com/vigil-mlobs/vigil/pkg/store/clickhouse/chtest"
 	"net"
 	"net/http"
 	"os"
@@ -71,6 +72,7 @@ func TestMain(m *testing.M) {
 	if demoFixture.store != nil {
 		_ = demoFixture.store.Close()
 	}
+	chtest.StopAll()
 	os.Exit(code)
 }
 

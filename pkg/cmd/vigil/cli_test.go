@@ -12,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/vigil-mlobs/vigil/pkg/store/clickhouse/chtest"
 	"github.com/vigil-mlobs/vigil/pkg/store/duckdb"
 )
 
@@ -33,7 +34,7 @@ func TestMain(m *testing.M) {
 		_ = st.Close()
 		os.Exit(0)
 	}
-	os.Exit(m.Run())
+	chtest.Main(m) // runs the tests, then stops any ClickHouse servers they started
 }
 
 func vigil(t *testing.T, args ...string) (code int, stdout, stderr string) {

@@ -15,7 +15,8 @@ import (
 
 func runDemo(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := newFlags("demo", stderr)
-	db := fs.String("db", "", "DuckDB file to fill (required)")
+	db := fs.String("db", "", "DuckDB file to fill (this or --store is required)")
+	storeURL := fs.String("store", "", storeFlagHelp)
 	days := fs.Int("days", 30, "days of traffic")
 	seed := fs.Int64("seed", 1, "random seed: the same seed gives the same records")
 	scale := fs.Float64("scale", 1, "multiplies record counts (1 gives about 500k inferences)")
@@ -25,9 +26,14 @@ func runDemo(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
-	if *db == "" {
-		return usagef("--db FILE is required")
+	target, err := parseStoreTarget(*db, *storeURL)
+	if err != nil {
+		return err
 	}
+	if target.empty() {
+		return usagef("--db FILE is required (or --store URL)")
+	}
+	*db = target.duckPath
 	if *days < 30 {
 		return usagef("--days must be at least 30 (the scenario's timeline spans 30 days)")
 	}
@@ -46,6 +52,9 @@ func runDemo(ctx context.Context, args []string, stdout, stderr io.Writer) error
 		cfg.End = t
 	}
 	limitGoHeap()
+	if target.ch != nil {
+		return demoIntoStore(ctx, target, cfg, stdout)
+	}
 	start := time.Now()
 	st, err := duckdb.Open(ctx, duckdb.Options{Path: *db, MemoryLimit: *memory, BulkLoad: true, FilterIDs: true})
 	if err != nil {

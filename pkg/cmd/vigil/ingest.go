@@ -43,6 +43,7 @@ func limitGoHeap() {
 
 type ingestFlags struct {
 	db, grafana, token, datasource, format string
+	store                                  string
 	batch                                  int
 	mapping                                ingest.Mapping
 	csv                                    ingest.CSVOptions
@@ -78,6 +79,7 @@ func runIngest(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	var f ingestFlags
 	fs := newFlags("ingest", stderr)
 	fs.StringVar(&f.db, "db", "", "DuckDB file to write (when no process holds it)")
+	fs.StringVar(&f.store, "store", "", storeFlagHelp)
 	fs.StringVar(&f.grafana, "grafana", "", "Grafana URL: send batches through the datasource's resource API")
 	fs.StringVar(&f.token, "token", "", "Grafana service account token (with --grafana)")
 	fs.StringVar(&f.datasource, "datasource", "", "datasource UID (with --grafana)")
@@ -119,8 +121,12 @@ func runIngest(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	if len(files) == 0 {
 		return usagef("no input files (give one or more FILEs)")
 	}
-	if (f.db == "") == (f.grafana == "") {
-		return usagef("give exactly one of --db FILE or --grafana URL")
+	target, err := parseStoreTarget(f.db, f.store)
+	if err != nil {
+		return err
+	}
+	if target.empty() == (f.grafana == "") {
+		return usagef("give exactly one of --db FILE, --store URL or --grafana URL")
 	}
 	if f.grafana != "" && (f.token == "" || f.datasource == "") {
 		return usagef("--grafana needs --token and --datasource")
@@ -166,8 +172,15 @@ func runIngest(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	f.ndjson.Model, f.ndjson.Version, f.ndjson.Environment, f.ndjson.LabelMap = m.Model, m.Version, m.Environment, m.LabelMap
 	limitGoHeap()
 	var sink batchSink
-	if f.db != "" {
-		st, err := duckdb.Open(ctx, duckdb.Options{Path: f.db, MemoryLimit: f.memory, BulkLoad: true, FilterIDs: true})
+	if target.ch != nil {
+		st, err := target.openClickHouse(ctx)
+		if err != nil {
+			return err
+		}
+		defer st.Close()
+		sink = &genericSink{st: st}
+	} else if target.duckPath != "" {
+		st, err := duckdb.Open(ctx, duckdb.Options{Path: target.duckPath, MemoryLimit: f.memory, BulkLoad: true, FilterIDs: true})
 		if err != nil {
 			return err
 		}

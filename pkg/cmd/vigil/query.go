@@ -17,11 +17,11 @@ import (
 	"github.com/vigil-mlobs/vigil/pkg/ingest"
 	"github.com/vigil-mlobs/vigil/pkg/models"
 	"github.com/vigil-mlobs/vigil/pkg/plugin"
-	"github.com/vigil-mlobs/vigil/pkg/store/duckdb"
 )
 
 type queryFlags struct {
 	db, from, to, query string
+	store               string
 	interval            string
 	timeout             int
 }
@@ -30,7 +30,8 @@ func (f *queryFlags) register(fs interface {
 	StringVar(*string, string, string, string)
 	IntVar(*int, string, int, string)
 }) {
-	fs.StringVar(&f.db, "db", "", "DuckDB file to read (required)")
+	fs.StringVar(&f.db, "db", "", "DuckDB file to read (this or --store is required)")
+	fs.StringVar(&f.store, "store", "", storeFlagHelp)
 	fs.StringVar(&f.from, "from", "", "start of the time range, RFC 3339 or now-7d (required)")
 	fs.StringVar(&f.to, "to", "now", "end of the time range, RFC 3339 or now")
 	fs.StringVar(&f.query, "query", "", "the query JSON (DESIGN §4), a JSON list of queries, or @FILE (required)")
@@ -41,8 +42,12 @@ func (f *queryFlags) register(fs interface {
 // runQueries runs the queries through the datasource's QueryData, exactly as
 // Grafana would.
 func runQueries(ctx context.Context, f queryFlags) (*backend.QueryDataResponse, []string, error) {
-	if f.db == "" || f.from == "" || f.query == "" {
-		return nil, nil, usagef("--db, --from and --query are required")
+	target, err := parseStoreTarget(f.db, f.store)
+	if err != nil {
+		return nil, nil, err
+	}
+	if target.empty() || f.from == "" || f.query == "" {
+		return nil, nil, usagef("--db (or --store), --from and --query are required")
 	}
 	now := time.Now().UTC()
 	from, err := parseCLITime(f.from, now)
@@ -98,7 +103,7 @@ func runQueries(ctx context.Context, f queryFlags) (*backend.QueryDataResponse, 
 			TimeRange: backend.TimeRange{From: from, To: to},
 		})
 	}
-	st, err := duckdb.Open(ctx, duckdb.Options{Path: f.db, ReadOnly: true})
+	st, err := target.openRead(ctx)
 	if err != nil {
 		return nil, nil, err
 	}

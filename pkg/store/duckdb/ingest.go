@@ -17,8 +17,8 @@ import (
 
 // Limits of the catalog, to keep a model's table scannable.
 const (
-	maxFieldsPerModel = 2000
-	maxEmbeddingDim   = 4096
+	maxFieldsPerModel = store.MaxFieldsPerModel
+	maxEmbeddingDim   = store.MaxEmbeddingDim
 )
 
 // baseColumns are the fixed columns of every model table, in table order.

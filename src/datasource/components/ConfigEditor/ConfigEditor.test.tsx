@@ -72,13 +72,14 @@ describe('ConfigEditor', () => {
     expect(screen.getByLabelText(/DuckDB memory limit/)).toHaveValue('2GB');
   });
 
-  it('has a store, a limits and an ingest section, and no ClickHouse settings', () => {
+  it('has a store, a limits and an ingest section, and ClickHouse fields only once chosen', () => {
     renderEditor();
 
     expect(screen.getByText('Inference store')).toBeInTheDocument();
     expect(screen.getByText('Limits')).toBeInTheDocument();
     expect(screen.getByText('Ingest')).toBeInTheDocument();
-    expect(screen.queryByText(/ClickHouse/)).not.toBeInTheDocument();
+    expect(screen.getByLabelText('ClickHouse')).toBeInTheDocument();
+    expect(screen.queryByText('Host')).not.toBeInTheDocument();
     expect(screen.queryByText(/rows scanned/i)).not.toBeInTheDocument();
   });
 

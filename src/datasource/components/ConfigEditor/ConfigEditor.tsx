@@ -9,6 +9,7 @@ import {
   type VigilDataSourceOptions,
   type VigilSecureJsonData,
 } from '../../types';
+import { StoreSettings } from './StoreSettings';
 
 type Props = DataSourcePluginOptionsEditorProps<VigilDataSourceOptions, VigilSecureJsonData>;
 
@@ -180,37 +181,45 @@ export function ConfigEditor({ options, onOptionsChange }: Props) {
     <>
       <ConfigSection
         title="Inference store"
-        description="Vigil keeps inference records in an embedded DuckDB database file owned by this data source."
+        description="Vigil keeps inference records in an embedded DuckDB database file owned by this data source, or in ClickHouse."
       >
-        <Field
-          label="DuckDB file"
-          description="Path of the database file on the Grafana server, e.g. one written by vigil demo or vigil ingest. While Grafana runs, this data source is its only writer: send new records through it. Empty keeps the records in memory until Grafana stops."
-        >
-          <Input
-            id="vigil-config-path"
-            value={jsonData.path ?? ''}
-            placeholder="/var/lib/grafana/vigil/vigil.duckdb"
-            width={60}
-            onChange={onTextChange('path')}
-          />
-        </Field>
-        <ConfigSubSection title="DuckDB tuning" description="Leave empty for DuckDB's own defaults." isCollapsible>
-          {TUNING.map(numberField)}
-          <Field
-            label="DuckDB memory limit"
-            description="Memory DuckDB may use before it spills to disk, e.g. 4GB."
-            invalid={!!memoryProblem}
-            error={memoryProblem}
-          >
-            <Input
-              id="vigil-config-memoryLimit"
-              value={jsonData.memoryLimit ?? ''}
-              placeholder="DuckDB default (80% of RAM)"
-              width={30}
-              onChange={onTextChange('memoryLimit')}
-            />
-          </Field>
-        </ConfigSubSection>
+        <StoreSettings
+          options={options as unknown as React.ComponentProps<typeof StoreSettings>['options']}
+          onOptionsChange={(next) => onOptionsChange(next as unknown as typeof options)}
+        />
+        {(options.jsonData as { store?: string }).store !== 'clickhouse' && (
+          <>
+            <Field
+              label="DuckDB file"
+              description="Path of the database file on the Grafana server, e.g. one written by vigil demo or vigil ingest. While Grafana runs, this data source is its only writer: send new records through it. Empty keeps the records in memory until Grafana stops."
+            >
+              <Input
+                id="vigil-config-path"
+                value={jsonData.path ?? ''}
+                placeholder="/var/lib/grafana/vigil/vigil.duckdb"
+                width={60}
+                onChange={onTextChange('path')}
+              />
+            </Field>
+            <ConfigSubSection title="DuckDB tuning" description="Leave empty for DuckDB's own defaults." isCollapsible>
+              {TUNING.map(numberField)}
+              <Field
+                label="DuckDB memory limit"
+                description="Memory DuckDB may use before it spills to disk, e.g. 4GB."
+                invalid={!!memoryProblem}
+                error={memoryProblem}
+              >
+                <Input
+                  id="vigil-config-memoryLimit"
+                  value={jsonData.memoryLimit ?? ''}
+                  placeholder="DuckDB default (80% of RAM)"
+                  width={30}
+                  onChange={onTextChange('memoryLimit')}
+                />
+              </Field>
+            </ConfigSubSection>
+          </>
+        )}
       </ConfigSection>
 
       <Divider />
