@@ -22,9 +22,13 @@ fi
 go vet -tags duckdb_arrow ./...
 go vet -tags realdata,duckdb_arrow ./tests/realdata/...
 go vet -tags e2e,duckdb_arrow ./tests/e2e/...
+go vet -tags crash,duckdb_arrow ./tests/crash/...
 
 step "Go tests (unit, golden, CLI on ../shared/data)"
 go test -count=1 -tags duckdb_arrow ./...
+
+step "Fuzzing: every fuzz target for 20 s (scripts/fuzz.sh)"
+scripts/fuzz.sh 20
 
 step "Real data against SciPy / scikit-learn / pandas (tests/realdata)"
 pyenv="$cache/pyenv-$(sha256sum tests/realdata/requirements.txt | cut -c1-16)"
@@ -56,6 +60,9 @@ npm run test:browser
 
 step "End to end: the built plugin binary hosted over the plugin gRPC protocol (tests/e2e)"
 go test -count=1 -tags e2e,duckdb_arrow ./tests/e2e/...
+
+step "Crash durability: SIGKILL during plugin ingest, vigil ingest --db and vigil demo (tests/crash)"
+go test -count=1 -timeout 10m -tags crash,duckdb_arrow ./tests/crash/...
 
 echo
 echo "all tests passed in $(( $(date +%s) - start ))s"

@@ -40,7 +40,8 @@ import (
 //
 // Answer: the table "bias trace", one row per segment: feature, value
 // (feature2 and value2 with pairs), count, protected_count, reference_count,
-// disparate_impact, the query's metric when it is another one
+// disparate_impact (with confidence, disparate_impact_lower and
+// disparate_impact_upper: its Katz interval), the query's metric when it is another one
 // (selection_rate gives selection_rate_protected and _reference),
 // contribution and too_small. Segments of at least minCount records are
 // ranked by contribution, largest first; the smaller ones follow, flagged and
@@ -512,6 +513,30 @@ type tracedSegment struct {
 	bias         metrics.SegmentBias
 	small        bool
 	metricValues []metrics.Optional
+	bounds       []any // the disparate impact interval, with a confidence level
+}
+
+// boundColumns are the columns of the disparate impact's confidence interval,
+// present when the query sets a confidence level.
+func (bt *biasTrace) boundColumns() []Column {
+	if bt.q.Confidence <= 0 {
+		return nil
+	}
+	return []Column{{Name: "disparate_impact_lower", Type: ColNumber}, {Name: "disparate_impact_upper", Type: ColNumber}}
+}
+
+// bounds returns a segment's disparate impact interval (Katz log ratio, as
+// the fairness query's), one value per boundColumns column.
+func (bt *biasTrace) bounds(b *fairBucket) ([]any, error) {
+	if bt.q.Confidence <= 0 {
+		return nil, nil
+	}
+	p, r := b.selProtected.Selection(), b.selReference.Selection()
+	iv, err := metrics.RatioInterval(p.Selected, p.Rows, r.Selected, r.Rows, 1-bt.q.Confidence)
+	if err != nil {
+		return nil, fmt.Errorf("bias trace of model %q: %w", bt.q.Model, err)
+	}
+	return []any{iv.Lower, iv.Upper}, nil
 }
 
 // metricColumns names the metric columns besides disparate_impact.
@@ -574,7 +599,11 @@ func (bt *biasTrace) rank() ([]tracedSegment, error) {
 			if err != nil {
 				return nil, err
 			}
-			out = append(out, tracedSegment{counts: s, bias: b, small: part.small, metricValues: mv})
+			bounds, err := bt.bounds(&s.all)
+			if err != nil {
+				return nil, err
+			}
+			out = append(out, tracedSegment{counts: s, bias: b, small: part.small, metricValues: mv, bounds: bounds})
 		}
 	}
 	return out, nil
@@ -662,6 +691,7 @@ func (bt *biasTrace) table(segs []tracedSegment) Table {
 	cols := bt.idColumns()
 	cols = append(cols, Column{Name: "count", Type: ColInt}, Column{Name: "protected_count", Type: ColInt},
 		Column{Name: "reference_count", Type: ColInt}, Column{Name: "disparate_impact", Type: ColNumber})
+	cols = append(cols, bt.boundColumns()...)
 	for _, m := range bt.metricColumns() {
 		cols = append(cols, Column{Name: m, Type: ColNumber})
 	}
@@ -670,6 +700,7 @@ func (bt *biasTrace) table(segs []tracedSegment) Table {
 		p, r := s.counts.all.records()
 		row := bt.idValues(s.counts.id)
 		row = append(row, p+r, p, r, s.bias.DisparateImpact)
+		row = append(row, s.bounds...)
 		for _, v := range s.metricValues {
 			row = append(row, v)
 		}
@@ -687,6 +718,7 @@ func (bt *biasTrace) overTimeTable(segs []tracedSegment) (Table, error) {
 	cols := []Column{{Name: "time", Type: ColTime}}
 	cols = append(cols, bt.idColumns()...)
 	cols = append(cols, Column{Name: "count", Type: ColInt}, Column{Name: "disparate_impact", Type: ColNumber})
+	cols = append(cols, bt.boundColumns()...)
 	for _, m := range bt.metricColumns() {
 		cols = append(cols, Column{Name: m, Type: ColNumber})
 	}
@@ -718,6 +750,11 @@ func (bt *biasTrace) overTimeTable(segs []tracedSegment) (Table, error) {
 			row := []any{bucketTime(t)}
 			row = append(row, bt.idValues(s.counts.id)...)
 			row = append(row, p+r, b.selections().DisparateImpact())
+			bounds, err := bt.bounds(b)
+			if err != nil {
+				return Table{}, err
+			}
+			row = append(row, bounds...)
 			for _, v := range mv {
 				row = append(row, v)
 			}

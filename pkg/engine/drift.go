@@ -33,9 +33,11 @@ import (
 // Store work per target: the reference is read once as its distinct values
 // with counts (Store.Values), which give numpy's quantile edges and the
 // reference histogram; then ONE aggregate grouped by (bucket, version, bin)
-// gives every current histogram. KS and Wasserstein need values, so the
+// gives every current histogram. KS and Wasserstein against a fixed
+// reference are computed by the store (Store.CDFDistances), one row per
+// (bucket, version), while the values fit the exact-value limit; past it the
 // current values are read per (bucket, version) through Store.Values and
-// compared one group at a time. Targets are computed two at a time. A rolling
+// compared in Go one group at a time. Targets are computed two at a time. A rolling
 // reference reads the span [first bucket − window, to) once, grouped by
 // (step, version, value), and slides the window over those groups in Go.
 //
@@ -140,6 +142,11 @@ type driftRun struct {
 	wBoundAbs     float64
 	emptyRolling  int // points whose rolling reference had no records
 	skippedValues []string
+
+	// curOnce counts the current scope's records once (currentRecords).
+	curOnce  sync.Once
+	curCount int64
+	curErr   error
 }
 
 func driftQuery(ctx context.Context, e *Engine, q *models.Query) (*Result, error) {
@@ -178,6 +185,12 @@ func driftQuery(ctx context.Context, e *Engine, q *models.Query) (*Result, error
 	}
 	if err != nil {
 		return nil, err
+	}
+	if q.Adjust != "" {
+		if err := adjustPValues(points, metrics.Adjustment(q.Adjust)); err != nil {
+			return nil, fmt.Errorf("drift %s of model %q: %w", q.Metric, q.Model, err)
+		}
+		run.noteAdjustment(len(targets))
 	}
 	for i, t := range targets {
 		run.addSeries(t, points[i])
@@ -553,7 +566,115 @@ func (r *driftRun) staticBinned(ctx context.Context, t driftTarget) (map[driftGr
 	return out, nil
 }
 
+// staticValues computes KS or Wasserstein against a fixed reference. When
+// the reference's values and the current records each fit within the
+// exact-value limit, the store compares the samples itself
+// (Store.CDFDistances): one row per (bucket, version) comes back, exact.
+// Past the limit, the values are read here instead, in runs of buckets that
+// fit it, compressed only where a bucket alone is past it.
 func (r *driftRun) staticValues(ctx context.Context, t driftTarget) (map[driftGroup]metrics.Optional, error) {
+	records, values, _, _, err := r.e.numericRange(ctx, r.ref.scope, t.col)
+	if err != nil {
+		return nil, fmt.Errorf("reference: %w", err)
+	}
+	limit := int64(r.e.Limits.ExactValueLimit)
+	if values <= limit {
+		cur, err := r.currentRecords(ctx)
+		if err != nil {
+			return nil, err
+		}
+		if cur <= limit {
+			return r.storeDistances(ctx, t, records, values)
+		}
+	}
+	return r.valuesInGo(ctx, t)
+}
+
+// currentRecords counts the current scope's records, once per query.
+func (r *driftRun) currentRecords(ctx context.Context) (int64, error) {
+	r.curOnce.Do(func() {
+		agg, err := r.e.Store.Aggregate(ctx, store.AggregateRequest{Scope: r.cur, Measures: []store.Measure{{Op: store.Count}}})
+		if err != nil {
+			r.curErr = fmt.Errorf("counting the current records: %w", err)
+			return
+		}
+		if len(agg.Rows) > 0 {
+			r.curCount = int64(agg.Rows[0].Measures[0])
+		}
+	})
+	return r.curCount, r.curErr
+}
+
+// storeDistances is staticValues through Store.CDFDistances.
+func (r *driftRun) storeDistances(ctx context.Context, t driftTarget, refRecords, refValues int64) (map[driftGroup]metrics.Optional, error) {
+	if refRecords == 0 {
+		return nil, &models.QueryError{Option: "reference", Msg: fmt.Sprintf("the reference (%s) has no records for %s", r.ref.desc, t.name)}
+	}
+	r.noteReference(refRecords)
+	if refValues == 0 {
+		return nil, &models.QueryError{Option: "reference", Msg: fmt.Sprintf("the reference (%s) has no values of %s: all %s of its records miss it", r.ref.desc, t.name, driftThousands(refRecords))}
+	}
+	ks := strings.HasPrefix(r.q.Metric, "ks")
+	out := map[driftGroup]metrics.Optional{}
+	err := r.e.Store.CDFDistances(ctx, store.CDFDistancesRequest{
+		Reference: r.ref.scope, Current: notNull(r.cur, t.col),
+		Keys: []store.Key{r.bucketKey(), driftVersionKey}, Cols: []store.Column{t.col},
+		KS: ks, Wasserstein: !ks, MaxGroups: r.e.Limits.MaxGroups,
+	}, func(row store.CDFDistanceRow) error {
+		g := driftGroup{bucket: row.Keys[0].Int, version: row.Keys[1].Str}
+		v, err := r.distanceMetric(row)
+		out[g] = v
+		return err
+	})
+	if err != nil {
+		return nil, fmt.Errorf("current values: %w", err)
+	}
+	return out, nil
+}
+
+// distanceMetric is the query's metric from a row of Store.CDFDistances;
+// absent when either sample has no value. A store's approximation widens
+// the run's error bounds.
+func (r *driftRun) distanceMetric(row store.CDFDistanceRow) (metrics.Optional, error) {
+	if row.RefN == 0 || row.CurN == 0 {
+		return metrics.Absent(), nil
+	}
+	if row.Approx > 0 {
+		r.mu.Lock()
+		r.approxValues = true
+		if strings.HasPrefix(r.q.Metric, "ks") {
+			r.ksBound = math.Max(r.ksBound, row.Approx)
+		} else {
+			r.wBound = math.Max(r.wBound, row.Approx)
+			r.wBoundAbs = math.Max(r.wBoundAbs, row.Approx*row.Wasserstein)
+		}
+		r.mu.Unlock()
+	}
+	switch r.q.Metric {
+	case "ks":
+		return metrics.Some(row.KS), nil
+	case "ks_pvalue":
+		return metrics.Some(metrics.KSPValue(row.KS, float64(row.RefN), float64(row.CurN))), nil
+	case "wasserstein":
+		return metrics.Some(row.Wasserstein), nil
+	case "wasserstein_norm":
+		return metrics.Some(metrics.NormalizedWasserstein(row.Wasserstein, row.RefStd)), nil
+	}
+	return metrics.Absent(), fmt.Errorf("%q is not a value metric", r.q.Metric)
+}
+
+// noteReference records the reference's record count for the result.
+func (r *driftRun) noteReference(n int64) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if !r.refCounted {
+		r.refRecords, r.refCounted = n, true
+	}
+}
+
+// valuesInGo is staticValues past the exact-value limit: the values are
+// read into Go (see currentValues).
+func (r *driftRun) valuesInGo(ctx context.Context, t driftTarget) (map[driftGroup]metrics.Optional, error) {
 	ref, err := r.e.numericSample(ctx, r.ref.scope, t.col)
 	if err != nil {
 		return nil, fmt.Errorf("reference: %w", err)
@@ -826,13 +947,67 @@ func (r *driftRun) addSeries(t driftTarget, points map[string][]Point) {
 			labels = append(labels, Label{"environment", r.q.Environment})
 		}
 		labels = append(labels, Label{"feature", t.name}, Label{"metric", r.q.Metric})
+		title := driftMetricTitles[r.q.Metric]
+		if r.q.Adjust != "" {
+			labels = append(labels, Label{"adjust", r.q.Adjust})
+			title = driftAdjustTitles[r.q.Adjust] + "-adjusted " + title
+		}
 		r.res.Series = append(r.res.Series, Series{
-			Name:   fmt.Sprintf("%s %s (%s)", t.name, driftMetricTitles[r.q.Metric], v),
+			Name:   fmt.Sprintf("%s %s (%s)", t.name, title, v),
 			Labels: labels,
 			Unit:   "none",
 			Points: points[v],
 		})
 	}
+}
+
+// driftAdjustTitles name the p-value adjustments in series display names.
+var driftAdjustTitles = map[string]string{"bh": "BH", "bonferroni": "Bonferroni"}
+
+// adjustPValues adjusts the p-values of every target in place, one family per
+// (version, bucket): the targets that have a p-value there (METRICS.md "Many
+// features at once").
+func adjustPValues(points []map[string][]Point, method metrics.Adjustment) error {
+	type member struct{ target, index int }
+	families := map[driftGroup][]member{}
+	for ti, byVersion := range points {
+		for version, ps := range byVersion {
+			for pi, p := range ps {
+				if p.Value.Valid() {
+					g := driftGroup{version: version, bucket: p.Time.UnixMilli()}
+					families[g] = append(families[g], member{ti, pi})
+				}
+			}
+		}
+	}
+	for g, members := range families {
+		p := make([]metrics.Optional, len(members))
+		for i, m := range members {
+			p[i] = points[m.target][g.version][m.index].Value
+		}
+		adj, err := metrics.AdjustPValues(p, method)
+		if err != nil {
+			return err
+		}
+		for i, m := range members {
+			points[m.target][g.version][m.index].Value = adj[i]
+		}
+	}
+	return nil
+}
+
+// noteAdjustment says which adjustment the p-values carry.
+func (r *driftRun) noteAdjustment(targets int) {
+	r.res.meta("adjust", r.q.Adjust)
+	what := map[string]string{
+		"bh":         "Benjamini–Hochberg (controls the share of false alarms among the features flagged)",
+		"bonferroni": "Bonferroni (controls the chance of any false alarm)",
+	}[r.q.Adjust]
+	if targets == 1 {
+		r.res.notice(Info, "adjust: the query has one feature with p-values, so the %s adjustment leaves them unchanged; it matters when the query names several features", r.q.Adjust)
+		return
+	}
+	r.res.notice(Info, "p-values adjusted with %s across the %d features in each bucket and version", what, targets)
 }
 
 // finish writes the notices and meta that describe the reference and any

@@ -241,6 +241,13 @@ func (c driftGolden) query(metric string) string {
 		"reference":{"type":"environment","environment":"training"},"interval":"1h"%s}`, feature, metric, binning)
 }
 
+// asDistribution turns a drift query into the distribution query of the
+// same comparison (a distribution is one table: it takes no interval).
+func asDistribution(q string) string {
+	q = strings.Replace(q, `"drift"`, `"distribution"`, 1)
+	return strings.Replace(q, `,"interval":"1h"`, "", 1)
+}
+
 // TestDriftGolden reproduces the golden drift cases through the store: the
 // SQL binning and the value summaries must agree with numpy and SciPy.
 func TestDriftGolden(t *testing.T) {
@@ -278,7 +285,7 @@ func TestDriftGolden(t *testing.T) {
 				}
 			}
 			// The distribution table holds the golden bin counts.
-			res := mustQuery(t, e, driftT0, driftT0.Add(time.Hour), strings.Replace(c.query("psi"), `"drift"`, `"distribution"`, 1))
+			res := mustQuery(t, e, driftT0, driftT0.Add(time.Hour), asDistribution(c.query("psi")))
 			tab := res.Tables[0]
 			var refCounts, curCounts []int64
 			for i := range tab.Columns[0].Values {
@@ -360,7 +367,7 @@ func TestDriftApproximateWithinBounds(t *testing.T) {
 					t.Errorf("exact edges %v, want %v", edges, c.BinEdges)
 				}
 				// The distribution's KS is within its bound too.
-				dist := mustQuery(t, e, driftT0, driftT0.Add(time.Hour), strings.Replace(c.query("ks"), `"drift"`, `"distribution"`, 1))
+				dist := mustQuery(t, e, driftT0, driftT0.Add(time.Hour), asDistribution(c.query("ks")))
 				var wantKS float64
 				_ = json.Unmarshal(c.Expected["ks"], &wantKS)
 				got, _ := dist.Meta["value"].(metrics.Optional).Get()

@@ -499,6 +499,9 @@ func embeddingsQuery(ctx context.Context, e *Engine, q *models.Query) (*Result, 
 	default:
 		return nil, &models.QueryError{Option: "reduce", Msg: fmt.Sprintf("%q is not a reduction; one of pca, none", q.Reduce)}
 	}
+	if err := e.checkSampleSize(q, embeddingColumns); err != nil {
+		return nil, err
+	}
 	s, err := e.SampleEmbeddings(ctx, q)
 	if err != nil {
 		return nil, err

@@ -180,7 +180,10 @@ func (s sumStore) VectorSums(_ context.Context, req store.VectorSumsRequest) (*s
 
 func TestEmbeddingDriftGoldenFromSums(t *testing.T) {
 	g := loadEmbeddingGolden(t)
-	e, _ := embEngine(t, Limits{}, goldenEmbeddingRecords(g)[:1])
+	recs := goldenEmbeddingRecords(g)
+	// One stored record per environment: the sums come from sumStore, but
+	// the query's environment must be one the model has.
+	e, _ := embEngine(t, Limits{}, []store.Record{recs[0], recs[len(g.Reference)]})
 	e.Store = sumStore{Store: e.Store, byEnv: map[string][][]float64{"training": g.Reference, "production": g.Current}, at: embT0}
 	for _, metric := range []string{"euclidean", "cosine"} {
 		res := mustQuery(t, e, embT0, embT0.Add(time.Hour), `{"queryType":"embeddingDrift","model":"emb","environment":"production","metric":"`+metric+`","interval":"1h"}`)

@@ -21,6 +21,12 @@ type Limits struct {
 	MaxGroups int
 	// MaxSampleSize bounds sampled points (embeddings).
 	MaxSampleSize int
+	// MaxPoints bounds the values of one result: the points of its series
+	// plus the cells of its tables. MaxResponseBytes bounds its estimated
+	// size once framed (see Result.Size). A result past either is refused
+	// before any frame is built.
+	MaxPoints        int
+	MaxResponseBytes int64
 	// ExactValueLimit bounds the values read for exact KS and Wasserstein
 	// and for quantile edges: a target's values then take about 24 bytes
 	// each in Go (16M: under 400 MB), two targets at a time. Past it, values
@@ -29,7 +35,7 @@ type Limits struct {
 }
 
 // DefaultLimits are used when the settings give none.
-var DefaultLimits = Limits{MaxGroups: 2_000_000, MaxSampleSize: 50_000, ExactValueLimit: 16_000_000}
+var DefaultLimits = Limits{MaxGroups: 2_000_000, MaxSampleSize: 50_000, MaxPoints: 1_000_000, MaxResponseBytes: 64 << 20, ExactValueLimit: 16_000_000}
 
 // Engine answers queries from a store.
 type Engine struct {
@@ -47,6 +53,12 @@ func New(st store.Store, lim Limits) *Engine {
 	}
 	if lim.ExactValueLimit <= 0 {
 		lim.ExactValueLimit = DefaultLimits.ExactValueLimit
+	}
+	if lim.MaxPoints <= 0 {
+		lim.MaxPoints = DefaultLimits.MaxPoints
+	}
+	if lim.MaxResponseBytes <= 0 {
+		lim.MaxResponseBytes = DefaultLimits.MaxResponseBytes
 	}
 	return &Engine{Store: st, Limits: lim}
 }
@@ -142,9 +154,15 @@ func (e *Engine) Run(ctx context.Context, q *models.Query) (*Result, error) {
 	if !ok {
 		return nil, &models.QueryError{Option: "queryType", Msg: fmt.Sprintf("%q is not supported by this engine", q.QueryType)}
 	}
+	if err := e.checkNames(ctx, q); err != nil {
+		return nil, classify(err)
+	}
 	res, err := h(ctx, e, q)
 	if err != nil {
 		return nil, classify(err)
+	}
+	if err := e.checkSize(res); err != nil {
+		return nil, err
 	}
 	return res, nil
 }

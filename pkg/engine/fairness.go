@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"slices"
 	"sort"
+	"strconv"
 	"strings"
 
 	"github.com/vigil-mlobs/vigil/pkg/metrics"
@@ -132,6 +133,16 @@ func fairnessQuery(ctx context.Context, e *Engine, q *models.Query) (*Result, er
 	res := &Result{}
 	res.meta("records", records)
 	res.meta("recordsWithActuals", withActual)
+	minGroup := int64(q.MinGroupSize)
+	if minGroup <= 0 {
+		minGroup = models.DefaultMinGroupSize
+	}
+	res.meta("minGroupSize", minGroup)
+	alpha := 0.0
+	if q.Confidence > 0 {
+		alpha = 1 - q.Confidence
+		res.meta("confidence", q.Confidence)
+	}
 	names := make([]string, 0, len(versions))
 	for v := range versions {
 		names = append(names, v)
@@ -141,15 +152,18 @@ func fairnessQuery(ctx context.Context, e *Engine, q *models.Query) (*Result, er
 	if q.Metric == "selection_rate" {
 		groups = []string{"protected", "reference"}
 	}
+	var small, used int
 	for _, version := range names {
 		for _, group := range groups {
-			points, err := fairPoints(q.Metric, group, versions[version])
+			ps, err := fairPoints(q.Metric, group, versions[version], minGroup, alpha)
 			if err != nil {
 				return nil, fmt.Errorf("fairness %s of model %q version %q: %w", q.Metric, q.Model, version, err)
 			}
-			if len(points) == 0 {
+			if len(ps.value) == 0 {
 				continue
 			}
+			small += ps.small
+			used += len(ps.value)
 			labels := []Label{{"model", q.Model}, {"version", version}}
 			name := q.Metric + " " + version
 			if q.Environment != "" {
@@ -162,11 +176,46 @@ func fairnessQuery(ctx context.Context, e *Engine, q *models.Query) (*Result, er
 				labels = append(labels, Label{"group", group})
 				name += " " + group
 			}
-			res.Series = append(res.Series, Series{Name: name, Labels: labels, Unit: fairnessUnit(q.Metric), Points: points})
+			if q.Bound == "" {
+				res.Series = append(res.Series, Series{Name: name, Labels: labels, Unit: fairnessUnit(q.Metric), Points: ps.value})
+			}
+			if alpha == 0 {
+				continue
+			}
+			level := strconv.FormatFloat(q.Confidence*100, 'g', -1, 64) + "%"
+			for _, b := range []struct {
+				bound  string
+				points []Point
+			}{{"lower", ps.lower}, {"upper", ps.upper}} {
+				if q.Bound != "" && q.Bound != b.bound {
+					continue
+				}
+				res.Series = append(res.Series, Series{
+					Name:   name + " " + b.bound + " bound (" + level + ")",
+					Labels: append(slices.Clone(labels), Label{"bound", b.bound}),
+					Unit:   fairnessUnit(q.Metric), Points: b.points,
+				})
+			}
 		}
+	}
+	res.meta("smallGroupPoints", small)
+	if small > 0 {
+		who := "the protected or the reference group"
+		if q.Metric == "selection_rate" {
+			who = "the group"
+		}
+		records := "records"
+		if q.Metric == "equal_opportunity_difference" {
+			records = fmt.Sprintf("records with a favourable actual (%q)", q.Fairness.Favorable)
+		}
+		res.notice(Info, "%d of %d points are absent: %s has fewer than %d %s there (minGroupSize; lower it, or use a longer interval, to see them)",
+			small, used, who, minGroup, records)
 	}
 
 	if err := e.noticeUnseenValues(ctx, res, unfiltered, attr, f, seen); err != nil {
+		return nil, err
+	}
+	if err := e.explainFairness(ctx, res, q, versions, groups, minGroup, sc); err != nil {
 		return nil, err
 	}
 	switch {
@@ -184,25 +233,96 @@ func fairnessQuery(ctx context.Context, e *Engine, q *models.Query) (*Result, er
 	return res, nil
 }
 
-// fairPoints computes a version's metric per bucket. A bucket counts when it has
-// records the metric can use; an undefined value there is a null point.
-func fairPoints(metric, group string, buckets map[int64]*fairBucket) ([]Point, error) {
+// fairSeries holds a version's points and, with a confidence level, its
+// bounds; small counts the points left absent by the minimum group size.
+type fairSeries struct {
+	value, lower, upper []Point
+	small               int
+}
+
+// fairPoints computes a version's metric per bucket, with its interval when
+// alpha is set. A bucket counts when it has records the metric can use; an
+// undefined value there, or one from a group under minGroup records, is a
+// null point.
+func fairPoints(metric, group string, buckets map[int64]*fairBucket, minGroup int64, alpha float64) (fairSeries, error) {
 	starts := make([]int64, 0, len(buckets))
 	for t := range buckets {
 		starts = append(starts, t)
 	}
 	sort.Slice(starts, func(i, j int) bool { return starts[i] < starts[j] })
-	var points []Point
+	var out fairSeries
 	for _, t := range starts {
-		v, used, err := buckets[t].value(metric, group)
+		b := buckets[t]
+		v, used, err := b.value(metric, group)
 		if err != nil {
-			return nil, err
+			return fairSeries{}, err
 		}
-		if used {
-			points = append(points, Point{Time: bucketTime(t), Value: v})
+		if !used {
+			continue
 		}
+		iv := metrics.Interval{Value: v}
+		if alpha > 0 {
+			if iv, err = b.interval(metric, group, alpha); err != nil {
+				return fairSeries{}, err
+			}
+		}
+		if b.tooSmall(metric, group, minGroup) {
+			iv = metrics.Interval{}
+			out.small++
+		}
+		at := bucketTime(t)
+		out.value = append(out.value, Point{Time: at, Value: iv.Value})
+		out.lower = append(out.lower, Point{Time: at, Value: iv.Lower})
+		out.upper = append(out.upper, Point{Time: at, Value: iv.Upper})
 	}
-	return points, nil
+	return out, nil
+}
+
+// groupSizes returns the n of each group as METRICS.md "Uncertainty" counts
+// it: records with a predicted label; favourable actuals for
+// equal_opportunity_difference; records with an actual for the other metrics
+// that need one.
+func (b *fairBucket) groupSizes(metric string) (protected, reference int64) {
+	switch {
+	case metric == "equal_opportunity_difference":
+		return b.actProtected.TP + b.actProtected.FN, b.actReference.TP + b.actReference.FN
+	case fairnessNeedsActuals(metric):
+		return b.actProtected.Total(), b.actReference.Total()
+	}
+	return b.selProtected.Total(), b.selReference.Total()
+}
+
+// tooSmall reports whether a group the metric compares has fewer than
+// minGroup records (for selection_rate, the series' own group).
+func (b *fairBucket) tooSmall(metric, group string, minGroup int64) bool {
+	p, r := b.groupSizes(metric)
+	switch group {
+	case "protected":
+		return p < minGroup
+	case "reference":
+		return r < minGroup
+	}
+	return p < minGroup || r < minGroup
+}
+
+// interval computes a metric with its confidence interval at level 1 − alpha.
+func (b *fairBucket) interval(metric, group string, alpha float64) (metrics.Interval, error) {
+	p, r := b.selProtected.Selection(), b.selReference.Selection()
+	switch metric {
+	case "disparate_impact":
+		return metrics.RatioInterval(p.Selected, p.Rows, r.Selected, r.Rows, alpha)
+	case "statistical_parity_difference":
+		return metrics.DifferenceInterval(p.Selected, p.Rows, r.Selected, r.Rows, alpha)
+	case "equal_opportunity_difference":
+		ap, ar := b.actProtected, b.actReference
+		return metrics.DifferenceInterval(ap.TP, ap.TP+ap.FN, ar.TP, ar.TP+ar.FN, alpha)
+	case "selection_rate":
+		if group == "protected" {
+			return metrics.Wilson(p.Selected, p.Rows, alpha)
+		}
+		return metrics.Wilson(r.Selected, r.Rows, alpha)
+	}
+	return metrics.Interval{}, &models.QueryError{Option: "confidence", Msg: fmt.Sprintf("%s has no confidence interval; intervals exist for %s", metric, strings.Join(models.IntervalMetrics, ", "))}
 }
 
 // value computes a fairness metric from the counts; group picks the group of

@@ -135,7 +135,7 @@ func TestFairnessActualsAndBuckets(t *testing.T) {
 		{"average_odds_difference", []point{{"v1", b0, 0, false}, {"v1", b1, 0, false}, {"v2", b0, 0, false}}},
 	} {
 		t.Run(tc.metric, func(t *testing.T) {
-			res := mustRunQuality(t, e, fairQuery(tc.metric, "tags.sex", []string{"F"}, []string{"M"}, `,"interval":"1h"`))
+			res := mustRunQuality(t, e, fairQuery(tc.metric, "tags.sex", []string{"F"}, []string{"M"}, `,"interval":"1h","minGroupSize":1`))
 			var got []point
 			for _, s := range res.Series {
 				for _, p := range s.Points {
@@ -165,7 +165,7 @@ func TestFairnessActualsAndBuckets(t *testing.T) {
 	}
 
 	t.Run("selection_rate per group", func(t *testing.T) {
-		res := mustRunQuality(t, e, fairQuery("selection_rate", "tags.sex", []string{"F"}, []string{"M"}, `,"versions":["v1"],"environment":"production","interval":"1h"`))
+		res := mustRunQuality(t, e, fairQuery("selection_rate", "tags.sex", []string{"F"}, []string{"M"}, `,"versions":["v1"],"environment":"production","interval":"1h","minGroupSize":1`))
 		if len(res.Series) != 2 {
 			t.Fatalf("want two series, got %s", describeSeries(res))
 		}
@@ -190,7 +190,7 @@ func TestFairnessActualsAndBuckets(t *testing.T) {
 
 	t.Run("several values per group", func(t *testing.T) {
 		// X joins the reference group: SR(M ∪ X) = 4/6 in v1 hour 0.
-		res := mustRunQuality(t, e, fairQuery("disparate_impact", "tags.sex", []string{"F"}, []string{"M", "X"}, `,"versions":["v1"],"interval":"1h"`))
+		res := mustRunQuality(t, e, fairQuery("disparate_impact", "tags.sex", []string{"F"}, []string{"M", "X"}, `,"versions":["v1"],"interval":"1h","minGroupSize":1`))
 		if len(res.Series) != 1 || len(res.Series[0].Points) != 2 {
 			t.Fatalf("series %s", describeSeries(res))
 		}
@@ -233,7 +233,7 @@ func TestFairnessBadInput(t *testing.T) {
 		}
 	})
 	t.Run("one of several values never seen", func(t *testing.T) {
-		res := mustRunQuality(t, e, fairQuery("statistical_parity_difference", "tags.sex", []string{"F", "f"}, []string{"M"}, ""))
+		res := mustRunQuality(t, e, fairQuery("statistical_parity_difference", "tags.sex", []string{"F", "f"}, []string{"M"}, `,"minGroupSize":1`))
 		if !hasNotice(res, Info, "fairness.protected", `"f"`, "values seen") || hasNotice(res, Warning, "fairness.protected") {
 			t.Fatalf("notices %+v", res.Notices)
 		}

@@ -318,6 +318,11 @@ func performanceQuery(ctx context.Context, e *Engine, q *models.Query) (*Result,
 		res.Series = append(res.Series, Series{Name: name, Labels: labels, Unit: perfUnit(q.Metric), Points: points})
 	}
 	perfNotices(res, q, family, tally)
+	if tally.withActual > 0 {
+		if err := e.explainPerformance(ctx, res, q, family, series, sc); err != nil {
+			return nil, err
+		}
+	}
 	return res, nil
 }
 
@@ -538,9 +543,6 @@ func perfNotices(res *Result, q *models.Query, family perfFamily, t perfTally) {
 		what := map[perfFamily]string{famLabels: "predicted label", famAUC: "score", famLogLoss: "score", famRegression: "predicted value"}[family]
 		res.notice(Warning, "%s no %s and %s left out", counted(t.unevaluable, "record with an actual has", "records with actuals have"), what,
 			map[bool]string{true: "is", false: "are"}[t.unevaluable == 1])
-	}
-	if family == famLabels && q.Metric != "accuracy" && t.positives == 0 {
-		res.notice(Warning, "the positive label %q occurs in no prediction or actual; set the query's positive label to the class of interest", q.Positive)
 	}
 }
 

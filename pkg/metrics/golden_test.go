@@ -259,6 +259,24 @@ func testNumericCase(t *testing.T, c goldenCase) {
 	checkValue(t, c, "ks_pvalue", d.KS.PValue, pValueTol)
 	checkValue(t, c, "wasserstein", d.Wasserstein, valueTol)
 	checkValue(t, c, "wasserstein_norm", d.WassersteinNorm, valueTol)
+
+	// The sorted-array forms the stores use give the same numbers.
+	rs, cs := sortedFinite(ref), sortedFinite(cur)
+	checkValue(t, c, "ks", KSOfSorted(rs, cs), valueTol)
+	checkValue(t, c, "wasserstein", WassersteinOfSorted(rs, cs), valueTol)
+	checkValue(t, c, "wasserstein_norm", NormalizedWasserstein(WassersteinOfSorted(rs, cs), PopulationStdOfValues(rs)), valueTol)
+}
+
+// sortedFinite drops NaN (missing) values and sorts the rest.
+func sortedFinite(xs []float64) []float64 {
+	var out []float64
+	for _, x := range xs {
+		if !math.IsNaN(x) {
+			out = append(out, x)
+		}
+	}
+	slices.Sort(out)
+	return out
 }
 
 func testCategoricalCase(t *testing.T, c goldenCase) {

@@ -45,6 +45,21 @@ func RegressionSumsOf(actual, predicted []float64) (RegressionSums, error) {
 	if len(actual) > 0 {
 		k = mean.value() / float64(len(actual))
 	}
+	return RegressionSumsAbout(actual, predicted, k)
+}
+
+// RegressionSumsAbout computes RegressionSums with SumY and SumY2 taken about
+// the offset k, so sums of disjoint sets of rows with the same k can be added and
+// subtracted.
+func RegressionSumsAbout(actual, predicted []float64, k float64) (RegressionSums, error) {
+	if len(actual) != len(predicted) {
+		return RegressionSums{}, fmt.Errorf("regression sums: %d actual values but %d predictions", len(actual), len(predicted))
+	}
+	for i, y := range actual {
+		if math.IsNaN(y) || math.IsNaN(predicted[i]) {
+			return RegressionSums{}, fmt.Errorf("regression sums: row %d: actual or prediction is missing", i)
+		}
+	}
 	var sy, sy2, sse, sae, sape compensatedSum
 	for i, y := range actual {
 		c := y - k

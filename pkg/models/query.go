@@ -4,6 +4,7 @@
 package models
 
 import (
+	"bytes"
 	"encoding/json"
 	"fmt"
 	"sort"
@@ -24,11 +25,21 @@ const (
 	TypeEmbeddings     = "embeddings"
 	TypeDistribution   = "distribution"
 	TypeModels         = "models"
+	// TypeDataQuality: missing, new-category and out-of-range rates and summary
+	// statistics per (version, field) and bucket.
+	TypeDataQuality = "dataQuality"
+	// TypeEstimatedPerformance: classification performance estimated from
+	// calibrated scores, before the actuals arrive.
+	TypeEstimatedPerformance = "estimatedPerformance"
+	// TypePerformanceTrace: segments ranked by how much they pull a
+	// performance metric down.
+	TypePerformanceTrace = "performanceTrace"
 )
 
 // QueryTypes lists every query type.
 var QueryTypes = []string{TypeDrift, TypeEmbeddingDrift, TypePerformance, TypeFairness, TypeBiasTrace,
-	TypeTraffic, TypeEmbeddings, TypeDistribution, TypeModels}
+	TypeTraffic, TypeEmbeddings, TypeDistribution, TypeModels,
+	TypeDataQuality, TypeEstimatedPerformance, TypePerformanceTrace}
 
 // Metrics allowed per query type; the first is the default.
 var Metrics = map[string][]string{
@@ -41,7 +52,15 @@ var Metrics = map[string][]string{
 	TypeBiasTrace: {"disparate_impact", "statistical_parity_difference", "equal_opportunity_difference",
 		"average_odds_difference", "predictive_parity_ratio", "selection_rate"},
 	TypeTraffic: {"count", "share"},
+	TypeDataQuality: {"missing_rate", "new_category_rate", "out_of_range_rate", "mean", "std",
+		"min", "p05", "p25", "p50", "p75", "p95", "max", "distinct"},
+	TypeEstimatedPerformance: {"accuracy", "precision", "recall", "f1", "auc"},
+	TypePerformanceTrace:     {"accuracy", "precision", "recall", "f1", "auc", "log_loss", "rmse", "mae", "mape", "r2"},
 }
+
+// Calibrations are the score calibrations of estimatedPerformance; the first
+// is the default.
+var Calibrations = []string{"isotonic", "none"}
 
 // Drift targets.
 var Targets = []string{"feature", "prediction", "actual"}
@@ -54,6 +73,23 @@ var VersionStatuses = []string{"shadow", "canary", "active", "deprecated"}
 
 // Binning strategies.
 var BinningStrategies = []string{"quantile", "uniform"}
+
+// Adjustments of drift p-values across features.
+var Adjustments = []string{"bh", "bonferroni"}
+
+// Bounds a fairness query may keep alone.
+var Bounds = []string{"lower", "upper"}
+
+// IntervalMetrics are the fairness metrics that have a confidence interval
+// (METRICS.md "Uncertainty").
+var IntervalMetrics = []string{"disparate_impact", "statistical_parity_difference", "equal_opportunity_difference", "selection_rate"}
+
+// PValueMetrics are the drift metrics whose values are p-values.
+var PValueMetrics = []string{"ks_pvalue", "chi2_pvalue"}
+
+// DefaultMinGroupSize is the smallest protected or reference group a fairness
+// point is computed from.
+const DefaultMinGroupSize = 30
 
 // Reference says what the current data is compared with.
 type Reference struct {
@@ -87,6 +123,9 @@ type Fairness struct {
 	Protected []string `json:"protected"`
 	Reference []string `json:"reference"`
 	Favorable string   `json:"favorable"`
+	// FavorableDefaulted is true when the query gave no favorable label and
+	// Parse set the default "1" (notices then say so).
+	FavorableDefaulted bool `json:"-"`
 }
 
 // Query is one Vigil query as saved in dashboards and alert rules.
@@ -125,12 +164,32 @@ type Query struct {
 	// Status keeps the versions whose lifecycle status is one of these
 	// (traffic and models), e.g. ["deprecated"] for deprecation alerts.
 	Status []string `json:"status,omitempty"`
+	// Calibration maps scores to probabilities in estimatedPerformance:
+	// "isotonic" (the default) or "none".
+	Calibration string `json:"calibration,omitempty"`
+	// Confidence is the level 1 − α of fairness intervals (e.g. 0.95): a
+	// fairness query adds lower and upper bound series, a bias trace the
+	// bounds of each segment's disparate impact. Zero means no interval.
+	Confidence float64 `json:"confidence,omitempty"`
+	// MinGroupSize leaves a fairness point absent when the protected or the
+	// reference group of its bucket has fewer records (default 30; 1 keeps
+	// every bucket with records).
+	MinGroupSize int `json:"minGroupSize,omitempty"`
+	// Bound keeps only the lower or the upper bound series of a fairness
+	// query with confidence, for alert rules on a bound.
+	Bound string `json:"bound,omitempty"`
+	// Adjust adjusts drift p-values across the query's features in each
+	// (bucket, version): "bh" (Benjamini–Hochberg) or "bonferroni".
+	Adjust string `json:"adjust,omitempty"`
 
 	// Resolved by Parse.
-	From, To       time.Time     `json:"-"`
-	IntervalDur    time.Duration `json:"-"`
-	MaxDataPoints  int64         `json:"-"`
-	grafanaDefault time.Duration
+	From, To    time.Time     `json:"-"`
+	IntervalDur time.Duration `json:"-"`
+	// PositiveDefaulted is true when a performance query gave no positive
+	// label and Parse set the default "1".
+	PositiveDefaulted bool  `json:"-"`
+	MaxDataPoints     int64 `json:"-"`
+	grafanaDefault    time.Duration
 }
 
 // StringList is a list option that also accepts a single string (a
@@ -211,21 +270,45 @@ type Request struct {
 	From, To      time.Time
 	Interval      time.Duration
 	MaxDataPoints int64
+	// ExtraKeys are keys of JSON the caller reads itself (e.g. an export's
+	// from and to); they are accepted besides the query type's options.
+	ExtraKeys []string
+	// OnlyOptions, when not nil, narrows the options accepted to these (and
+	// CommonOptions): a caller that reads a query as a plain scope.
+	OnlyOptions []string
 }
 
-// Parse reads, defaults and validates one query.
+// Parse reads, defaults and validates one query. Keys that no query type
+// reads, and options the query's type does not read, are errors (see
+// QueryTypeOptions in keys.go).
 func Parse(req Request, lim Limits) (*Query, error) {
 	if lim.MaxBuckets <= 0 {
 		lim.MaxBuckets = DefaultLimits.MaxBuckets
 	}
 	var q Query
-	if len(req.JSON) > 0 {
+	var raw map[string]json.RawMessage
+	if len(bytes.TrimSpace(req.JSON)) > 0 {
+		if err := json.Unmarshal(req.JSON, &raw); err != nil {
+			return nil, qerr("", "the query is not valid JSON for Vigil (it must be a JSON object): %v", err)
+		}
 		if err := json.Unmarshal(req.JSON, &q); err != nil {
-			return nil, qerr("", "the query is not valid JSON for Vigil: %v", err)
+			return nil, typeError(raw, err)
 		}
 	}
 	if q.QueryType == "" {
 		q.QueryType = req.QueryType
+	}
+	if q.QueryType == "" {
+		return nil, qerr("queryType", "is required; one of %s", oneOf(QueryTypes))
+	}
+	if !contains(QueryTypes, q.QueryType) {
+		return nil, qerr("queryType", "%q is not a query type; one of %s", q.QueryType, oneOf(QueryTypes))
+	}
+	if err := checkKeys(raw, q.QueryType, req.ExtraKeys, req.OnlyOptions); err != nil {
+		return nil, err
+	}
+	if !contains(QueryTypeOptions[q.QueryType], "reference") {
+		q.Reference = nil // an empty reference block on a type that reads none
 	}
 	if req.RefID != "" {
 		q.RefID = req.RefID
@@ -257,8 +340,6 @@ func (q *Query) validate(lim Limits) error {
 		if !contains(allowed, q.Metric) {
 			return qerr("metric", "%q is not a %s metric; one of %s", q.Metric, q.QueryType, oneOf(allowed))
 		}
-	} else if q.Metric != "" {
-		return qerr("metric", "%s queries take no metric", q.QueryType)
 	}
 	if err := q.resolveInterval(lim); err != nil {
 		return err
@@ -285,25 +366,50 @@ func (q *Query) validate(lim Limits) error {
 		if err := q.validateFairness(); err != nil {
 			return err
 		}
-	case TypePerformance:
+	}
+	if err := q.validateUncertainty(); err != nil {
+		return err
+	}
+	switch q.QueryType {
+	case TypePerformance, TypePerformanceTrace:
+		if q.Positive == "" {
+			q.Positive = "1"
+			q.PositiveDefaulted = true
+		}
+	case TypeEstimatedPerformance:
 		if q.Positive == "" {
 			q.Positive = "1"
 		}
+		if q.Calibration == "" {
+			q.Calibration = Calibrations[0]
+		}
+		if !contains(Calibrations, q.Calibration) {
+			return qerr("calibration", "%q is not a calibration; one of %s", q.Calibration, oneOf(Calibrations))
+		}
+	}
+	if q.Calibration != "" && q.QueryType != TypeEstimatedPerformance {
+		return qerr("calibration", "only estimatedPerformance queries calibrate scores")
 	}
 	if needsReference(q.QueryType) {
 		if err := q.validateReference(); err != nil {
 			return err
 		}
-	} else if q.Reference != nil && q.QueryType != TypeBiasTrace {
-		return qerr("reference", "%s queries take no reference", q.QueryType)
+		if q.QueryType == TypeDataQuality && q.Reference.Type == "rolling" {
+			return qerr("reference.type", "a dataQuality reference is fixed: environment, version or window (the range and categories the current data is checked against)")
+		}
+	} else if q.QueryType == TypeEstimatedPerformance && q.Reference != nil && q.Reference.Type != "" {
+		// No default here: the engine takes validation records, else training.
+		if err := q.validateReference(); err != nil {
+			return err
+		}
+		if q.Reference.Type == "rolling" {
+			return qerr("reference.type", "the calibration is fitted once: use an environment, version or window reference")
+		}
 	}
 	for i, st := range q.Status {
 		if !contains(VersionStatuses, st) {
 			return qerr(fmt.Sprintf("status[%d]", i), "%q is not a lifecycle status; one of %s", st, oneOf(VersionStatuses))
 		}
-	}
-	if len(q.Status) > 0 && q.QueryType != TypeTraffic && q.QueryType != TypeModels {
-		return qerr("status", "only traffic and models queries filter by lifecycle status")
 	}
 	for i, f := range q.Filters {
 		if f.Field == "" {
@@ -330,7 +436,8 @@ func (q *Query) validate(lim Limits) error {
 // Bucketed reports whether a query type answers with time series.
 func Bucketed(queryType string) bool {
 	switch queryType {
-	case TypeDrift, TypeEmbeddingDrift, TypePerformance, TypeFairness, TypeTraffic:
+	case TypeDrift, TypeEmbeddingDrift, TypePerformance, TypeFairness, TypeTraffic,
+		TypeDataQuality, TypeEstimatedPerformance:
 		return true
 	}
 	return false
@@ -338,7 +445,7 @@ func Bucketed(queryType string) bool {
 
 func needsReference(queryType string) bool {
 	switch queryType {
-	case TypeDrift, TypeDistribution, TypeEmbeddingDrift, TypeEmbeddings:
+	case TypeDrift, TypeDistribution, TypeEmbeddingDrift, TypeEmbeddings, TypeDataQuality:
 		return true
 	}
 	return false
@@ -484,6 +591,52 @@ func (q *Query) validateFairness() error {
 	}
 	if f.Favorable == "" {
 		f.Favorable = "1"
+		f.FavorableDefaulted = true
+	}
+	return nil
+}
+
+// validateUncertainty checks confidence, minGroupSize, bound and adjust and
+// defaults minGroupSize.
+func (q *Query) validateUncertainty() error {
+	fairness := q.QueryType == TypeFairness
+	if q.Confidence != 0 {
+		if q.QueryType != TypeFairness && q.QueryType != TypeBiasTrace {
+			return qerr("confidence", "only fairness and biasTrace queries take a confidence level; %s queries do not", q.QueryType)
+		}
+		if !(q.Confidence > 0 && q.Confidence < 1) {
+			return qerr("confidence", "%v is not a confidence level; give one between 0 and 1, such as 0.95", q.Confidence)
+		}
+		if fairness && !contains(IntervalMetrics, q.Metric) {
+			return qerr("confidence", "%s has no confidence interval; intervals exist for %s", q.Metric, oneOf(IntervalMetrics))
+		}
+	}
+	switch {
+	case q.MinGroupSize < 0:
+		return qerr("minGroupSize", "%d: must be at least 1 (1 keeps every bucket with records)", q.MinGroupSize)
+	case q.MinGroupSize != 0 && !fairness:
+		return qerr("minGroupSize", "only fairness queries take a minimum group size; %s queries do not", q.QueryType)
+	case q.MinGroupSize == 0 && fairness:
+		q.MinGroupSize = DefaultMinGroupSize
+	}
+	if q.Bound != "" {
+		if !contains(Bounds, q.Bound) {
+			return qerr("bound", "%q is not a bound; one of %s", q.Bound, oneOf(Bounds))
+		}
+		if !fairness || q.Confidence == 0 {
+			return qerr("bound", "keeps one bound series of a fairness query with a confidence level; set confidence (e.g. 0.95)")
+		}
+	}
+	if q.Adjust != "" {
+		if !contains(Adjustments, q.Adjust) {
+			return qerr("adjust", "%q is not a p-value adjustment; one of %s", q.Adjust, oneOf(Adjustments))
+		}
+		if q.QueryType != TypeDrift {
+			return qerr("adjust", "only drift queries adjust p-values across features; %s queries do not", q.QueryType)
+		}
+		if !contains(PValueMetrics, q.Metric) {
+			return qerr("adjust", "adjusts p-values, and %s is not one; use it with %s", q.Metric, oneOf(PValueMetrics))
+		}
 	}
 	return nil
 }

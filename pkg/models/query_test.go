@@ -44,8 +44,11 @@ func TestParseDefaults(t *testing.T) {
 		{`{"queryType":"traffic"}`, func(q *Query) bool { return q.Metric == "count" && q.Model == "" }},
 		{`{"queryType":"models"}`, func(q *Query) bool { return q.Metric == "" }},
 		{`{"queryType":"traffic","status":["deprecated"]}`, func(q *Query) bool { return q.Status[0] == "deprecated" }},
-		{`{"queryType":"performance","model":"m","groupBy":"tags.channel","versions":"v2","features":["a",""]}`, func(q *Query) bool {
-			return len(q.GroupBy) == 1 && q.GroupBy[0] == "tags.channel" && len(q.Versions) == 1 && len(q.Features) == 1
+		{`{"queryType":"drift","model":"m","versions":"v2","features":["a",""]}`, func(q *Query) bool {
+			return len(q.Versions) == 1 && len(q.Features) == 1
+		}},
+		{`{"queryType":"performance","model":"m","groupBy":"tags.channel"}`, func(q *Query) bool {
+			return len(q.GroupBy) == 1 && q.GroupBy[0] == "tags.channel"
 		}},
 	}
 	for _, c := range cases {
@@ -68,7 +71,7 @@ func TestParseErrors(t *testing.T) {
 		{`{"queryType":"sideways"}`, "queryType", `"sideways" is not a query type`},
 		{`{"queryType":"drift"}`, "model", "is required for drift queries"},
 		{`{"queryType":"drift","model":"m","metric":"speed"}`, "metric", "one of psi, kl, js"},
-		{`{"queryType":"models","metric":"psi"}`, "metric", "take no metric"},
+		{`{"queryType":"models","metric":"psi"}`, "metric", "does not apply to models queries"},
 		{`{"queryType":"drift","model":"m","target":"label"}`, "target", "one of feature, prediction, actual"},
 		{`{"queryType":"drift","model":"m","binning":{"strategy":"kmeans"}}`, "binning.strategy", "one of quantile, uniform"},
 		{`{"queryType":"drift","model":"m","binning":{"bins":1}}`, "binning.bins", "between 2 and 100"},
@@ -78,7 +81,7 @@ func TestParseErrors(t *testing.T) {
 		{`{"queryType":"drift","model":"m","reference":{"type":"window","from":"soon","to":"now"}}`, "reference.from", "not an RFC 3339 time"},
 		{`{"queryType":"drift","model":"m","reference":{"type":"rolling"}}`, "reference.window", "needs a window"},
 		{`{"queryType":"drift","model":"m","reference":{"type":"rolling","window":"forever"}}`, "reference.window", "not a duration"},
-		{`{"queryType":"performance","model":"m","reference":{"type":"rolling","window":"1d"}}`, "reference", "take no reference"},
+		{`{"queryType":"performance","model":"m","reference":{"type":"rolling","window":"1d"}}`, "reference", "does not apply to performance queries"},
 		{`{"queryType":"drift","model":"m","interval":"often"}`, "interval", "not a duration"},
 		{`{"queryType":"drift","model":"m","interval":"1s"}`, "interval", "more than the limit of 10000"},
 		{`{"queryType":"distribution","model":"m"}`, "features", "needs one feature"},
@@ -89,9 +92,9 @@ func TestParseErrors(t *testing.T) {
 		{`{"queryType":"fairness","model":"m","fairness":{"attribute":"tags.sex","protected":["F"],"reference":["F"]}}`, "fairness.reference", "in both"},
 		{`{"queryType":"traffic","filters":[{"op":"="}]}`, "filters[0].field", "is required"},
 		{`{"queryType":"traffic","filters":[{"field":"prediction.margin"}]}`, "filters[0].field", "is not a field"},
-		{`{"queryType":"traffic","groupBy":["tags."]}`, "groupBy[0]", "names no feature or tag"},
+		{`{"queryType":"performance","model":"m","groupBy":["tags."]}`, "groupBy[0]", "names no feature or tag"},
 		{`{"queryType":"traffic","status":["retired"]}`, "status[0]", "not a lifecycle status"},
-		{`{"queryType":"drift","model":"m","status":["active"]}`, "status", "only traffic and models"},
+		{`{"queryType":"drift","model":"m","status":["active"]}`, "status", "does not apply to drift queries (it is read by traffic, models)"},
 		{`{"queryType":"embeddings","model":"m","limit":-1}`, "limit", "must not be negative"},
 		{`{"queryType":`, "", "not valid JSON"},
 	}

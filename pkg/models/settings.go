@@ -21,6 +21,12 @@ type Settings struct {
 	MaxSampleSize int `json:"maxSampleSize"`
 	// MaxBuckets bounds the time buckets of one query.
 	MaxBuckets int `json:"maxBuckets"`
+	// MaxPoints bounds the values one query may answer with: the points of
+	// its series plus the cells of its tables (0: engine.DefaultLimits).
+	MaxPoints int `json:"maxPoints"`
+	// MaxResponseBytes bounds the estimated size of one query's frames
+	// (0: engine.DefaultLimits).
+	MaxResponseBytes int64 `json:"maxResponseBytes"`
 	// IngestMaxBytes bounds one ingest request body.
 	IngestMaxBytes int64 `json:"ingestMaxBytes"`
 	// IngestQueue bounds ingest requests waiting for the single writer.
@@ -84,6 +90,10 @@ func (s Settings) validate() error {
 		return fmt.Errorf("setting maxSampleSize: must not be negative")
 	case s.MaxBuckets < 0:
 		return fmt.Errorf("setting maxBuckets: must not be negative")
+	case s.MaxPoints < 0:
+		return fmt.Errorf("setting maxPoints: must not be negative")
+	case s.MaxResponseBytes < 0:
+		return fmt.Errorf("setting maxResponseBytes: must not be negative")
 	case s.IngestMaxBytes < 0:
 		return fmt.Errorf("setting ingestMaxBytes: must not be negative")
 	case s.IngestQueue < 0 || s.IngestQueue > 1000:

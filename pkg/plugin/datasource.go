@@ -65,7 +65,7 @@ func New(st store.Store, s models.Settings) *Datasource {
 	d := &Datasource{
 		settings: s,
 		store:    st,
-		engine:   engine.New(st, engine.Limits{MaxGroups: s.MaxGroups, MaxSampleSize: s.MaxSampleSize}),
+		engine:   engine.New(st, engine.Limits{MaxGroups: s.MaxGroups, MaxSampleSize: s.MaxSampleSize, MaxPoints: s.MaxPoints, MaxResponseBytes: s.MaxResponseBytes}),
 		ingestQ:  make(chan struct{}, s.IngestQueue),
 	}
 	d.mux = datasource.NewQueryTypeMux()

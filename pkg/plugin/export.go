@@ -52,6 +52,10 @@ type exportRequest struct {
 	// reference or all. Cluster, when set, keeps the points of that cluster.
 	Set     string `json:"set"`
 	Cluster string `json:"cluster"`
+	// Raw keeps CSV cells exactly as stored; by default a cell that a
+	// spreadsheet would read as a formula is neutralised (see neutralise).
+	// NDJSON is never changed, so raw applies to CSV only.
+	Raw bool `json:"raw"`
 }
 
 // exportRow is one exported record.
@@ -88,9 +92,11 @@ func badExport(format string, args ...any) error {
 // Columns: id, time (RFC 3339 UTC, milliseconds), version, environment, text,
 // prediction (label, else value), actual (empty or null when unknown), and
 // cluster when the query was an embeddings query (its novelty cluster, empty
-// for points in none), and set ("reference" or "current") when set is all. An export by ids sets X-Vigil-Missing-Ids to
-// the number of requested ids that are not stored. Any Grafana user may
-// export: it only reads.
+// for points in none), and set ("reference" or "current") when set is all. An
+// export by ids sets X-Vigil-Missing-Ids to the number of requested ids that
+// are not stored. CSV cells are neutralised against formula injection unless
+// "raw" is true (see neutralise); NDJSON is written as stored. Any Grafana
+// user may export: it only reads.
 func (d *Datasource) handleExport(w http.ResponseWriter, r *http.Request) {
 	if r.Body == nil {
 		r.Body = http.NoBody
@@ -105,7 +111,7 @@ func (d *Datasource) handleExport(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusBadRequest, "read body: %v", err)
 		return
 	}
-	rows, withCluster, missing, format, err := d.exportRows(r, body)
+	rows, withCluster, missing, req, err := d.exportRows(r, body)
 	if err != nil {
 		var ee *exportError
 		var qe *models.QueryError
@@ -124,9 +130,9 @@ func (d *Datasource) handleExport(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	var out bytes.Buffer
-	switch format {
+	switch req.Format {
 	case "csv":
-		err = writeCSV(&out, rows, withCluster)
+		err = writeCSV(&out, rows, withCluster, !req.Raw)
 		w.Header().Set("Content-Type", "text/csv; charset=utf-8")
 		w.Header().Set("Content-Disposition", `attachment; filename="vigil-export.csv"`)
 	default:
@@ -146,53 +152,55 @@ func (d *Datasource) handleExport(w http.ResponseWriter, r *http.Request) {
 }
 
 // exportRows resolves the request into rows; missing is −1 unless ids were given.
-func (d *Datasource) exportRows(r *http.Request, body []byte) (rows []exportRow, withCluster bool, missing int, format string, err error) {
+func (d *Datasource) exportRows(r *http.Request, body []byte) (rows []exportRow, withCluster bool, missing int, req exportRequest, err error) {
 	missing = -1
-	var req exportRequest
 	dec := json.NewDecoder(bytes.NewReader(body))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(&req); err != nil {
-		return nil, false, missing, "", badExport("the body must be a JSON object with model and ids, or query (and format, limit, set, cluster): %v", err)
+		return nil, false, missing, req, badExport("the body must be a JSON object with model and ids, or query (and format, limit, set, cluster): %v", err)
 	}
 	switch req.Format {
 	case "":
 		req.Format = "csv"
 	case "csv", "ndjson":
 	default:
-		return nil, false, missing, "", badExport("format %q: must be csv or ndjson", req.Format)
+		return nil, false, missing, req, badExport("format %q: must be csv or ndjson", req.Format)
+	}
+	if req.Raw && req.Format != "csv" {
+		return nil, false, missing, req, badExport("raw applies to CSV only: NDJSON is always written as stored")
 	}
 	switch {
 	case req.Limit < 0:
-		return nil, false, missing, "", badExport("limit %d: must not be negative", req.Limit)
+		return nil, false, missing, req, badExport("limit %d: must not be negative", req.Limit)
 	case req.Limit > MaxExportRows:
-		return nil, false, missing, "", badExport("limit %d is more than the maximum of %d rows per export", req.Limit, MaxExportRows)
+		return nil, false, missing, req, badExport("limit %d is more than the maximum of %d rows per export", req.Limit, MaxExportRows)
 	case req.Limit == 0:
 		req.Limit = DefaultExportRows
 	}
 	hasQuery := len(bytes.TrimSpace(req.Query)) > 0 && string(bytes.TrimSpace(req.Query)) != "null"
 	switch {
 	case hasQuery && (req.IDs != nil || req.Model != ""):
-		return nil, false, missing, "", badExport("give either model and ids, or query, not both")
+		return nil, false, missing, req, badExport("give either model and ids, or query, not both")
 	case hasQuery:
 		rows, withCluster, err = d.exportQuery(r, req)
-		return rows, withCluster, missing, req.Format, err
+		return rows, withCluster, missing, req, err
 	case req.Model == "":
-		return nil, false, missing, "", badExport("model is required with ids (or give a query)")
+		return nil, false, missing, req, badExport("model is required with ids (or give a query)")
 	case len(req.IDs) == 0:
-		return nil, false, missing, "", badExport("ids must list at least one record id (or give a query)")
+		return nil, false, missing, req, badExport("ids must list at least one record id (or give a query)")
 	case len(req.IDs) > req.Limit:
-		return nil, false, missing, "", badExport("%d ids is more than the export limit of %d rows", len(req.IDs), req.Limit)
+		return nil, false, missing, req, badExport("%d ids is more than the export limit of %d rows", len(req.IDs), req.Limit)
 	case req.Set != "" || req.Cluster != "":
-		return nil, false, missing, "", badExport("set and cluster apply to an embeddings query, not to ids")
+		return nil, false, missing, req, badExport("set and cluster apply to an embeddings query, not to ids")
 	}
 	recs, miss, err := d.engine.RecordsByID(r.Context(), req.Model, req.IDs)
 	if err != nil {
-		return nil, false, missing, "", err
+		return nil, false, missing, req, err
 	}
 	for i := range recs {
 		rows = append(rows, recordRow(&recs[i], ""))
 	}
-	return rows, false, len(miss), req.Format, nil
+	return rows, false, len(miss), req, nil
 }
 
 // exportQuery reads an embeddings query's points or a scope's records.
@@ -219,8 +227,12 @@ func (d *Datasource) exportQuery(r *http.Request, req exportRequest) ([]exportRo
 	default:
 		return nil, false, badExport("query: export takes an embeddings query, or a scope (model, versions, environment, from, to, filters) without queryType; got %q", head.QueryType)
 	}
-	q, err := models.Parse(models.Request{JSON: req.Query, QueryType: models.TypeEmbeddings, From: from, To: to},
-		models.Limits{MaxBuckets: d.settings.MaxBuckets})
+	parseReq := models.Request{JSON: req.Query, QueryType: models.TypeEmbeddings, From: from, To: to, ExtraKeys: []string{"from", "to"}}
+	if head.QueryType == "" {
+		// A scope: model, versions, environment, from, to and filters only.
+		parseReq.OnlyOptions = []string{"filters"}
+	}
+	q, err := models.Parse(parseReq, models.Limits{MaxBuckets: d.settings.MaxBuckets})
 	if err != nil {
 		return nil, false, err
 	}
@@ -320,16 +332,78 @@ func deref(s *string) string {
 	return *s
 }
 
+// neutralise guards a CSV cell against formula injection (OWASP, "CSV
+// Injection"): a cell that begins with =, +, -, @, a tab or a carriage return
+// is one a spreadsheet may run as a formula, so it gets a single quote in
+// front, which makes the spreadsheet read it as text. A cell that already
+// begins with a single quote gets one more, so the rule is reversible: remove
+// one leading quote from a cell that has one to get the stored text back.
+// Plain decimal numbers ("-1.5", "+3e-2") are left as they are: a spreadsheet
+// reads them as numbers, never as formulas, and regression values stay numeric.
+func neutralise(s string) string {
+	if s == "" {
+		return s
+	}
+	switch s[0] {
+	case '=', '+', '-', '@', '\t', '\r', '\'':
+		if s[0] != '\'' && isDecimal(s) {
+			return s
+		}
+		return "'" + s
+	}
+	return s
+}
+
+// isDecimal reports whether s is a plain decimal number: an optional sign,
+// digits with at most one point, an optional exponent. No spaces, no hex, no
+// Inf or NaN.
+func isDecimal(s string) bool {
+	i := 0
+	sign := func() {
+		if i < len(s) && (s[i] == '+' || s[i] == '-') {
+			i++
+		}
+	}
+	digits := func() int {
+		n := 0
+		for ; i < len(s) && s[i] >= '0' && s[i] <= '9'; i++ {
+			n++
+		}
+		return n
+	}
+	sign()
+	n := digits()
+	if i < len(s) && s[i] == '.' {
+		i++
+		n += digits()
+	}
+	if n == 0 {
+		return false
+	}
+	if i < len(s) && (s[i] == 'e' || s[i] == 'E') {
+		i++
+		sign()
+		if digits() == 0 {
+			return false
+		}
+	}
+	return i == len(s)
+}
+
 // writeCSV writes RFC 4180 CSV: a header, records ended by CRLF, a field
 // quoted when it holds a comma, a quote, a line break or edge spaces, quotes
 // doubled. Line breaks inside a field are kept as they are (encoding/csv's
-// writer would turn \n into \r\n there, changing the text).
-func writeCSV(w io.Writer, rows []exportRow, withCluster bool) error {
+// writer would turn \n into \r\n there, changing the text). With safe, every
+// cell goes through neutralise first.
+func writeCSV(w io.Writer, rows []exportRow, withCluster, safe bool) error {
 	bw := bufio.NewWriter(w)
 	record := func(fields []string) {
 		for i, f := range fields {
 			if i > 0 {
 				bw.WriteByte(',')
+			}
+			if safe {
+				f = neutralise(f)
 			}
 			if f == "" || !(strings.ContainsAny(f, ",\"\r\n") || f[0] == ' ' || f[len(f)-1] == ' ') {
 				bw.WriteString(f)

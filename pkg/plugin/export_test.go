@@ -241,6 +241,8 @@ func TestExportRejectsBadRequests(t *testing.T) {
 		{"no from", `{"query":{"model":"reviews","to":"` + to + `"}}`, 400, "query.from is required"},
 		{"bad to", `{"query":{"model":"reviews","from":"` + from + `","to":"tomorrow"}}`, 400, "query.to"},
 		{"bad filter field", `{"query":{"model":"reviews","from":"` + from + `","to":"` + to + `","filters":[{"field":"features.age","op":"=","value":1}]}}`, 400, `no feature \"age\"`},
+		{"misspelt scope key", `{"query":{"model":"reviews","from":"` + from + `","to":"` + to + `","filter":[{"field":"tags.lang","value":"es"}]}}`, 400, "did you mean filters?"},
+		{"embeddings option on a scope", `{"query":{"model":"reviews","from":"` + from + `","to":"` + to + `","currentLimit":5}}`, 400, `\"currentLimit\": does not apply here`},
 		{"cluster with ids", `{"model":"reviews","ids":["p-001"],"cluster":"1"}`, 400, "embeddings query"},
 		{"not JSON", `model=reviews`, 400, "JSON object"},
 	} {

@@ -369,6 +369,14 @@ func TestBadQueries(t *testing.T) {
 		{"unknown filter field", vigilQuery("A", from, to, map[string]any{"queryType": "traffic", "model": "credit-risk", "interval": "1d",
 			"filters": []map[string]any{{"field": "features.salary", "op": "=", "value": 1}}}),
 			[]string{`filters[0].field`, `no feature "salary"`, "income"}},
+		{"misspelt option", vigilQuery("A", from, to, map[string]any{"queryType": "drift", "model": "credit-risk", "feature": []string{"income"}}),
+			[]string{`query option "feature"`, "did you mean features?"}},
+		{"option of another query type", vigilQuery("A", from, to, map[string]any{"queryType": "fairness", "model": "credit-risk", "positive": "1",
+			"fairness": map[string]any{"attribute": "tags.sex", "protected": []string{"F"}, "reference": []string{"M"}, "favorable": "1"}}),
+			[]string{`query option "positive"`, "does not apply to fairness queries", "read by performance"}},
+		{"misspelt block field", vigilQuery("A", from, to, map[string]any{"queryType": "fairness", "model": "credit-risk",
+			"fairness": map[string]any{"attribute": "tags.sex", "protected": []string{"F"}, "reference": []string{"M"}, "favourable": "1"}}),
+			[]string{`query option "fairness.favourable"`, "did you mean favorable?"}},
 	}
 	if unsupported != "" {
 		cases = append(cases, struct {

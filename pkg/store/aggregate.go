@@ -166,6 +166,29 @@ const (
 	// CountEqual counts records whose A equals B, both not null (for example the
 	// predicted and the actual label: the correct predictions of any classifier).
 	CountEqual
+
+	// The general measures below serve data quality and estimated performance;
+	// every store implements them exactly as documented.
+
+	// CountDistinct counts the distinct non-null values of A (any kind):
+	// len(numpy.unique(x)) over the non-missing values, 0 when there are none.
+	CountDistinct
+	// Mean is the mean of the non-null values of numeric A (numpy.mean), null
+	// when there are none.
+	Mean
+	// StdSamp is the sample standard deviation of the non-null values of numeric
+	// A (numpy.std with ddof=1), null below 2 values.
+	StdSamp
+	// Quantile is the Q-quantile (0 ≤ Q ≤ 1) of the non-null values of numeric A
+	// with linear interpolation between order statistics, numpy.quantile's
+	// default method; null when there are none.
+	Quantile
+	// CountIn counts records whose categorical A is one of Values (null is never
+	// one of them).
+	CountIn
+	// CountOutside counts records whose numeric A is below Lo or above Hi (null
+	// is never outside).
+	CountOutside
 )
 
 // Measure is one aggregate over each group.
@@ -173,6 +196,12 @@ type Measure struct {
 	Op       MeasureOp
 	A, B     Column
 	Positive string
+	// Q is the quantile level of Quantile, in [0, 1].
+	Q float64
+	// Values are the categories of CountIn.
+	Values []string
+	// Lo and Hi bound the range of CountOutside.
+	Lo, Hi float64
 }
 
 // AggregateRequest asks the store for grouped aggregates over a scope.

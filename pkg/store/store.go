@@ -24,6 +24,14 @@ type Store interface {
 	// counts, one group at a time in the order of the keys. A group's slices
 	// are valid only until fn returns.
 	Values(ctx context.Context, req ValuesRequest, fn func(ValueGroup) error) error
+	// CDFDistances computes inside the store, for numeric columns, the
+	// two-sample KS statistic and/or the first Wasserstein distance between
+	// the reference sample and each group of the current scope (see
+	// CDFDistanceRow for the exact definitions). One row per (group, column)
+	// crosses into Go, never the raw values. fn is called from one goroutine
+	// at a time; a column's groups come in the order of the keys, the
+	// columns in no set order.
+	CDFDistances(ctx context.Context, req CDFDistancesRequest, fn func(CDFDistanceRow) error) error
 	// VectorSums adds up the embeddings of each group in the store (centroids).
 	VectorSums(ctx context.Context, req VectorSumsRequest) (*VectorSumsResult, error)
 	// Sample returns a deterministic sample of a scope's records, ordered by

@@ -15,6 +15,10 @@ export interface VigilDataSourceOptions extends DataSourceJsonData {
   maxSampleSize?: number;
   /** Upper bound on the time buckets of one query. */
   maxBuckets?: number;
+  /** Upper bound on the values one query answers with (series points plus table cells). */
+  maxPoints?: number;
+  /** Upper bound on the estimated size of one query's frames, in bytes. */
+  maxResponseBytes?: number;
   /** Largest body one ingest request may carry, in bytes. */
   ingestMaxBytes?: number;
   /** Ingest requests that may wait for the single writer before new ones are refused (1…1000). */
@@ -33,7 +37,15 @@ export type VigilSecureJsonData = Record<string, never>;
 
 /** Numeric settings whose empty value means the backend default. */
 export type NumericSetting =
-  'queryTimeout' | 'maxGroups' | 'maxSampleSize' | 'maxBuckets' | 'ingestMaxBytes' | 'ingestQueue' | 'threads';
+  | 'queryTimeout'
+  | 'maxGroups'
+  | 'maxSampleSize'
+  | 'maxBuckets'
+  | 'maxPoints'
+  | 'maxResponseBytes'
+  | 'ingestMaxBytes'
+  | 'ingestQueue'
+  | 'threads';
 
 /** Values the backend applies when a setting is left empty; shown as placeholders in the config editor. */
 export const DEFAULT_SETTINGS: Record<NumericSetting, number | string> = {
@@ -41,6 +53,8 @@ export const DEFAULT_SETTINGS: Record<NumericSetting, number | string> = {
   maxGroups: 2_000_000,
   maxSampleSize: 50_000,
   maxBuckets: 10_000,
+  maxPoints: 1_000_000,
+  maxResponseBytes: 64 * 1024 * 1024,
   ingestMaxBytes: 64 * 1024 * 1024,
   ingestQueue: 4,
   threads: 'one per core',

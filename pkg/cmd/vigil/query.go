@@ -170,6 +170,7 @@ func runGate(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	f.register(fs)
 	maxV := fs.Float64("max", math.NaN(), "fail when any value is above this bound")
 	minV := fs.Float64("min", math.NaN(), "fail when any value is below this bound")
+	allowEmpty := fs.Bool("allow-empty", false, "pass series that have no non-null value (by default they fail the gate with exit code 3)")
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
@@ -180,12 +181,13 @@ func runGate(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	if err != nil {
 		return err
 	}
-	crossed, checked := 0, 0
+	crossed, checked, empty := 0, 0, 0
 	for _, id := range refIDs {
 		r := resp.Responses[id]
 		if r.Error != nil {
 			return fmt.Errorf("query %s: %v", id, r.Error)
 		}
+		series := 0
 		for _, frame := range r.Frames {
 			if frame.Meta == nil || frame.Meta.Type != data.FrameTypeTimeSeriesMulti || len(frame.Fields) < 2 {
 				continue
@@ -194,34 +196,77 @@ func runGate(ctx context.Context, args []string, stdout, stderr io.Writer) error
 			if vf.Len() == 0 {
 				continue
 			}
-			checked++
+			series++
 			var worst []string
+			values := 0
 			for i := 0; i < vf.Len(); i++ {
 				v, ok := vf.ConcreteAt(i)
 				if !ok {
 					continue
 				}
+				values++
 				x, _ := v.(float64)
 				if (!math.IsNaN(*maxV) && x > *maxV) || (!math.IsNaN(*minV) && x < *minV) {
 					t, _ := tf.At(i).(time.Time)
 					worst = append(worst, fmt.Sprintf("%s=%.6g", t.UTC().Format(time.RFC3339), x))
 				}
 			}
+			if values == 0 {
+				empty++
+				fmt.Fprintf(stdout, "%s %s {%s}: no non-null value in %d buckets: %s\n", emptyWord(*allowEmpty), frame.Name, labelText(vf.Labels), vf.Len(), gateReason(r.Frames))
+				continue
+			}
+			checked++
+			if values < vf.Len() {
+				fmt.Fprintf(stdout, "note %s {%s}: %d of %d buckets are null and not checked\n", frame.Name, labelText(vf.Labels), vf.Len()-values, vf.Len())
+			}
 			if len(worst) > 0 {
 				crossed++
 				fmt.Fprintf(stdout, "CROSSED %s {%s}: %d of %d buckets out of bounds: %s\n", frame.Name, labelText(vf.Labels), len(worst), vf.Len(), firstN(worst, 5))
 			}
 		}
+		if series == 0 {
+			empty++
+			fmt.Fprintf(stdout, "%s query %s: no series: %s\n", emptyWord(*allowEmpty), id, gateReason(r.Frames))
+		}
 	}
-	if checked == 0 {
-		return fmt.Errorf("the query returned no series to check")
-	}
-	if crossed > 0 {
+	switch {
+	case crossed > 0:
 		fmt.Fprintf(stdout, "gate failed: %d of %d series crossed the bound\n", crossed, checked)
 		return errGateFailed
+	case empty > 0 && !*allowEmpty:
+		fmt.Fprintf(stdout, "gate failed: %d series or queries have no value to check (exit 3; --allow-empty passes them)\n", empty)
+		return errGateEmpty
+	case empty > 0:
+		fmt.Fprintf(stdout, "gate passed: %d series within bounds, %d empty allowed by --allow-empty\n", checked, empty)
+		return nil
 	}
 	fmt.Fprintf(stdout, "gate passed: %d series within bounds\n", checked)
 	return nil
+}
+
+func emptyWord(allowed bool) string {
+	if allowed {
+		return "EMPTY (allowed)"
+	}
+	return "EMPTY"
+}
+
+// gateReason joins the notices of a query's frames: why its values are null.
+func gateReason(frames data.Frames) string {
+	var parts []string
+	for _, f := range frames {
+		if f.Meta == nil {
+			continue
+		}
+		for _, n := range f.Meta.Notices {
+			parts = append(parts, n.Text)
+		}
+	}
+	if len(parts) == 0 {
+		return "the query gave no reason"
+	}
+	return strings.Join(parts, "; ")
 }
 
 func labelText(l data.Labels) string {

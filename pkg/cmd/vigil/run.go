@@ -11,16 +11,20 @@ import (
 
 // exitUsage is the exit code for a command line that cannot run.
 const (
-	exitOK      = 0
-	exitFailed  = 1
-	exitUsage   = 2
+	exitOK     = 0
+	exitFailed = 1
+	exitUsage  = 2
+	// exitEmpty is a gate with a checked series (or query) that has no
+	// non-null value: nothing was checked, so it must not pass.
+	exitEmpty   = 3
 	usageHeader = `vigil — ML observability: ingest, query, demo data, CI drift gate
 
 Usage:
   vigil ingest  --db FILE [--format ndjson|csv|parquet] [mapping flags] FILE...
   vigil ingest  --grafana URL --token T --datasource UID [mapping flags] FILE...
   vigil query   --db FILE --from T --to T --query JSON
-  vigil gate    --db FILE --from T --to T --query JSON [--max X] [--min Y]
+  vigil gate    --db FILE --from T --to T --query JSON [--max X] [--min Y] [--allow-empty]
+                exit 0 within bounds, 1 a bound crossed, 2 usage, 3 a series with no value
   vigil demo    --db FILE [--days 30] [--seed N] [--scale N] [--end T]
   vigil version --db FILE --model M --version V --status shadow|canary|active|deprecated [--at T]
 
@@ -50,8 +54,12 @@ func (e *usageError) Error() string { return e.msg }
 
 func usagef(format string, args ...any) error { return &usageError{fmt.Sprintf(format, args...)} }
 
-// gateFailed is a gate whose bound was crossed; it exits 1 after printing.
+// errGateFailed is a gate whose bound was crossed; it exits 1 after printing.
 var errGateFailed = errors.New("gate failed")
+
+// errGateEmpty is a gate with a series that has no value to check; it exits
+// 3 after printing (unless --allow-empty).
+var errGateEmpty = errors.New("gate found empty series")
 
 func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	if len(args) == 0 || args[0] == "-h" || args[0] == "--help" || args[0] == "help" {
@@ -77,6 +85,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 			return exitUsage
 		case errors.Is(err, errGateFailed):
 			return exitFailed
+		case errors.Is(err, errGateEmpty):
+			return exitEmpty
 		default:
 			fmt.Fprintf(stderr, "vigil %s: %v\n", c.name, err)
 			return exitFailed

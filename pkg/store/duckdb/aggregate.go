@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"math"
 	"sort"
+	"strconv"
 	"strings"
 
 	"github.com/vigil-mlobs/vigil/pkg/metrics"
@@ -340,6 +341,29 @@ func (m *modelEntry) measureExpr(q *query, ms store.Measure) error {
 		}
 		q.write("count(CASE WHEN ", a, " = ", b, " THEN 1 END)")
 		return nil
+	case store.CountDistinct:
+		col, _, err := m.column(ms.A)
+		if err != nil {
+			return err
+		}
+		q.write("count(DISTINCT ", col, ")")
+		return nil
+	case store.CountIn:
+		col, kind, err := m.column(ms.A)
+		if err != nil {
+			return err
+		}
+		if kind != store.Categorical {
+			return fmt.Errorf("%w: %s is not categorical", store.ErrTypeMismatch, ms.A)
+		}
+		if len(ms.Values) == 0 {
+			q.write("count(CASE WHEN false THEN 1 END)")
+			return nil
+		}
+		q.write("count(CASE WHEN ", col, " IN ")
+		q.argList(stringArgs(ms.Values))
+		q.write(" THEN 1 END)")
+		return nil
 	}
 	a, err := operand(ms.A)
 	if err != nil {
@@ -367,6 +391,26 @@ func (m *modelEntry) measureExpr(q *query, ms store.Measure) error {
 		q.write("min(", a, ")")
 	case store.Max:
 		q.write("max(", a, ")")
+	case store.Mean:
+		// Compensated sum over the count, as accurate as numpy's pairwise mean.
+		q.write("(fsum(", a, ") / nullif(count(", a, "), 0))")
+	case store.StdSamp:
+		q.write("stddev_samp(", a, ")")
+	case store.Quantile:
+		if !(ms.Q >= 0 && ms.Q <= 1) {
+			return fmt.Errorf("quantile level %v of %s: must be between 0 and 1", ms.Q, ms.A)
+		}
+		// DuckDB needs the level as a constant; it is a validated number.
+		q.write("quantile_cont(", a, ", ", strconv.FormatFloat(ms.Q, 'g', -1, 64), ")")
+	case store.CountOutside:
+		if math.IsNaN(ms.Lo) || math.IsNaN(ms.Hi) {
+			return fmt.Errorf("range of %s: bounds must not be NaN", ms.A)
+		}
+		q.write("count(CASE WHEN ", a, " < ")
+		q.arg(ms.Lo)
+		q.write(" OR ", a, " > ")
+		q.arg(ms.Hi)
+		q.write(" THEN 1 END)")
 	default:
 		return fmt.Errorf("unknown measure %d", ms.Op)
 	}

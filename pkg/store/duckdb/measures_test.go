@@ -139,3 +139,73 @@ func TestBinKeyWithoutEdgesMarksPresence(t *testing.T) {
 		t.Fatalf("presence groups %v, want -1:1 and 0:2", got)
 	}
 }
+
+// TestQualityMeasuresMatchMetrics checks the data-quality measures against the
+// definitions in pkg/metrics, on values with ties, missing values and a category
+// the reference never had.
+func TestQualityMeasuresMatchMetrics(t *testing.T) {
+	s, _ := openTemp(t)
+	ctx := context.Background()
+	nums := []float64{4, 4, 5, math.NaN(), 6, 1, -3, 4, 12.5, 3, math.NaN(), 7.25, 2, 2, 9}
+	cats := []string{"a", "b", "", "a", "c", "new", "b", "b", "", "a", "z", "a", "c", "c", "a"}
+	var batch []store.Record
+	for i := range nums {
+		r := labelled(i, "1", 0.5, "")
+		r.Model = "dq"
+		xv, cv := store.Value{}, store.Value{}
+		if !math.IsNaN(nums[i]) {
+			xv = store.Num(nums[i])
+		}
+		if cats[i] != "" {
+			cv = store.Str(cats[i])
+		}
+		r.Features = []store.Feature{{Name: "x", Value: xv}, {Name: "c", Value: cv}}
+		batch = append(batch, r)
+	}
+	if _, err := s.Ingest(ctx, batch, store.IngestOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	x := store.Column{Kind: store.ColFeature, Name: "x"}
+	c := store.Column{Kind: store.ColFeature, Name: "c"}
+	measures := []store.Measure{
+		{Op: store.Mean, A: x}, {Op: store.StdSamp, A: x}, {Op: store.CountDistinct, A: x},
+		{Op: store.CountOutside, A: x, Lo: 0, Hi: 9}, {Op: store.CountDistinct, A: c},
+		{Op: store.CountIn, A: c, Values: []string{"a", "b", "c"}}, {Op: store.CountIn, A: c},
+	}
+	for _, q := range metrics.QualityQuantiles {
+		measures = append(measures, store.Measure{Op: store.Quantile, A: x, Q: q})
+	}
+	res, err := s.Aggregate(ctx, store.AggregateRequest{Scope: store.Scope{Model: "dq", From: t0, To: t0.Add(time.Hour)}, Measures: measures})
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := res.Rows[0].Measures
+	q := metrics.NumericDataQuality([]float64{0, 9}, nums)
+	want := []metrics.Optional{q.Mean, q.Std, q.Distinct, metrics.Some(2), metrics.Some(5), metrics.Some(11), metrics.Some(0), q.P05, q.P25, q.P50, q.P75, q.P95}
+	if o, _ := q.OutOfRangeRate.Get(); o != 2.0/13 {
+		t.Fatalf("out-of-range rate %v, want 2/13", o)
+	}
+	for i, w := range want {
+		wv, _ := w.Get()
+		if math.Abs(got[i]-wv) > 1e-12*math.Max(1, math.Abs(wv)) {
+			t.Errorf("measure %d (op %d) = %v, want %v", i, measures[i].Op, got[i], wv)
+		}
+	}
+
+	// Undefined: no values (null), one value (std null), a bad level, a type mismatch.
+	empty := store.Scope{Model: "dq", From: t0, To: t0.Add(3 * time.Second), Filters: []store.Filter{{Col: x, Op: store.OpIsNull}}}
+	res, err = s.Aggregate(ctx, store.AggregateRequest{Scope: empty, Measures: []store.Measure{
+		{Op: store.Mean, A: x}, {Op: store.StdSamp, A: x}, {Op: store.Quantile, A: x, Q: 0.5}, {Op: store.CountDistinct, A: x},
+	}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if m := res.Rows[0].Measures; !math.IsNaN(m[0]) || !math.IsNaN(m[1]) || !math.IsNaN(m[2]) || m[3] != 0 {
+		t.Errorf("over no values: mean, std, median, distinct = %v, want NaN NaN NaN 0", m)
+	}
+	for _, bad := range []store.Measure{{Op: store.Quantile, A: x, Q: 1.5}, {Op: store.Quantile, A: x, Q: math.NaN()}, {Op: store.Mean, A: c}, {Op: store.CountIn, A: x, Values: []string{"1"}}} {
+		if _, err := s.Aggregate(ctx, store.AggregateRequest{Scope: empty, Measures: []store.Measure{bad}}); err == nil {
+			t.Errorf("measure %+v succeeded", bad)
+		}
+	}
+}

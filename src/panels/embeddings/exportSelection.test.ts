@@ -25,6 +25,11 @@ describe('export payload', () => {
     expect(exportedIds(csv, 'csv')).toEqual(['r1', 'r2']);
     expect(exportedIds('text,id\r\n"a,b",x9\r\n', 'csv')).toEqual(['x9']);
     expect(exportedIds('id,time\r\n', 'csv')).toEqual([]);
+    expect(exportedIds("id,text\r\n'=cmd#1,x\r\n''quoted,y\r\n-1.5,z\r\n", 'csv')).toEqual([
+      '=cmd#1',
+      "'quoted",
+      '-1.5',
+    ]);
     expect(() => exportedIds('time\r\n1\r\n', 'csv')).toThrow(/no id column/);
   });
 

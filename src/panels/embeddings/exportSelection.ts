@@ -68,7 +68,10 @@ function csvRecord(text: string, pos: number): { fields: string[]; next: number 
   }
 }
 
-/** The ids of an export answer, in its row order (the id column of the CSV, or each NDJSON object's id). */
+/**
+ * The ids of an export answer, in its row order (the id column of the CSV without the quote that
+ * neutralises formulas, or each NDJSON object's id).
+ */
 export function exportedIds(body: string, format: ExportFormat): string[] {
   if (format === 'ndjson') {
     return body
@@ -89,7 +92,10 @@ export function exportedIds(body: string, format: ExportFormat): string[] {
       }
       continue;
     }
-    ids.push(fields[idColumn]);
+    // The export neutralises CSV cells that a spreadsheet could run as formulas with one
+    // leading single quote (pkg/plugin/export.go, neutralise); removing it gives the id back.
+    const id = fields[idColumn];
+    ids.push(id.startsWith("'") ? id.slice(1) : id);
   }
   return ids;
 }

@@ -99,6 +99,8 @@ describe('ConfigEditor', () => {
     await userEvent.type(screen.getByLabelText(/Max groups per aggregate/), '2000000');
     await userEvent.type(screen.getByLabelText(/Max sample size/), '10000');
     await userEvent.type(screen.getByLabelText(/Max buckets/), '20000');
+    await userEvent.type(screen.getByLabelText(/Max points per query/), '500000');
+    await userEvent.type(screen.getByLabelText(/Max response size/), '1048576');
     await userEvent.type(screen.getByLabelText(/Body limit/), '1048576');
     await userEvent.type(screen.getByLabelText(/Queue length/), '16');
     await userEvent.type(screen.getByLabelText(/DuckDB threads/), '4');
@@ -110,6 +112,8 @@ describe('ConfigEditor', () => {
       maxGroups: 2000000,
       maxSampleSize: 10000,
       maxBuckets: 20000,
+      maxPoints: 500000,
+      maxResponseBytes: 1048576,
       ingestMaxBytes: 1048576,
       ingestQueue: 16,
       threads: 4,
@@ -144,6 +148,8 @@ describe('ConfigEditor', () => {
     expect(screen.getByLabelText(/Max groups per aggregate/)).toHaveAttribute('placeholder', '2000000 (default)');
     expect(screen.getByLabelText(/Max sample size/)).toHaveAttribute('placeholder', '50000 (default)');
     expect(screen.getByLabelText(/Max buckets/)).toHaveAttribute('placeholder', '10000 (default)');
+    expect(screen.getByLabelText(/Max points per query/)).toHaveAttribute('placeholder', '1000000 (default)');
+    expect(screen.getByLabelText(/Max response size/)).toHaveAttribute('placeholder', '67108864 (default)');
     expect(screen.getByLabelText(/Body limit/)).toHaveAttribute('placeholder', '67108864 (default)');
     expect(screen.getByLabelText(/Queue length/)).toHaveAttribute('placeholder', '4 (default)');
   });

@@ -48,6 +48,19 @@ const LIMITS: NumberSetting[] = [
     description: 'Largest number of time buckets one query may ask for; choose a longer interval beyond it.',
     min: 0,
   },
+  {
+    key: 'maxPoints',
+    label: 'Max points per query',
+    description:
+      'Largest number of values (series points plus table cells) one query may answer with; a larger result is refused with a message to narrow the query.',
+    min: 0,
+  },
+  {
+    key: 'maxResponseBytes',
+    label: 'Max response size (bytes)',
+    description: 'Largest estimated size of one query’s frames; a larger result is refused before it is built.',
+    min: 0,
+  },
 ];
 
 const INGEST: NumberSetting[] = [
