@@ -49,7 +49,7 @@ export interface EmbeddingsDebug {
   state: () => { epoch: number; nEpochs: number; done: boolean; error?: string };
   timings: () => { start: number; firstDraw?: number; finalDraw?: number; lastDrawMs?: number; draws: number };
   layout: () => number[];
-  outlines: () => Array<{ id: string; size: number; members: string[]; hull: Array<[number, number]> }>;
+  outlines: () => Array<{ id: string; size: number; members: string[]; hulls: Array<Array<[number, number]>> }>;
   selection: () => string[];
   lastExport: () => ExportResult | undefined;
   /** Page (client) coordinates of a layout point. */
@@ -258,11 +258,10 @@ function Projection({ model, options, width, height, datasourceUid, modelName }:
     }
     const t0 = performance.now();
     const sceneOutlines: Outline[] = options.showOutlines
-      ? outlinesOf(coords).map((o) => ({
-          label: `#${o.cluster.id} (${o.cluster.size})`,
-          hull: o.hull,
-          color: outlineColor,
-        }))
+      ? // One outline per blob of a cluster, each labelled with the cluster's id.
+        outlinesOf(coords).flatMap((o) =>
+          o.hulls.map((hull) => ({ label: `#${o.cluster.id} (${o.cluster.size})`, hull, color: outlineColor }))
+        )
       : [];
     drawScatter(
       ctx,
@@ -497,7 +496,7 @@ function Projection({ model, options, width, height, datasourceUid, modelName }:
           id: o.cluster.id,
           size: o.cluster.size,
           members: o.cluster.members.map((i) => model.ids[i]),
-          hull: o.hull.map(([x, y]): [number, number] => [x, y]),
+          hulls: o.hulls.map((hull) => hull.map(([x, y]): [number, number] => [x, y])),
         })),
       selection: selectedIds,
       lastExport: () => lastExportRef.current,
