@@ -45,7 +45,8 @@ if [ "${1:-}" = clickhouse ]; then
 fi
 if [ -z "${GRAFANA_BIN:-}" ] && command -v docker >/dev/null && docker info >/dev/null 2>&1; then
   echo "== starting Grafana with Docker Compose"
-  VIGIL_DATA_DIR="$data" docker compose up -d
+  # Grafana runs as this user in the container, so it can write the DuckDB file and its WAL.
+  VIGIL_UID=$(id -u) VIGIL_GID=$(id -g) VIGIL_DATA_DIR="$data" docker compose up -d
   echo "Grafana: http://localhost:$port  (user $user, password $pass)"
   echo "Stop it with: docker compose down"
   exit 0

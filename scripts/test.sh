@@ -69,6 +69,9 @@ npm run test:ci
 step "Build the plugin (frontend and backend)"
 npm run build
 go tool mage -v
+# The package Grafana's catalog takes: vigil-mlobs-app-VERSION.zip and its sha1.
+command -v zip >/dev/null || { apt-get update -qq && apt-get install -y -qq zip; }
+scripts/package.sh "$cache/release"
 
 step "Panels in headless Chromium (tests/browser)"
 if ! command -v chromium >/dev/null; then

@@ -11,66 +11,18 @@ import {
 import type { TemplateSrv } from '@grafana/runtime';
 import { from, map, type Observable } from 'rxjs';
 
-import { VariableQueryEditor } from './components/VariableQueryEditor/VariableQueryEditor';
-import type { DataSource } from './datasource';
+import {
+  VariableQueryEditor,
+  type VariableEditorDataSource,
+} from './components/VariableQueryEditor/VariableQueryEditor';
 import { expandItem } from './interpolate';
 import { distinct, type VigilResources } from './resources';
-import { VARIABLE_KINDS, type VariableKind, type VigilVariableQuery } from './types';
+import type { VariableKind, VigilVariableQuery } from './types';
+import { toVariableQuery, variableQueryProblems } from './variableQuery';
+
+export { toVariableQuery, variableQueryProblems } from './variableQuery';
 
 type Replace = Pick<TemplateSrv, 'replace'>;
-
-const KIND_CALL = /^\s*(\w+)\s*(?:\(\s*([^,)]*?)\s*(?:,\s*([^)]*?)\s*)?\))?\s*$/;
-
-/**
- * Reads a saved variable query. Dashboards save the object form
- * `{"kind": "values", "model": "$model", "field": "tags.sex"}`; a new variable starts as an empty string,
- * and the text form of DESIGN §4 (`models`, `versions(credit-risk)`, `values($model, tags.sex)`) is read
- * too, so a query typed by hand works.
- */
-export function toVariableQuery(raw: unknown): VigilVariableQuery {
-  if (typeof raw === 'object' && raw !== null) {
-    const { refId, kind, model, field } = raw as Partial<Record<'refId' | 'kind' | 'model' | 'field', unknown>>;
-    const query: VigilVariableQuery = {
-      refId: typeof refId === 'string' ? refId : 'VigilVariable',
-      kind: isKind(kind) ? kind : 'models',
-    };
-    if (typeof model === 'string' && model !== '') {
-      query.model = model;
-    }
-    if (typeof field === 'string' && field !== '') {
-      query.field = field;
-    }
-    return query;
-  }
-  const call = typeof raw === 'string' ? KIND_CALL.exec(raw) : null;
-  if (!call || !isKind(call[1])) {
-    return { refId: 'VigilVariable', kind: 'models' };
-  }
-  const query: VigilVariableQuery = { refId: 'VigilVariable', kind: call[1] };
-  if (call[2]) {
-    query.model = call[2];
-  }
-  if (call[3]) {
-    query.field = call[3];
-  }
-  return query;
-}
-
-function isKind(value: unknown): value is VariableKind {
-  return typeof value === 'string' && (VARIABLE_KINDS as readonly string[]).includes(value);
-}
-
-/** What a variable query lacks before it can run, by option (`model`, `field`). */
-export function variableQueryProblems(query: VigilVariableQuery): Partial<Record<'model' | 'field', string>> {
-  const problems: Partial<Record<'model' | 'field', string>> = {};
-  if (query.kind !== 'models' && !query.model) {
-    problems.model = `Listing ${query.kind} needs a model.`;
-  }
-  if (query.kind === 'values' && !query.field) {
-    problems.field = 'Listing values needs a field, e.g. tags.sex.';
-  }
-  return problems;
-}
 
 /**
  * The values of a variable query. `model` and `field` are interpolated first; a multi-value `$model`
@@ -132,11 +84,11 @@ export function variableFrame(values: MetricFindValue[], refId?: string): DataFr
 }
 
 /** Dashboard variables on Vigil: models, versions, environments and features of a model, values of a field. */
-export class VigilVariableSupport extends CustomVariableSupport<DataSource, VigilVariableQuery> {
+export class VigilVariableSupport extends CustomVariableSupport<VariableEditorDataSource, VigilVariableQuery> {
   editor = VariableQueryEditor;
 
   constructor(
-    private readonly datasource: DataSource,
+    private readonly datasource: VariableEditorDataSource,
     private readonly templateSrv: () => Replace
   ) {
     super();

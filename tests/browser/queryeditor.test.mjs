@@ -11,6 +11,16 @@ import { artifacts, demoEnd, demoFrom, dist, pluginBase, root, startBackendSessi
 
 const datasourceModule = `${pluginBase}datasource/module.js`;
 
+// One backend session (backendhost on the demo store, the host page, Chromium) serves every test of this file.
+let sessionStarted;
+function backendSession() {
+  sessionStarted ??= startBackendSession('vigil-browser-qe-', 'query editor host');
+  return sessionStarted;
+}
+after(async () => {
+  await (await sessionStarted?.catch(() => undefined))?.close();
+});
+
 describe('datasource query editor in Chromium against the plugin binary', () => {
   let session;
   let browser;
@@ -22,7 +32,7 @@ describe('datasource query editor in Chromium against the plugin binary', () => 
     for (const file of [path.join(dist, 'datasource', 'module.js'), path.join(dist, 'datasource', 'plugin.json')]) {
       assert.ok(fs.existsSync(file), `${path.relative(root, file)} is missing: run npm run build first`);
     }
-    session = await startBackendSession('vigil-browser-qe-', 'query editor host');
+    session = await backendSession();
     ({ browser } = session);
     page = await browser.newPage({ viewport: { width: 1280, height: 720 }, deviceScaleFactor: 1 });
     page.on('pageerror', (e) => pageErrors.push(`${e.message}\n${e.stack}`));
@@ -42,7 +52,7 @@ describe('datasource query editor in Chromium against the plugin binary', () => 
   });
 
   after(async () => {
-    await session?.close();
+    await page?.close();
   });
 
   /** The menu option whose label is `label` (its text starts with the label; a description may follow). */
@@ -155,3 +165,271 @@ describe('datasource query editor in Chromium against the plugin binary', () => 
     assert.deepEqual(pageErrors, []);
   });
 });
+
+/**
+ * Every query type's form, with the options that make it widest: several versions and features, a filter, the
+ * reference variants. The layout check opens each one as a saved query.
+ */
+const credit = { model: 'credit-risk', versions: ['v1', 'v2'], environment: 'production', interval: '1d' };
+const fairness = { attribute: 'tags.sex', protected: ['F'], reference: ['M'], favorable: '1' };
+const filters = [
+  { field: 'tags.channel', op: 'in', value: ['web', 'app'] },
+  { field: 'features.income', op: '>=', value: 40000 },
+];
+const LAYOUT_FORMS = [
+  {
+    name: 'traffic',
+    query: { queryType: 'traffic', metric: 'share', status: ['active', 'deprecated'], interval: '1d' },
+  },
+  { name: 'models', query: { queryType: 'models', status: ['deprecated'] } },
+  {
+    name: 'drift, environment reference',
+    query: {
+      queryType: 'drift',
+      ...credit,
+      target: 'feature',
+      features: ['income', 'region', 'employment_type'],
+      metric: 'wasserstein_norm',
+      reference: { type: 'environment', environment: 'training', version: 'v1' },
+      binning: { strategy: 'uniform', bins: 20 },
+      filters,
+    },
+  },
+  {
+    name: 'drift, fixed window',
+    query: {
+      queryType: 'drift',
+      ...credit,
+      features: ['income'],
+      metric: 'psi',
+      reference: { type: 'window', from: '2026-10-02T00:00:00Z', to: '2026-10-09T00:00:00Z' },
+    },
+  },
+  {
+    name: 'drift of predictions, rolling window',
+    query: { queryType: 'drift', ...credit, target: 'prediction', reference: { type: 'rolling', window: '7d' } },
+  },
+  {
+    name: 'distribution, version reference',
+    query: {
+      queryType: 'distribution',
+      ...credit,
+      features: ['income'],
+      reference: { type: 'version', version: 'v1' },
+    },
+  },
+  {
+    name: 'embeddingDrift',
+    query: {
+      queryType: 'embeddingDrift',
+      model: 'review-sentiment',
+      metric: 'cosine',
+      reference: { type: 'rolling', window: '7d' },
+    },
+  },
+  {
+    name: 'embeddings',
+    query: {
+      queryType: 'embeddings',
+      model: 'review-sentiment',
+      environment: 'production',
+      limit: 5000,
+      referenceLimit: 2000,
+      currentLimit: 3000,
+      reduce: 'none',
+      minClusterSize: 25,
+      reference: { type: 'environment', environment: 'training' },
+    },
+  },
+  {
+    name: 'performance',
+    query: {
+      queryType: 'performance',
+      ...credit,
+      metric: 'f1',
+      positive: '1',
+      groupBy: ['tags.channel', 'version'],
+      filters,
+    },
+  },
+  { name: 'fairness', query: { queryType: 'fairness', ...credit, metric: 'statistical_parity_difference', fairness } },
+  {
+    name: 'biasTrace',
+    query: {
+      queryType: 'biasTrace',
+      ...credit,
+      metric: 'disparate_impact',
+      fairness,
+      features: ['features.region', 'features.employment_type', 'tags.channel'],
+      overTime: true,
+      pairs: true,
+      minCount: 30,
+      limit: 50,
+      reference: { type: 'environment', environment: 'training', version: 'v1' },
+      binning: { bins: 5 },
+    },
+  },
+];
+
+/** Widths of the editor the layout is checked at, in pixels. */
+const LAYOUT_WIDTHS = [800, 1200, 1600];
+
+/**
+ * Runs in the page: for every wrapping flex row of the editor (EditorRow, EditorFieldGroup, a filter's row), the
+ * extent of each item (the union of the boxes of everything drawn inside it, so a control wider than its field
+ * counts) must not meet another item's, nor leave the editor. Returns the problems found, in words.
+ */
+function layoutProblems() {
+  const panel = document.getElementById('panel');
+  const bounds = panel.getBoundingClientRect();
+  const drawn = (el) => {
+    const style = getComputedStyle(el);
+    return style.visibility !== 'hidden' && style.display !== 'none';
+  };
+  const extent = (el) => {
+    let box;
+    for (const node of [el, ...el.querySelectorAll('*')]) {
+      const r = node.getBoundingClientRect();
+      if (r.width < 2 || r.height < 2 || !drawn(node)) {
+        continue; // nothing drawn, or a visually hidden label
+      }
+      box = box
+        ? {
+            left: Math.min(box.left, r.left),
+            top: Math.min(box.top, r.top),
+            right: Math.max(box.right, r.right),
+            bottom: Math.max(box.bottom, r.bottom),
+          }
+        : { left: r.left, top: r.top, right: r.right, bottom: r.bottom };
+    }
+    return box;
+  };
+  const describe = (el) => {
+    const label = el.querySelector('label, legend');
+    const text = (label?.textContent || el.textContent || el.tagName).trim().replace(/\s+/g, ' ');
+    return `"${text.slice(0, 40)}"`;
+  };
+  const problems = [];
+  const rows = [...panel.querySelectorAll('*')].filter((el) => {
+    const style = getComputedStyle(el);
+    return style.display === 'flex' && style.flexWrap === 'wrap' && style.flexDirection === 'row';
+  });
+  for (const row of rows) {
+    const items = [...row.children]
+      .filter(drawn)
+      .map((el) => ({ el, box: extent(el) }))
+      .filter((item) => item.box);
+    for (const item of items) {
+      if (item.box.left < bounds.left - 0.5 || item.box.right > bounds.right + 0.5) {
+        problems.push(
+          `${describe(item.el)} leaves the editor (${item.box.left}…${item.box.right} of ${bounds.left}…${bounds.right})`
+        );
+      }
+    }
+    for (let i = 0; i < items.length; i++) {
+      for (let j = i + 1; j < items.length; j++) {
+        const a = items[i].box;
+        const b = items[j].box;
+        const overlapX = Math.min(a.right, b.right) - Math.max(a.left, b.left);
+        const overlapY = Math.min(a.bottom, b.bottom) - Math.max(a.top, b.top);
+        if (overlapX > 0.5 && overlapY > 0.5) {
+          problems.push(
+            `${describe(items[i].el)} and ${describe(items[j].el)} overlap by ${overlapX.toFixed(1)} × ${overlapY.toFixed(1)} px`
+          );
+        }
+      }
+    }
+  }
+  return problems;
+}
+
+for (const theme of ['light', 'dark']) {
+  describe(`query editor layout (${theme} theme)`, () => {
+    let session;
+    let page;
+    const pageErrors = [];
+
+    before(async () => {
+      session = await backendSession();
+      page = await session.browser.newPage({ viewport: { width: 1700, height: 900 }, deviceScaleFactor: 1 });
+      page.on('pageerror', (e) => pageErrors.push(`${e.message}\n${e.stack}`));
+      page.on('response', (r) => r.status() >= 400 && pageErrors.push(`${r.status()} ${r.url()}`));
+      page.on('console', (m) => m.type() === 'error' && pageErrors.push(m.text()));
+      const q = new URLSearchParams({ datasource: datasourceModule, uid: 'vigil', from: demoFrom, to: demoEnd, theme });
+      await page.goto(`${session.base}/index.html?${q}`);
+      await page.waitForFunction(() => window.__hostReady || window.__hostError, null, { timeout: 30000 });
+      assert.equal(await page.evaluate(() => window.__hostError), undefined);
+    });
+
+    after(async () => {
+      await page?.close();
+    });
+
+    /** Opens a form at a width and waits until the model's listings have arrived. */
+    async function open(query, width) {
+      await page.evaluate(
+        ({ query, width }) => {
+          window.__setWidth(width);
+          window.__setQuery({ refId: 'A', datasource: { type: 'vigil-mlobs-datasource', uid: 'vigil' }, ...query });
+        },
+        { query, width }
+      );
+      await page.waitForFunction(
+        () => ![...document.querySelectorAll('#panel input')].some((input) => input.placeholder === 'Loading…'),
+        null,
+        { timeout: 15000 }
+      );
+      // One more frame for the pickers that size themselves to their values.
+      await page.evaluate(() => new Promise((resolve) => requestAnimationFrame(() => requestAnimationFrame(resolve))));
+    }
+
+    for (const width of LAYOUT_WIDTHS) {
+      it(`lays out every query type's form without overlaps at ${width} px`, async () => {
+        const found = [];
+        for (const form of LAYOUT_FORMS) {
+          await open(form.query, width);
+          const type = await page.evaluate(() => window.__query.queryType);
+          assert.equal(type, form.query.queryType, `${form.name}: the editor changed the query type`);
+          for (const problem of await page.evaluate(layoutProblems)) {
+            found.push(`${form.name} at ${width} px: ${problem}`);
+          }
+        }
+        assert.deepEqual(found, []);
+      });
+    }
+
+    if (theme === 'light') {
+      it('keeps that layout in a page without Grafana’s global styles (800 px)', async () => {
+        await page.evaluate(() => window.__setGrafanaResets(false));
+        try {
+          const found = [];
+          for (const form of LAYOUT_FORMS) {
+            await open(form.query, 800);
+            for (const problem of await page.evaluate(layoutProblems)) {
+              found.push(`${form.name}: ${problem}`);
+            }
+          }
+          assert.deepEqual(found, []);
+        } finally {
+          await page.evaluate(() => window.__setGrafanaResets(true));
+        }
+      });
+    }
+
+    it(`saves screenshots of the drift and bias trace forms (tests/artifacts/queryeditor-${theme}.png)`, async () => {
+      await open(LAYOUT_FORMS[2].query, 1200);
+      await page.locator('#panel').screenshot({ path: path.join(artifacts, `queryeditor-${theme}.png`) });
+      await open(LAYOUT_FORMS.find((f) => f.name === 'biasTrace').query, 800);
+      await page.locator('#panel').screenshot({ path: path.join(artifacts, `queryeditor-biastrace-800-${theme}.png`) });
+      // The theme reached the editor: its rows are light or dark.
+      const background = await page.evaluate(() => getComputedStyle(document.getElementById('panel')).backgroundColor);
+      const [r, g, b] = background.match(/\d+/g).map(Number);
+      const luminance = (0.2126 * r + 0.7152 * g + 0.0722 * b) / 255;
+      assert.ok(theme === 'light' ? luminance > 0.8 : luminance < 0.2, `${theme} theme, background ${background}`);
+    });
+
+    it('logged no errors in the page', () => {
+      assert.deepEqual(pageErrors, []);
+    });
+  });
+}

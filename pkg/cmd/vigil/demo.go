@@ -66,12 +66,15 @@ func runDemo(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	var total store.IngestResult
 	pipe := startJobPipeline(ctx, &total)
 	opts := store.IngestOptions{Now: cfg.End}
+	// The models are generated one after the other, each over the whole timeline: no share of the work is known.
+	prog := newProgress(stderr, "demo", nil)
 	sum, err := demo.Generate(ctx, cfg, func(batch []store.Record) error {
-		return pipe.emit(ctx, prepareForStore(st, batch, opts))
+		return pipe.emit(ctx, countedJob(prepareForStore(st, batch, opts), prog, len(batch)))
 	})
 	if werr := pipe.wait(); err == nil {
 		err = werr
 	}
+	prog.finish(err)
 	if err != nil {
 		return fmt.Errorf("generate demo: %w", err)
 	}

@@ -52,6 +52,8 @@ type ingestFlags struct {
 	labelMap, delimiter, memory            string
 	noTrim                                 bool
 	ndjson                                 ingest.NDJSONDefaults
+	// progressOut receives the progress of each file (stderr).
+	progressOut io.Writer
 }
 
 // columnFlags are the mapping flags about columns (CSV and Parquet only).
@@ -203,6 +205,7 @@ func runIngest(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	}
 	lim := ingest.DefaultLimits
 	lim.BatchRecords = f.batch
+	f.progressOut = stderr
 	var total store.IngestResult
 	for _, path := range files {
 		if ss, ok := sink.(*storeSink); ok {
@@ -264,8 +267,7 @@ func formatOf(path, flagValue string) (string, error) {
 	return "", usagef("%s: cannot tell the format from the extension; give --format ndjson|csv|parquet", path)
 }
 
-func ingestFile(ctx context.Context, path string, f ingestFlags, lim ingest.Limits, sink batchSink) (store.IngestResult, error) {
-	var res store.IngestResult
+func ingestFile(ctx context.Context, path string, f ingestFlags, lim ingest.Limits, sink batchSink) (res store.IngestResult, err error) {
 	format, err := formatOf(path, f.format)
 	if err != nil {
 		return res, err
@@ -275,28 +277,43 @@ func ingestFile(ctx context.Context, path string, f ingestFlags, lim ingest.Limi
 		return res, err
 	}
 	defer file.Close()
+	size := int64(0)
+	if st, err := file.Stat(); err == nil {
+		size = st.Size()
+	}
+	read := &countingReader{r: file}
+	readAt := &countingReaderAt{r: file}
+	prog := newProgress(f.progressOut, path, func() float64 {
+		if size == 0 {
+			return 0
+		}
+		return float64(read.n.Load()+readAt.n.Load()) / float64(size)
+	})
+	defer func() { prog.finish(err) }()
 	// The file is read and the next batch prepared while the previous batch is stored.
 	pipe := startJobPipeline(ctx, &res)
-	emit := func(ctx context.Context, batch []store.Record) error { return pipe.emit(ctx, sink.prepare(batch)) }
+	emit := func(ctx context.Context, batch []store.Record) error {
+		return pipe.emit(ctx, countedJob(sink.prepare(batch), prog, len(batch)))
+	}
 	m := f.mapping
 	if m.IDPrefix == "" {
 		m.IDPrefix = filepath.Base(path)
 	}
 	switch format {
 	case "ndjson":
-		_, err = ingest.ReadNDJSONWith(ctx, bufio.NewReaderSize(file, 1<<20), lim, f.ndjson, emit)
+		_, err = ingest.ReadNDJSONWith(ctx, bufio.NewReaderSize(read, 1<<20), lim, f.ndjson, emit)
 	case "csv":
-		_, err = ingest.ReadCSV(ctx, bufio.NewReaderSize(file, 1<<20), f.csv, m, lim, emit)
+		_, err = ingest.ReadCSV(ctx, bufio.NewReaderSize(read, 1<<20), f.csv, m, lim, emit)
 	case "parquet":
 		st, serr := file.Stat()
 		if serr != nil {
 			_ = pipe.wait()
 			return res, serr
 		}
-		_, err = ingest.ReadParquet(ctx, file, st.Size(), m, lim, emit)
+		_, err = ingest.ReadParquet(ctx, readAt, st.Size(), m, lim, emit)
 	}
 	if werr := pipe.wait(); werr != nil {
-		return res, werr
+		err = werr
 	}
 	return res, err
 }

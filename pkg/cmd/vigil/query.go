@@ -34,7 +34,7 @@ func (f *queryFlags) register(fs interface {
 	fs.StringVar(&f.store, "store", "", storeFlagHelp)
 	fs.StringVar(&f.from, "from", "", "start of the time range, RFC 3339 or now-7d (required)")
 	fs.StringVar(&f.to, "to", "now", "end of the time range, RFC 3339 or now")
-	fs.StringVar(&f.query, "query", "", "the query JSON (DESIGN §4), a JSON list of queries, or @FILE (required)")
+	fs.StringVar(&f.query, "query", "", "the query JSON (docs/queries.md), a JSON list of queries, or @FILE (required)")
 	fs.StringVar(&f.interval, "interval", "", "Grafana's $__interval for queries without their own interval (default 1h)")
 	fs.IntVar(&f.timeout, "timeout", models.DefaultQueryTimeout, "query timeout in seconds")
 }
@@ -145,18 +145,21 @@ func runQuery(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	var f queryFlags
 	fs := newFlags("query", stderr)
 	f.register(fs)
+	output := fs.String("output", "", "table, csv or json (default: table when stdout is a terminal, else json, the QueryData response)")
 	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	format, err := outputFormat(*output, stdout)
+	if err != nil {
 		return err
 	}
 	resp, refIDs, err := runQueries(ctx, f)
 	if err != nil {
 		return err
 	}
-	out, err := json.MarshalIndent(resp, "", "  ")
-	if err != nil {
-		return fmt.Errorf("encode response: %w", err)
+	if err := writeResponse(stdout, stderr, format, resp, refIDs); err != nil {
+		return err
 	}
-	fmt.Fprintln(stdout, string(out))
 	var failed []string
 	for _, id := range refIDs {
 		if r := resp.Responses[id]; r.Error != nil {
@@ -176,6 +179,7 @@ func runGate(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	maxV := fs.Float64("max", math.NaN(), "fail when any value is above this bound")
 	minV := fs.Float64("min", math.NaN(), "fail when any value is below this bound")
 	allowEmpty := fs.Bool("allow-empty", false, "pass series that have no non-null value (by default they fail the gate with exit code 3)")
+	summary := fs.String("summary", "", "append a Markdown report of the series that crossed the bound to this file (e.g. $GITHUB_STEP_SUMMARY)")
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
@@ -186,6 +190,7 @@ func runGate(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	if err != nil {
 		return err
 	}
+	report := &gateReport{maxV: *maxV, minV: *minV, from: f.from, to: f.to, query: f.query}
 	crossed, checked, empty := 0, 0, 0
 	for _, id := range refIDs {
 		r := resp.Responses[id]
@@ -203,6 +208,7 @@ func runGate(ctx context.Context, args []string, stdout, stderr io.Writer) error
 			}
 			series++
 			var worst []string
+			worstAt, worstExcess := -1, 0.0
 			values := 0
 			for i := 0; i < vf.Len(); i++ {
 				v, ok := vf.ConcreteAt(i)
@@ -214,10 +220,14 @@ func runGate(ctx context.Context, args []string, stdout, stderr io.Writer) error
 				if (!math.IsNaN(*maxV) && x > *maxV) || (!math.IsNaN(*minV) && x < *minV) {
 					t, _ := tf.At(i).(time.Time)
 					worst = append(worst, fmt.Sprintf("%s=%.6g", t.UTC().Format(time.RFC3339), x))
+					if e := report.excess(x); worstAt < 0 || e > worstExcess {
+						worstAt, worstExcess = i, e
+					}
 				}
 			}
 			if values == 0 {
 				empty++
+				report.empty = append(report.empty, fmt.Sprintf("%s {%s}: %s", frame.Name, labelText(vf.Labels), gateReason(r.Frames)))
 				fmt.Fprintf(stdout, "%s %s {%s}: no non-null value in %d buckets: %s\n", emptyWord(*allowEmpty), frame.Name, labelText(vf.Labels), vf.Len(), gateReason(r.Frames))
 				continue
 			}
@@ -227,27 +237,41 @@ func runGate(ctx context.Context, args []string, stdout, stderr io.Writer) error
 			}
 			if len(worst) > 0 {
 				crossed++
+				x, _ := vf.ConcreteAt(worstAt)
+				t, _ := tf.At(worstAt).(time.Time)
+				xv, _ := x.(float64)
+				report.crossings = append(report.crossings, gateCrossing{
+					series: fmt.Sprintf("%s {%s}", frame.Name, labelText(vf.Labels)), worst: xv, when: t, crossed: len(worst), all: vf.Len(),
+				})
 				fmt.Fprintf(stdout, "CROSSED %s {%s}: %d of %d buckets out of bounds: %s\n", frame.Name, labelText(vf.Labels), len(worst), vf.Len(), firstN(worst, 5))
 			}
 		}
 		if series == 0 {
 			empty++
+			report.empty = append(report.empty, fmt.Sprintf("query %s: no series: %s", id, gateReason(r.Frames)))
 			fmt.Fprintf(stdout, "%s query %s: no series: %s\n", emptyWord(*allowEmpty), id, gateReason(r.Frames))
 		}
 	}
+	report.checked = checked
 	switch {
 	case crossed > 0:
 		fmt.Fprintf(stdout, "gate failed: %d of %d series crossed the bound\n", crossed, checked)
+		if err := report.writeSummary(*summary, "failed"); err != nil {
+			return err
+		}
 		return errGateFailed
 	case empty > 0 && !*allowEmpty:
 		fmt.Fprintf(stdout, "gate failed: %d series or queries have no value to check (exit 3; --allow-empty passes them)\n", empty)
+		if err := report.writeSummary(*summary, "failed, nothing to check"); err != nil {
+			return err
+		}
 		return errGateEmpty
 	case empty > 0:
 		fmt.Fprintf(stdout, "gate passed: %d series within bounds, %d empty allowed by --allow-empty\n", checked, empty)
-		return nil
+		return report.writeSummary(*summary, "passed")
 	}
 	fmt.Fprintf(stdout, "gate passed: %d series within bounds\n", checked)
-	return nil
+	return report.writeSummary(*summary, "passed")
 }
 
 func emptyWord(allowed bool) string {

@@ -108,6 +108,7 @@ func names() string {
 func newFlags(name string, stderr io.Writer) *flag.FlagSet {
 	fs := flag.NewFlagSet("vigil "+name, flag.ContinueOnError)
 	fs.SetOutput(stderr)
+	helpFor(fs, name)
 	return fs
 }
 

@@ -2,13 +2,11 @@ import React, { useCallback, useEffect, useLayoutEffect, useMemo, useRef, useSta
 import { css, cx } from '@emotion/css';
 import type { GrafanaTheme2, PanelProps } from '@grafana/data';
 import type { DataQuery } from '@grafana/schema';
-import { getBackendSrv, getDataSourceSrv, PanelDataErrorView } from '@grafana/runtime';
+import { getDataSourceSrv, PanelDataErrorView } from '@grafana/runtime';
 import { Button, RadioButtonGroup, useStyles2, useTheme2 } from '@grafana/ui';
-import { lastValueFrom } from 'rxjs';
 
 import { type ClusterOutline, clusterOutlines, selectedIndices, selectionOf } from './clusters';
 import { type ColorTheme, type LegendItem, pointColors } from './colors';
-import { exportedIds, exportFileName, exportRequest, exportUrl } from './exportSelection';
 import { type EmbeddingsModel, type NovelCluster, prepareEmbeddings } from './frame';
 import { bounds, pointsInPolygon } from './geometry';
 import {
@@ -24,6 +22,8 @@ import {
 } from './scatter';
 import { GridIndex } from './spatialIndex';
 import { DEFAULT_OPTIONS, type EmbeddingsOptions, type ExportFormat, type ShowSet } from './types';
+import type { ExportResult } from './exportSelection';
+import { useExport } from './useExport';
 import { useProjection } from './useProjection';
 
 type Props = PanelProps<EmbeddingsOptions>;
@@ -31,15 +31,6 @@ type Props = PanelProps<EmbeddingsOptions>;
 const SIDE_WIDTH = 240;
 const HEADER_HEIGHT = 32;
 const LAYOUT_SEED = 42;
-
-/** What the panel's last export answered. */
-export interface ExportResult {
-  format: ExportFormat;
-  requested: string[];
-  ids: string[];
-  missing: number | null;
-  fileName: string;
-}
 
 /** Read-only view of the panel for browser tests and benchmarks; set only when the page asks for it. */
 export interface EmbeddingsDebug {
@@ -49,7 +40,7 @@ export interface EmbeddingsDebug {
   state: () => { epoch: number; nEpochs: number; done: boolean; error?: string };
   timings: () => { start: number; firstDraw?: number; finalDraw?: number; lastDrawMs?: number; draws: number };
   layout: () => number[];
-  outlines: () => Array<{ id: string; size: number; members: string[]; hull: Array<[number, number]> }>;
+  outlines: () => Array<{ id: string; size: number; members: string[]; hulls: Array<Array<[number, number]>> }>;
   selection: () => string[];
   lastExport: () => ExportResult | undefined;
   /** Page (client) coordinates of a layout point. */
@@ -142,9 +133,6 @@ function Projection({ model, options, width, height, datasourceUid, modelName }:
   );
   const setSelection = useCallback((mask: Uint8Array) => setSelectionState({ model, mask }), [model]);
   const [hover, setHover] = useState<{ index: number; x: number; y: number } | undefined>();
-  const [exporting, setExporting] = useState(false);
-  const [exportMessage, setExportMessage] = useState<{ text: string; error: boolean } | undefined>();
-  const lastExportRef = useRef<ExportResult | undefined>(undefined);
 
   // The toolbar's set toggle starts from the panel option and follows it when the option changes.
   const [shownSet, setShownSet] = useState<{ option: ShowSet; value: ShowSet }>({
@@ -258,11 +246,10 @@ function Projection({ model, options, width, height, datasourceUid, modelName }:
     }
     const t0 = performance.now();
     const sceneOutlines: Outline[] = options.showOutlines
-      ? outlinesOf(coords).map((o) => ({
-          label: `#${o.cluster.id} (${o.cluster.size})`,
-          hull: o.hull,
-          color: outlineColor,
-        }))
+      ? // One outline per blob of a cluster, each labelled with the cluster's id.
+        outlinesOf(coords).flatMap((o) =>
+          o.hulls.map((hull) => ({ label: `#${o.cluster.id} (${o.cluster.size})`, hull, color: outlineColor }))
+        )
       : [];
     drawScatter(
       ctx,
@@ -424,51 +411,12 @@ function Projection({ model, options, width, height, datasourceUid, modelName }:
 
   const selectedIds = useCallback(() => selectedIndices(selection).map((i) => model.ids[i]), [selection, model]);
 
-  const runExport = useCallback(async () => {
-    const ids = selectedIds();
-    const format = options.exportFormat;
-    if (!datasourceUid || !modelName) {
-      setExportMessage({ text: 'The panel’s query names no data source or model to export from.', error: true });
-      return;
-    }
-    setExporting(true);
-    setExportMessage(undefined);
-    try {
-      const response = await lastValueFrom(
-        getBackendSrv().fetch<string>({
-          url: exportUrl(datasourceUid),
-          method: 'POST',
-          data: exportRequest(modelName, ids, format),
-          responseType: 'text',
-          showErrorAlert: false,
-        })
-      );
-      const body = typeof response.data === 'string' ? response.data : String(response.data);
-      const missingHeader = response.headers?.get?.('X-Vigil-Missing-Ids');
-      const fileName = exportFileName(modelName, ids.length, format);
-      const result: ExportResult = {
-        format,
-        requested: ids,
-        ids: exportedIds(body, format),
-        missing: missingHeader ? Number(missingHeader) : null,
-        fileName,
-      };
-      lastExportRef.current = result;
-      download(body, fileName, format === 'ndjson' ? 'application/x-ndjson' : 'text/csv');
-      setExportMessage({
-        text: `Exported ${result.ids.length} rows as ${fileName}${result.missing ? `; ${result.missing} ids not stored` : ''}`,
-        error: false,
-      });
-    } catch (err) {
-      setExportMessage({ text: `Export failed: ${errorText(err)}`, error: true });
-    } finally {
-      setExporting(false);
-    }
-  }, [selectedIds, options.exportFormat, datasourceUid, modelName]);
-
-  const copyIds = useCallback(() => {
-    void navigator.clipboard?.writeText(selectedIds().join('\n'));
-  }, [selectedIds]);
+  const { exporting, exportMessage, lastExport, runExport, copyIds } = useExport({
+    selectedIds,
+    format: options.exportFormat,
+    datasourceUid,
+    modelName,
+  });
   const selectCluster = useCallback(
     (members: number[]) => setSelection(selectionOf(model.n, members)),
     [model.n, setSelection]
@@ -497,10 +445,10 @@ function Projection({ model, options, width, height, datasourceUid, modelName }:
           id: o.cluster.id,
           size: o.cluster.size,
           members: o.cluster.members.map((i) => model.ids[i]),
-          hull: o.hull.map(([x, y]): [number, number] => [x, y]),
+          hulls: o.hulls.map((hull) => hull.map(([x, y]): [number, number] => [x, y])),
         })),
       selection: selectedIds,
-      lastExport: () => lastExportRef.current,
+      lastExport,
       toClient: (x, y) => {
         const rect = canvasRef.current!.getBoundingClientRect();
         return [
@@ -509,7 +457,7 @@ function Projection({ model, options, width, height, datasourceUid, modelName }:
         ];
       },
     };
-  }, [model, projection, outlinesOf, selectedIds, plotWidth, plotHeight]);
+  }, [model, projection, outlinesOf, selectedIds, lastExport, plotWidth, plotHeight]);
 
   const status = projection.error
     ? `Projection failed: ${projection.error}`
@@ -775,32 +723,6 @@ function vectorNote(model: EmbeddingsModel): string {
   }
   const v = model.explainedVariance;
   return ` (${model.reduced}${typeof v === 'number' ? `, ${(v * 100).toFixed(0)}% of variance` : ''})`;
-}
-
-function errorText(err: unknown): string {
-  if (err && typeof err === 'object') {
-    const e = err as { data?: { message?: string; error?: string } | string; statusText?: string; message?: string };
-    if (typeof e.data === 'string' && e.data) {
-      return e.data;
-    }
-    if (e.data && typeof e.data === 'object') {
-      return e.data.message ?? e.data.error ?? JSON.stringify(e.data);
-    }
-    return e.message ?? e.statusText ?? String(err);
-  }
-  return String(err);
-}
-
-function download(body: string, fileName: string, type: string) {
-  const url = URL.createObjectURL(new Blob([body], { type }));
-  const a = document.createElement('a');
-  a.href = url;
-  a.download = fileName;
-  a.style.display = 'none';
-  document.body.appendChild(a);
-  a.click();
-  a.remove();
-  setTimeout(() => URL.revokeObjectURL(url), 1000);
 }
 
 function PointTooltip({

@@ -99,3 +99,12 @@ export function exportedIds(body: string, format: ExportFormat): string[] {
   }
   return ids;
 }
+
+/** What the panel's last export answered. */
+export interface ExportResult {
+  format: ExportFormat;
+  requested: string[];
+  ids: string[];
+  missing: number | null;
+  fileName: string;
+}

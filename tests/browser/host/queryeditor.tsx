@@ -8,13 +8,19 @@
  * which hosts the real plugin binary. There are no dashboard variables (getTemplateSrv knows none).
  *
  * Query string: datasource=URL of module.js, uid (default vigil), from and to (RFC 3339, the query's time
- * range), theme=light|dark, query=JSON of the initial query over the data source's default query.
+ * range), theme=light|dark, width (of the editor in pixels, default 1200), query=JSON of the initial query over
+ * the data source's default query.
+ *
+ * Like Grafana's page, the host sets the element resets of Grafana's global styles that decide the layout of
+ * forms (border-box sizing, bare fieldsets and legends); the rest of them (fonts served by Grafana) is left out.
  *
  * It exposes on window: __query (the latest query the editor changed to), __runs (how many times the editor
  * asked to run the query), __runQuery() (runs the latest query through DataSource.query and resolves to a
- * summary of the response), __lastResult (that summary, for the latest run).
+ * summary of the response), __lastResult (that summary, for the latest run), __setQuery(query) (replaces the
+ * query, as a dashboard's saved query would be opened), __setWidth(px) (resizes the editor) and
+ * __setGrafanaResets(on) (applies or drops those element resets).
  */
-import React, { useCallback, useRef, useState } from 'react';
+import React, { useCallback, useEffect, useState } from 'react';
 import { createRoot } from 'react-dom/client';
 import {
   CoreApp,
@@ -57,6 +63,9 @@ declare global {
     __runs: number;
     __runQuery: () => Promise<ResultSummary>;
     __lastResult?: ResultSummary;
+    __setQuery: (query: DataQuery & Record<string, unknown>) => void;
+    __setWidth: (px: number) => void;
+    __setGrafanaResets: (on: boolean) => void;
   }
 }
 
@@ -208,6 +217,12 @@ function Editor({
   onQuery: (query: Query) => void;
 }) {
   const [query, setQuery] = useState(initial);
+  useEffect(() => {
+    window.__setQuery = (next: Query) => {
+      onQuery(next);
+      setQuery(next);
+    };
+  }, [onQuery]);
   const onChange = useCallback(
     (next: Query) => {
       onQuery(next);
@@ -303,8 +318,26 @@ export async function mountQueryEditor(params: URLSearchParams) {
     window.__query = query;
   };
 
+  // Grafana's element resets that forms depend on (its GlobalStyles, elements part).
+  const reset = document.createElement('style');
+  reset.textContent = [
+    'html { box-sizing: border-box; }',
+    '*, *::before, *::after { box-sizing: inherit; }',
+    'fieldset { min-width: 0; padding: 0; margin: 0; border: 0; }',
+    'legend { display: block; width: 100%; padding: 0; margin: 0; border: 0; font-size: inherit; line-height: inherit; }',
+    'label { display: inline-block; }',
+    'input, button, select, textarea { font-family: inherit; font-size: inherit; line-height: inherit; }',
+  ].join('\n');
+  document.head.appendChild(reset);
+  window.__setGrafanaResets = (on: boolean) => {
+    reset.disabled = !on;
+  };
+
   const container = document.getElementById('panel')!;
-  container.style.width = '1200px';
+  container.style.width = `${Number(params.get('width') ?? 1200)}px`;
+  window.__setWidth = (px: number) => {
+    container.style.width = `${px}px`;
+  };
   container.style.padding = '8px';
   container.style.background = theme.colors.background.primary;
   container.style.border = `1px solid ${theme.colors.border.weak}`;

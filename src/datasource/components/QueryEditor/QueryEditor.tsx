@@ -1,7 +1,6 @@
 import React, { useEffect, useMemo } from 'react';
 import type { QueryEditorProps } from '@grafana/data';
-import { EditorField, EditorRow, EditorRows } from '@grafana/plugin-ui';
-import { Combobox } from '@grafana/ui';
+import { EditorRow } from '@grafana/plugin-ui';
 
 import { QUERY_TYPE_LABELS } from '../../../shared/labels';
 import type { DataSource } from '../../datasource';
@@ -12,7 +11,9 @@ import { queryProblems } from '../../validate';
 import { EditorContext, useEditorContextValue } from './context';
 import { FiltersEditor } from './fields/FiltersEditor';
 import { EnvironmentField, ModelField, VersionsField } from './fields/ModelFields';
+import { Choice } from './fields/pickers';
 import { TextInput } from './fields/TextInput';
+import { EditorLayout, Field } from './layout';
 import { QUERY_TYPE_EDITORS } from './queryTypes';
 import type { QueryTypeEditorProps } from './types';
 
@@ -61,19 +62,18 @@ export function QueryEditor({ datasource, query: saved, onChange, onRunQuery }: 
 
   return (
     <EditorContext.Provider value={context}>
-      <EditorRows>
+      <EditorLayout>
         <EditorRow>
-          <EditorField label="Query type" width={24} invalid={!!problems.queryType} error={problems.queryType}>
-            <Combobox<QueryType>
+          <Field label="Query type" width="medium" invalid={!!problems.queryType} error={problems.queryType}>
+            <Choice<QueryType>
               id={id('query-type')}
               options={QUERY_TYPE_OPTIONS}
               // A query type this version does not know is shown as saved; its common options stay editable.
               value={(query.queryType as QueryType | undefined) ?? null}
               placeholder="Choose a query type"
-              // Enter on a stale highlight selects nothing (undefined); nothing changes then.
-              onChange={(option) => option && typeProps.onChange(withQueryType(query, option.value))}
+              onChange={(type) => typeProps.onChange(withQueryType(query, type))}
             />
-          </EditorField>
+          </Field>
           <ModelField
             id={id('model')}
             value={query.model}
@@ -98,22 +98,22 @@ export function QueryEditor({ datasource, query: saved, onChange, onRunQuery }: 
             onChange={(environment) => set('environment', environment)}
           />
           {showInterval && (
-            <EditorField
+            <Field
               label="Interval"
               optional
               tooltip="Bucket width such as 1h or 1d; empty uses the panel's interval"
               invalid={!!problems.interval}
               error={problems.interval}
+              width="short"
             >
               <TextInput
                 id={id('interval')}
                 value={query.interval}
                 placeholder="$__interval"
-                width={14}
                 onChange={(interval) => set('interval', interval, false)}
                 onBlur={typeProps.onRun}
               />
-            </EditorField>
+            </Field>
           )}
         </EditorRow>
         {TypeEditor && <TypeEditor {...typeProps} />}
@@ -122,7 +122,7 @@ export function QueryEditor({ datasource, query: saved, onChange, onRunQuery }: 
             <FiltersEditor {...typeProps} />
           </EditorRow>
         )}
-      </EditorRows>
+      </EditorLayout>
     </EditorContext.Provider>
   );
 }

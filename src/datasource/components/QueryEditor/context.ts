@@ -1,6 +1,5 @@
 import { createContext, useContext, useMemo } from 'react';
 
-import type { DataSource } from '../../datasource';
 import type { VigilResources } from '../../resources';
 import type { QueryProblems } from '../../validate';
 
@@ -15,8 +14,18 @@ export interface EditorContextValue {
 
 export const EditorContext = createContext<EditorContextValue | undefined>(undefined);
 
+/**
+ * What the editors need of the data source: its resource API and the dashboard's variable names. The
+ * editors depend on this, not on the DataSource class, so that the data source's modules do not import
+ * them back.
+ */
+export interface EditorDataSource {
+  resources: VigilResources;
+  variableNames(): string[];
+}
+
 /** The context an editor of `datasource` provides to its fields. */
-export function useEditorContextValue(datasource: DataSource, problems: QueryProblems): EditorContextValue {
+export function useEditorContextValue(datasource: EditorDataSource, problems: QueryProblems): EditorContextValue {
   // The names are compared as one string, so the list keeps its identity while they stay the same.
   const names = datasource.variableNames().join('\u0000');
   return useMemo(

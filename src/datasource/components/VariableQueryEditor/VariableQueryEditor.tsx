@@ -1,16 +1,18 @@
 import React, { useEffect, useMemo } from 'react';
-import type { QueryEditorProps } from '@grafana/data';
+import type { DataSourceApi, QueryEditorProps } from '@grafana/data';
 import { EditorField, EditorRow, EditorRows } from '@grafana/plugin-ui';
 import { RadioButtonGroup } from '@grafana/ui';
 
-import type { DataSource } from '../../datasource';
 import { type VariableKind, type VigilDataSourceOptions, type VigilQuery, type VigilVariableQuery } from '../../types';
-import { toVariableQuery, variableQueryProblems } from '../../variables';
-import { EditorContext, useEditorContextValue } from '../QueryEditor/context';
+import { toVariableQuery, variableQueryProblems } from '../../variableQuery';
+import { EditorContext, useEditorContextValue, type EditorDataSource } from '../QueryEditor/context';
 import { FieldRefField } from '../QueryEditor/fields/FieldRefs';
 import { ModelField } from '../QueryEditor/fields/ModelFields';
 
-type Props = QueryEditorProps<DataSource, VigilQuery, VigilDataSourceOptions, VigilVariableQuery>;
+/** The Vigil data source as the variable editor sees it (no import of its class: it imports this editor). */
+export type VariableEditorDataSource = DataSourceApi<VigilQuery, VigilDataSourceOptions> & EditorDataSource;
+
+type Props = QueryEditorProps<VariableEditorDataSource, VigilQuery, VigilDataSourceOptions, VigilVariableQuery>;
 
 const KIND_OPTIONS: Array<{ value: VariableKind; label: string; description: string }> = [
   { value: 'models', label: 'Models', description: 'Names of the models in the store' },

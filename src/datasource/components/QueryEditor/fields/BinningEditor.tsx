@@ -1,9 +1,10 @@
 import React from 'react';
-import { EditorField, EditorFieldGroup } from '@grafana/plugin-ui';
+import { EditorFieldGroup } from '@grafana/plugin-ui';
 import { RadioButtonGroup } from '@grafana/ui';
 
 import { BINNING_STRATEGIES, DEFAULT_BINNING, type Binning, type BinningStrategy } from '../../../types';
 import { useEditorContext } from '../context';
+import { Field } from '../layout';
 import { withOption } from '../../../queryOptions';
 import type { QueryTypeEditorProps } from '../types';
 import { NumberInput } from './NumberInput';
@@ -33,19 +34,20 @@ export function BinningEditor({ query, onChange, onRun }: QueryTypeEditorProps) 
 
   return (
     <EditorFieldGroup>
-      <EditorField label="Binning" tooltip="How numeric values are binned; categories are compared as they are">
+      <Field label="Binning" tooltip="How numeric values are binned; categories are compared as they are">
         <RadioButtonGroup<BinningStrategy>
           options={STRATEGY_OPTIONS}
           value={binning.strategy ?? DEFAULT_BINNING.strategy}
           onChange={(strategy) => update({ strategy })}
         />
-      </EditorField>
-      <EditorField
+      </Field>
+      <Field
         label="Bins"
         optional
         tooltip="Number of bins, 2 to 100"
         invalid={!!problems['binning.bins']}
         error={problems['binning.bins']}
+        width="number"
       >
         <NumberInput
           id={`vigil-bins-${query.refId}`}
@@ -54,7 +56,7 @@ export function BinningEditor({ query, onChange, onRun }: QueryTypeEditorProps) 
           onChange={(bins) => update({ bins }, false)}
           onBlur={onRun}
         />
-      </EditorField>
+      </Field>
     </EditorFieldGroup>
   );
 }

@@ -1,8 +1,9 @@
 import React from 'react';
-import { EditorField, EditorFieldGroup } from '@grafana/plugin-ui';
+import { EditorFieldGroup } from '@grafana/plugin-ui';
 
 import type { FairnessGroups } from '../../../types';
 import { useEditorContext } from '../context';
+import { Field } from '../layout';
 import type { QueryTypeEditorProps } from '../types';
 import { useFeatures } from '../useResource';
 import { fieldType, FieldRefField, useValueOptions } from './FieldRefs';
@@ -33,7 +34,7 @@ export function FairnessEditor({ query, onChange }: QueryTypeEditorProps) {
   const groupField = (key: 'protected' | 'reference', label: string, tooltip: string) => {
     const error = problems[`fairness.${key}`] ?? membersError;
     return (
-      <EditorField label={label} tooltip={tooltip} invalid={!!error} error={error}>
+      <Field label={label} tooltip={tooltip} invalid={!!error} error={error} width="long">
         <MultiPicker
           id={id(key)}
           value={groups[key]}
@@ -44,7 +45,7 @@ export function FairnessEditor({ query, onChange }: QueryTypeEditorProps) {
           noOptionsMessage={emptyMessage('values')}
           onChange={(values) => update({ [key]: values })}
         />
-      </EditorField>
+      </Field>
     );
   };
 
@@ -62,12 +63,12 @@ export function FairnessEditor({ query, onChange }: QueryTypeEditorProps) {
       />
       {groupField('protected', 'Protected group', 'Values of the attribute in the unprivileged group')}
       {groupField('reference', 'Reference group', 'Values of the attribute in the privileged group')}
-      <EditorField
+      <Field
         label="Favourable label"
         tooltip="The predicted or true label that counts as the favourable outcome (default 1)"
         invalid={!!labels.values.error}
         error={loadErrorMessage('labels', labels.values.error)}
-        width={18}
+        width="short"
       >
         <Picker
           id={id('favorable')}
@@ -79,7 +80,7 @@ export function FairnessEditor({ query, onChange }: QueryTypeEditorProps) {
           noOptionsMessage={emptyMessage('labels')}
           onChange={(favorable) => update({ favorable: favorable ?? '' })}
         />
-      </EditorField>
+      </Field>
     </EditorFieldGroup>
   );
 }

@@ -1,8 +1,8 @@
 import React, { useMemo } from 'react';
-import { EditorField } from '@grafana/plugin-ui';
 
 import { withOption } from '../../../queryOptions';
 import { useEditorContext } from '../context';
+import { Field } from '../layout';
 import type { QueryTypeEditorProps } from '../types';
 import { useFeatures } from '../useResource';
 import {
@@ -38,12 +38,13 @@ export function FeaturesField({ query, onChange }: QueryTypeEditorProps) {
   const error = problems.features ?? loadErrorMessage('features', features.error);
 
   return (
-    <EditorField
+    <Field
       label="Features"
       optional
       tooltip="Empty means every feature; a multi-value variable such as $feature expands to its values"
       invalid={!!error}
       error={error}
+      width="wide"
     >
       <MultiPicker
         id={`vigil-features-${query.refId}`}
@@ -55,7 +56,7 @@ export function FeaturesField({ query, onChange }: QueryTypeEditorProps) {
         noOptionsMessage={emptyMessage('features')}
         onChange={(features) => onChange(withOption(query, 'features', features))}
       />
-    </EditorField>
+    </Field>
   );
 }
 
@@ -67,12 +68,12 @@ export function FeatureField({ query, onChange }: QueryTypeEditorProps) {
   const chosen = query.features ?? [];
 
   return (
-    <EditorField
+    <Field
       label="Feature"
       tooltip="The feature whose histogram is compared with the reference"
       invalid={!!error}
       error={error}
-      width={24}
+      width="medium"
     >
       <Picker
         id={`vigil-feature-${query.refId}`}
@@ -85,6 +86,6 @@ export function FeatureField({ query, onChange }: QueryTypeEditorProps) {
         noOptionsMessage={emptyMessage('features')}
         onChange={(feature) => onChange({ ...query, features: feature ? [feature] : [] })}
       />
-    </EditorField>
+    </Field>
   );
 }

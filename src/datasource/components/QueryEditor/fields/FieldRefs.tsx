@@ -1,8 +1,8 @@
 import React, { useMemo } from 'react';
-import { EditorField } from '@grafana/plugin-ui';
 
 import type { FieldSummary } from '../../../types';
 import { useEditorContext } from '../context';
+import { Field, type FieldWidth } from '../layout';
 import { useFeatures, useValues } from '../useResource';
 import {
   emptyMessage,
@@ -88,7 +88,7 @@ interface FieldRefFieldProps {
   tooltip?: string;
   placeholder?: string;
   categoricalOnly?: boolean;
-  width?: number;
+  width?: FieldWidth;
 }
 
 /** One field reference (`features.income`, `tags.sex`, `prediction.label`…) picked from the model's fields. */
@@ -102,14 +102,14 @@ export function FieldRefField({
   tooltip,
   placeholder = 'Choose a field',
   categoricalOnly,
-  width = 24,
+  width = 'medium',
 }: FieldRefFieldProps) {
   const { problems } = useEditorContext();
   const { features, options } = useFieldOptions(model, { categoricalOnly });
   const error = problems[problemKey] ?? loadErrorMessage('fields', features.error);
 
   return (
-    <EditorField label={label} tooltip={tooltip} invalid={!!error} error={error} width={width}>
+    <Field label={label} tooltip={tooltip} invalid={!!error} error={error} width={width}>
       <Picker
         id={id}
         value={value}
@@ -120,7 +120,7 @@ export function FieldRefField({
         noOptionsMessage={emptyMessage('fields')}
         onChange={onChange}
       />
-    </EditorField>
+    </Field>
   );
 }
 
@@ -135,6 +135,7 @@ interface FieldRefsFieldProps {
   placeholder?: string;
   optional?: boolean;
   recordFields?: boolean;
+  width?: FieldWidth;
 }
 
 /** Several field references picked from the model's fields. */
@@ -149,13 +150,14 @@ export function FieldRefsField({
   placeholder,
   optional,
   recordFields,
+  width = 'long',
 }: FieldRefsFieldProps) {
   const { problems } = useEditorContext();
   const { features, options } = useFieldOptions(model, { recordFields });
   const error = problems[problemKey] ?? loadErrorMessage('fields', features.error);
 
   return (
-    <EditorField label={label} optional={optional} tooltip={tooltip} invalid={!!error} error={error}>
+    <Field label={label} optional={optional} tooltip={tooltip} invalid={!!error} error={error} width={width}>
       <MultiPicker
         id={id}
         value={value}
@@ -166,7 +168,7 @@ export function FieldRefsField({
         noOptionsMessage={emptyMessage('fields')}
         onChange={(next) => onChange(next.length > 0 ? next : undefined)}
       />
-    </EditorField>
+    </Field>
   );
 }
 

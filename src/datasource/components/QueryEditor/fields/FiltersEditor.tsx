@@ -1,16 +1,16 @@
 import React, { useState } from 'react';
 import { css } from '@emotion/css';
 import type { GrafanaTheme2 } from '@grafana/data';
-import { EditorField } from '@grafana/plugin-ui';
-import { Button, Combobox, IconButton, Input, useStyles2 } from '@grafana/ui';
+import { Button, IconButton, Input, useStyles2 } from '@grafana/ui';
 
 import { withOption } from '../../../queryOptions';
 import { isTemplated } from '../../../templating';
 import { FILTER_OPS, LIST_OPS, NULL_OPS, type Filter, type FilterOp, type FilterScalar } from '../../../types';
 import { useEditorContext } from '../context';
+import { Field, FIELD_WIDTHS } from '../layout';
 import type { QueryTypeEditorProps } from '../types';
 import { canonicalRef, fieldType, useFieldOptions, useValueOptions } from './FieldRefs';
-import { emptyMessage, listingHint, loadErrorMessage, MultiPicker, Picker } from './pickers';
+import { Choice, emptyMessage, listingHint, loadErrorMessage, MultiPicker, Picker } from './pickers';
 
 const OP_DESCRIPTIONS: Record<FilterOp, string> = {
   '=': 'equals (any of, with several values)',
@@ -52,7 +52,7 @@ export function parseNumbers(text: string): FilterScalar[] {
 
 const getStyles = (theme: GrafanaTheme2) => ({
   list: css({ display: 'flex', flexDirection: 'column', gap: theme.spacing(1) }),
-  row: css({ display: 'flex', flexWrap: 'wrap', alignItems: 'flex-start', gap: theme.spacing(0.5) }),
+  row: css({ display: 'flex', flexWrap: 'wrap', alignItems: 'center', gap: theme.spacing(0.5) }),
   error: css({ color: theme.colors.error.text, fontSize: theme.typography.bodySmall.fontSize }),
   hiddenLabel: css({
     position: 'absolute',
@@ -74,7 +74,7 @@ export function FiltersEditor({ query, onChange, onRun }: QueryTypeEditorProps) 
   };
 
   return (
-    <EditorField label="Filters" optional tooltip="Keep only records that match every filter">
+    <Field label="Filters" optional tooltip="Keep only records that match every filter">
       <div className={styles.list}>
         {filters.map((filter, index) => (
           <FilterRow
@@ -106,7 +106,7 @@ export function FiltersEditor({ query, onChange, onRun }: QueryTypeEditorProps) 
           </Button>
         </div>
       </div>
-    </EditorField>
+    </Field>
   );
 }
 
@@ -189,7 +189,7 @@ function FilterRow({ index, refId, model, filter, onChange, onRemove, onRun }: F
           options={fieldOptions}
           loading={features.loading}
           placeholder="Choose a field"
-          width={28}
+          width={FIELD_WIDTHS.long}
           hint={listingHint('fields', features.templated, !model)}
           noOptionsMessage={emptyMessage('fields')}
           onChange={onFieldChange}
@@ -197,12 +197,12 @@ function FilterRow({ index, refId, model, filter, onChange, onRemove, onRun }: F
         <label className={styles.hiddenLabel} htmlFor={id('op')}>
           Filter {number} operator
         </label>
-        <Combobox<FilterOp>
+        <Choice<FilterOp>
           id={id('op')}
           options={opOptions(numeric, filter.op)}
           value={filter.op}
-          width={14}
-          onChange={(option) => option && onOpChange(option.value)}
+          width={FIELD_WIDTHS.short}
+          onChange={onOpChange}
         />
         {!NULL_OPS.includes(filter.op) && (
           <>
@@ -230,7 +230,7 @@ function FilterRow({ index, refId, model, filter, onChange, onRemove, onRun }: F
                     : 'Choose the field to list its values; or type a value.'
                 }
                 noOptionsMessage={emptyMessage('values')}
-                minWidth={16}
+                width={FIELD_WIDTHS.long}
                 onChange={(list) => setValues(list)}
               />
             ) : (
@@ -240,7 +240,7 @@ function FilterRow({ index, refId, model, filter, onChange, onRemove, onRun }: F
                 options={valueOptions}
                 loading={values.loading || (filter.field !== '' && features.loading)}
                 placeholder="Choose a value"
-                width={20}
+                width={FIELD_WIDTHS.medium}
                 onChange={(value) => setValues(value === undefined ? [] : [value])}
               />
             )}
@@ -282,7 +282,7 @@ function NumbersInput({ id, value, onCommit, onBlur, placeholder }: NumbersInput
       id={id}
       value={text}
       placeholder={placeholder}
-      width={20}
+      width={FIELD_WIDTHS.medium}
       onChange={(event) => setText(event.currentTarget.value)}
       onBlur={() => {
         const values = parseNumbers(text);

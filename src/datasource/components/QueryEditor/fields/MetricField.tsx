@@ -1,10 +1,10 @@
 import React from 'react';
-import { EditorField } from '@grafana/plugin-ui';
-import { Combobox } from '@grafana/ui';
 
 import { METRIC_LABELS } from '../../../../shared/labels';
 import { METRICS_BY_QUERY_TYPE, type Metric } from '../../../types';
+import { Field } from '../layout';
 import type { QueryTypeEditorProps } from '../types';
+import { Choice } from './pickers';
 
 const optionsOf = (metrics: readonly Metric[]) =>
   metrics.map((metric) => ({ value: metric, label: METRIC_LABELS[metric] }));
@@ -19,14 +19,14 @@ export function MetricField({ query, onChange }: QueryTypeEditorProps) {
   const options = METRIC_OPTIONS.get(metrics) ?? optionsOf(metrics);
 
   return (
-    <EditorField label="Metric" width={30}>
-      <Combobox<Metric>
+    <Field label="Metric" width="long">
+      <Choice<Metric>
         id={`vigil-metric-${query.refId}`}
         options={options}
         // The backend uses the first metric when none is saved.
         value={query.metric ?? metrics[0]}
-        onChange={(option) => option && onChange({ ...query, metric: option.value })}
+        onChange={(metric) => onChange({ ...query, metric })}
       />
-    </EditorField>
+    </Field>
   );
 }

@@ -1,7 +1,7 @@
 import React, { useMemo } from 'react';
-import { EditorField } from '@grafana/plugin-ui';
 
 import { useEditorContext } from '../context';
+import { Field } from '../layout';
 import { useEnvironments, useModels, useVersionOptions, type VersionOption } from '../useResource';
 import {
   emptyMessage,
@@ -43,7 +43,7 @@ export function ModelField({ id, value, optional, onChange }: ModelFieldProps) {
   const error = problems.model ?? loadErrorMessage('models', models.error);
 
   return (
-    <EditorField label="Model" optional={optional} invalid={!!error} error={error} width={26}>
+    <Field label="Model" optional={optional} invalid={!!error} error={error} width="medium">
       <Picker
         id={id}
         value={value}
@@ -54,7 +54,7 @@ export function ModelField({ id, value, optional, onChange }: ModelFieldProps) {
         noOptionsMessage={emptyMessage('models')}
         onChange={onChange}
       />
-    </EditorField>
+    </Field>
   );
 }
 
@@ -90,7 +90,7 @@ export function VersionsField({ id, model, value, onChange }: VersionsFieldProps
   const error = problems.versions ?? loadErrorMessage('versions', versions.error);
 
   return (
-    <EditorField label="Versions" optional tooltip="Empty means every version" invalid={!!error} error={error}>
+    <Field label="Versions" optional tooltip="Empty means every version" invalid={!!error} error={error} width="long">
       <MultiPicker
         id={id}
         value={value}
@@ -101,7 +101,7 @@ export function VersionsField({ id, model, value, onChange }: VersionsFieldProps
         noOptionsMessage={emptyMessage('versions')}
         onChange={(next) => onChange(next.length > 0 ? next : undefined)}
       />
-    </EditorField>
+    </Field>
   );
 }
 
@@ -162,7 +162,7 @@ function SingleListingField({
   const error = problems[problemKey] ?? loadErrorMessage(what, listing.error);
 
   return (
-    <EditorField label={label} optional={optional} tooltip={tooltip} invalid={!!error} error={error} width={20}>
+    <Field label={label} optional={optional} tooltip={tooltip} invalid={!!error} error={error} width="medium">
       <Picker
         id={id}
         value={value}
@@ -174,6 +174,6 @@ function SingleListingField({
         noOptionsMessage={emptyMessage(what)}
         onChange={onChange}
       />
-    </EditorField>
+    </Field>
   );
 }

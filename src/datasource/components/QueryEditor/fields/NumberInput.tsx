@@ -1,9 +1,9 @@
 import React, { useState } from 'react';
-import { EditorField } from '@grafana/plugin-ui';
 import { Input } from '@grafana/ui';
 
 import { withOption } from '../../../queryOptions';
 import { useEditorContext } from '../context';
+import { Field, FIELD_WIDTHS, useFieldWidth, type FieldWidth } from '../layout';
 import type { QueryTypeEditorProps } from '../types';
 
 interface Props {
@@ -14,6 +14,7 @@ interface Props {
   /** Called when the input loses focus, to run the query with the new value. */
   onBlur: () => void;
   placeholder?: string;
+  /** In spacing units; default the width of the Field it is in. */
   width?: number;
 }
 
@@ -21,7 +22,8 @@ interface Props {
  * A number option. What the user types is kept as typed (so `2.5` or `-1` can be flagged at the field)
  * and stored as a number; an empty input unsets the option.
  */
-export function NumberInput({ id, value, onChange, onBlur, placeholder, width = 14 }: Props) {
+export function NumberInput({ id, value, onChange, onBlur, placeholder, width }: Props) {
+  const fieldWidth = useFieldWidth();
   const [text, setText] = useState(value === undefined ? '' : String(value));
   const [shown, setShown] = useState(value);
 
@@ -39,7 +41,7 @@ export function NumberInput({ id, value, onChange, onBlur, placeholder, width = 
       type="number"
       value={text}
       placeholder={placeholder}
-      width={width}
+      width={width ?? fieldWidth ?? FIELD_WIDTHS.number}
       onChange={(event) => {
         const raw = event.currentTarget.value;
         setText(raw);
@@ -61,7 +63,7 @@ interface NumberOptionFieldProps extends QueryTypeEditorProps {
   label: string;
   tooltip: string;
   placeholder: string;
-  width?: number;
+  width?: FieldWidth;
   /** The input's id is `vigil-<idName>-<refId>`; idName defaults to the option. */
   idName?: string;
 }
@@ -75,20 +77,19 @@ export function NumberOptionField({
   label,
   tooltip,
   placeholder,
-  width,
+  width = 'number',
   idName = option,
 }: NumberOptionFieldProps) {
   const { problems } = useEditorContext();
   return (
-    <EditorField label={label} optional tooltip={tooltip} invalid={!!problems[option]} error={problems[option]}>
+    <Field label={label} optional tooltip={tooltip} invalid={!!problems[option]} error={problems[option]} width={width}>
       <NumberInput
         id={`vigil-${idName}-${query.refId}`}
         value={query[option]}
         placeholder={placeholder}
-        width={width}
         onChange={(value) => onChange(withOption(query, option, value), false)}
         onBlur={onRun}
       />
-    </EditorField>
+    </Field>
   );
 }

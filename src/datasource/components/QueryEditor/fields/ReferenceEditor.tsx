@@ -1,12 +1,13 @@
 import React from 'react';
-import { EditorField, EditorFieldGroup } from '@grafana/plugin-ui';
-import { Combobox } from '@grafana/ui';
+import { EditorFieldGroup } from '@grafana/plugin-ui';
 
 import { REFERENCE_TYPE_LABELS } from '../../../../shared/labels';
 import { DEFAULT_REFERENCE, REFERENCE_TYPES, type Reference, type ReferenceType } from '../../../types';
 import { useEditorContext } from '../context';
+import { Field, type FieldWidth } from '../layout';
 import type { QueryTypeEditorProps } from '../types';
 import { EnvironmentField, VersionField } from './ModelFields';
+import { Choice } from './pickers';
 import { TextInput } from './TextInput';
 
 const TYPE_OPTIONS = REFERENCE_TYPES.map((type) => ({ value: type, ...REFERENCE_TYPE_LABELS[type] }));
@@ -53,14 +54,20 @@ export function ReferenceEditor({ query, onChange, onRun }: QueryTypeEditorProps
     onChange({ ...query, reference: next }, run);
   };
 
-  const text = (key: 'from' | 'to' | 'window', label: string, placeholder: string, tooltip: string) => (
-    <EditorField
+  const text = (
+    key: 'from' | 'to' | 'window',
+    label: string,
+    placeholder: string,
+    tooltip: string,
+    width: FieldWidth
+  ) => (
+    <Field
       key={key}
       label={label}
       tooltip={tooltip}
       invalid={!!problems[`reference.${key}`]}
       error={problems[`reference.${key}`]}
-      width={26}
+      width={width}
     >
       <TextInput
         id={id(key)}
@@ -69,19 +76,14 @@ export function ReferenceEditor({ query, onChange, onRun }: QueryTypeEditorProps
         onChange={(value) => set(key, value, false)}
         onBlur={onRun}
       />
-    </EditorField>
+    </Field>
   );
 
   return (
     <EditorFieldGroup>
-      <EditorField label="Reference" tooltip="What the current data is compared with" width={22}>
-        <Combobox<ReferenceType>
-          id={id('type')}
-          options={TYPE_OPTIONS}
-          value={reference.type}
-          onChange={(option) => option && onTypeChange(option.value)}
-        />
-      </EditorField>
+      <Field label="Reference" tooltip="What the current data is compared with" width="medium">
+        <Choice<ReferenceType> id={id('type')} options={TYPE_OPTIONS} value={reference.type} onChange={onTypeChange} />
+      </Field>
       {reference.type === 'environment' && (
         <EnvironmentField
           id={id('environment')}
@@ -111,11 +113,17 @@ export function ReferenceEditor({ query, onChange, onRun }: QueryTypeEditorProps
         />
       )}
       {reference.type === 'window' && [
-        text('from', 'From', 'now-30d', TIME_TOOLTIP),
-        text('to', 'To', 'now-7d', TIME_TOOLTIP),
+        text('from', 'From', 'now-30d', TIME_TOOLTIP, 'medium'),
+        text('to', 'To', 'now-7d', TIME_TOOLTIP, 'medium'),
       ]}
       {reference.type === 'rolling' &&
-        text('window', 'Window', '7d', 'The span just before each bucket that the bucket is compared with, e.g. 7d')}
+        text(
+          'window',
+          'Window',
+          '7d',
+          'The span just before each bucket that the bucket is compared with, e.g. 7d',
+          'short'
+        )}
     </EditorFieldGroup>
   );
 }

@@ -1,9 +1,9 @@
 import React, { useMemo } from 'react';
-import { EditorField } from '@grafana/plugin-ui';
 
 import { withOption } from '../../../queryOptions';
 import { VERSION_STATUSES, type VersionStatus } from '../../../types';
 import { useEditorContext } from '../context';
+import { Field } from '../layout';
 import type { QueryTypeEditorProps } from '../types';
 import { MultiPicker, variableOptions } from './pickers';
 
@@ -26,12 +26,13 @@ export function StatusField({ query, onChange }: QueryTypeEditorProps) {
   );
 
   return (
-    <EditorField
+    <Field
       label="Status"
       optional
       tooltip="Keep versions with one of these lifecycle statuses, e.g. deprecated for a still-receiving-traffic alert"
       invalid={!!problems.status}
       error={problems.status}
+      width="long"
     >
       <MultiPicker
         id={`vigil-status-${query.refId}`}
@@ -40,6 +41,6 @@ export function StatusField({ query, onChange }: QueryTypeEditorProps) {
         placeholder="any status"
         onChange={(status) => onChange(withOption(query, 'status', status))}
       />
-    </EditorField>
+    </Field>
   );
 }

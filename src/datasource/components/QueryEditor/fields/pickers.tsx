@@ -1,6 +1,8 @@
 import React, { useMemo } from 'react';
 import { Combobox, MultiCombobox, type ComboboxOption } from '@grafana/ui';
 
+import { FIELD_WIDTHS, useFieldWidth } from '../layout';
+
 export type Option = ComboboxOption<string>;
 
 const VARIABLES_GROUP = 'Dashboard variables';
@@ -50,6 +52,7 @@ interface PickerProps {
   loading?: boolean;
   /** Shows an ✕ that unsets the option. */
   clearable?: boolean;
+  /** In spacing units; default the width of the Field it is in. */
   width?: number;
   noOptionsMessage?: string;
   /** Shown on top of the menu, e.g. why the model's values are not listed. */
@@ -73,6 +76,7 @@ export function Picker({
   hint,
 }: PickerProps) {
   const shown = useMemo(() => withHint(options, hint), [options, hint]);
+  const fieldWidth = useFieldWidth();
   const common = {
     id,
     options: shown,
@@ -80,7 +84,7 @@ export function Picker({
     createCustomValue: true,
     loading,
     placeholder: loading ? 'Loading…' : placeholder,
-    width,
+    width: width ?? fieldWidth ?? FIELD_WIDTHS.medium,
     noOptionsMessage,
   };
   const choose = (chosen: string | undefined) => {
@@ -106,7 +110,8 @@ interface MultiPickerProps {
   noOptionsMessage?: string;
   /** Shown on top of the menu, e.g. why the model's values are not listed. */
   hint?: string;
-  minWidth?: number;
+  /** In spacing units; default the width of the Field it is in. Chosen values that do not fit are counted. */
+  width?: number;
 }
 
 /** Several values from a list loaded from the resource API; values not in the list can be typed. */
@@ -119,9 +124,11 @@ export function MultiPicker({
   loading,
   noOptionsMessage,
   hint,
-  minWidth = 20,
+  width,
 }: MultiPickerProps) {
   const shown = useMemo(() => withHint(options, hint), [options, hint]);
+  const fieldWidth = useFieldWidth();
+  const units = width ?? fieldWidth ?? FIELD_WIDTHS.long;
   return (
     <MultiCombobox<string>
       id={id}
@@ -132,10 +139,38 @@ export function MultiPicker({
       loading={loading}
       placeholder={loading ? 'Loading…' : placeholder}
       noOptionsMessage={noOptionsMessage}
+      // A numeric width is taken as pixels when MultiCombobox counts the pills that fit: "auto" between equal
+      // bounds gives the same fixed width and a correct count.
       width="auto"
-      minWidth={minWidth}
-      maxWidth={80}
+      minWidth={units}
+      maxWidth={units}
       onChange={(chosen) => onChange(chosen.map((option) => option.value).filter((item) => item !== HINT_VALUE))}
+    />
+  );
+}
+
+interface ChoiceProps<T extends string> {
+  id: string;
+  options: Array<ComboboxOption<T>>;
+  value: T | null;
+  onChange: (value: T) => void;
+  placeholder?: string;
+  /** In spacing units; default the width of the Field it is in. */
+  width?: number;
+}
+
+/** One of a fixed list of values (query type, metric, reference type…). */
+export function Choice<T extends string>({ id, options, value, onChange, placeholder, width }: ChoiceProps<T>) {
+  const fieldWidth = useFieldWidth();
+  return (
+    <Combobox<T>
+      id={id}
+      options={options}
+      value={value}
+      placeholder={placeholder}
+      width={width ?? fieldWidth ?? FIELD_WIDTHS.medium}
+      // Enter on a stale highlight (after typing) selects nothing: @grafana/ui then passes undefined.
+      onChange={(option) => option && onChange(option.value)}
     />
   );
 }

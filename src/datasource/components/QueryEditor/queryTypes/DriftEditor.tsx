@@ -1,5 +1,5 @@
 import React from 'react';
-import { EditorField, EditorRow } from '@grafana/plugin-ui';
+import { EditorRow } from '@grafana/plugin-ui';
 import { RadioButtonGroup } from '@grafana/ui';
 
 import { DRIFT_TARGET_LABELS } from '../../../../shared/labels';
@@ -8,6 +8,7 @@ import { BinningEditor } from '../fields/BinningEditor';
 import { FeatureField, FeaturesField } from '../fields/FeaturesField';
 import { MetricField } from '../fields/MetricField';
 import { ReferenceEditor } from '../fields/ReferenceEditor';
+import { Field } from '../layout';
 import type { QueryTypeEditorProps } from '../types';
 import { AdjustField, isPValueQuery, withoutStaleUncertainty } from '../fields/UncertaintyFields';
 
@@ -16,7 +17,7 @@ const TARGET_OPTIONS = DRIFT_TARGETS.map((target) => ({ value: target, label: DR
 /** The drifting target of a drift or distribution query; features are only chosen for feature drift. */
 function TargetField({ query, onChange }: QueryTypeEditorProps) {
   return (
-    <EditorField label="Drift of">
+    <Field label="Drift of">
       <RadioButtonGroup<DriftTarget>
         options={TARGET_OPTIONS}
         // The backend compares features when no target is saved.
@@ -30,7 +31,7 @@ function TargetField({ query, onChange }: QueryTypeEditorProps) {
           onChange(next);
         }}
       />
-    </EditorField>
+    </Field>
   );
 }
 

@@ -1,5 +1,5 @@
 import React from 'react';
-import { EditorField, EditorRow } from '@grafana/plugin-ui';
+import { EditorRow } from '@grafana/plugin-ui';
 import { RadioButtonGroup } from '@grafana/ui';
 
 import { withOption } from '../../../queryOptions';
@@ -7,6 +7,7 @@ import type { EmbeddingReduction } from '../../../types';
 import { MetricField } from '../fields/MetricField';
 import { NumberOptionField } from '../fields/NumberInput';
 import { ReferenceEditor } from '../fields/ReferenceEditor';
+import { Field } from '../layout';
 import type { QueryTypeEditorProps } from '../types';
 
 /** Distance between the embedding centroids of each version and the reference. */
@@ -53,16 +54,16 @@ export function EmbeddingsEditor(props: QueryTypeEditorProps) {
             label={label}
             tooltip={tooltip}
             placeholder="data source limit"
-            width={18}
+            width="short"
           />
         ))}
-        <EditorField label="Reduction" tooltip="Dimension reduction of the sampled vectors">
+        <Field label="Reduction" tooltip="Dimension reduction of the sampled vectors">
           <RadioButtonGroup<EmbeddingReduction>
             options={REDUCE_OPTIONS}
             value={query.reduce ?? 'pca'}
             onChange={(reduce) => onChange(withOption(query, 'reduce', reduce))}
           />
-        </EditorField>
+        </Field>
         <NumberOptionField
           {...props}
           option="minClusterSize"
@@ -70,7 +71,7 @@ export function EmbeddingsEditor(props: QueryTypeEditorProps) {
           label="Smallest new cluster"
           tooltip="Fewest novel points reported as a new cluster (at least 2)"
           placeholder="10"
-          width={16}
+          width="short"
         />
       </EditorRow>
       <EditorRow>

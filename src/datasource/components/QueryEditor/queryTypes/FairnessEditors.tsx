@@ -1,5 +1,5 @@
 import React from 'react';
-import { EditorField, EditorFieldGroup, EditorRow } from '@grafana/plugin-ui';
+import { EditorFieldGroup, EditorRow } from '@grafana/plugin-ui';
 import { InlineSwitch, RadioButtonGroup } from '@grafana/ui';
 
 import { withOption } from '../../../queryOptions';
@@ -10,6 +10,7 @@ import { FieldRefsField } from '../fields/FieldRefs';
 import { EnvironmentField, VersionField } from '../fields/ModelFields';
 import { MetricField } from '../fields/MetricField';
 import { NumberInput, NumberOptionField } from '../fields/NumberInput';
+import { Field } from '../layout';
 import type { QueryTypeEditorProps } from '../types';
 import {
   BoundField,
@@ -57,7 +58,7 @@ export function BiasBinningEditor({ query, onChange, onRun }: QueryTypeEditorPro
 
   return (
     <EditorFieldGroup>
-      <EditorField
+      <Field
         label="Bin numeric features by"
         tooltip="Numeric features are cut into quantile bins of these records"
         invalid={!!referenceProblem}
@@ -70,7 +71,7 @@ export function BiasBinningEditor({ query, onChange, onRun }: QueryTypeEditorPro
             onChange(withOption(query, 'reference', source === 'environment' ? { ...DEFAULT_REFERENCE } : undefined))
           }
         />
-      </EditorField>
+      </Field>
       {reference && (
         <>
           <EnvironmentField
@@ -95,12 +96,13 @@ export function BiasBinningEditor({ query, onChange, onRun }: QueryTypeEditorPro
           />
         </>
       )}
-      <EditorField
+      <Field
         label="Bins"
         optional
         tooltip="Quantile bins per numeric feature, 2 to 100"
         invalid={!!(problems['binning.bins'] ?? problems['binning.strategy'])}
         error={problems['binning.bins'] ?? problems['binning.strategy']}
+        width="number"
       >
         <NumberInput
           id={id('bins')}
@@ -111,7 +113,7 @@ export function BiasBinningEditor({ query, onChange, onRun }: QueryTypeEditorPro
           }
           onBlur={onRun}
         />
-      </EditorField>
+      </Field>
     </EditorFieldGroup>
   );
 }
@@ -140,6 +142,7 @@ export function BiasTraceEditor(props: QueryTypeEditorProps) {
           recordFields={false}
           placeholder="every feature"
           problemKey="features"
+          width="wide"
           onChange={(features) => onChange(withOption(query, 'features', features))}
         />
         <NumberOptionField
@@ -149,7 +152,7 @@ export function BiasTraceEditor(props: QueryTypeEditorProps) {
           label="Smallest segment"
           tooltip="Segments with fewer records than this are not ranked"
           placeholder="30"
-          width={16}
+          width="short"
         />
         <NumberOptionField
           {...props}
@@ -158,22 +161,21 @@ export function BiasTraceEditor(props: QueryTypeEditorProps) {
           label="Segments"
           tooltip="Largest number of segments answered, ranked first"
           placeholder="200"
-          width={12}
         />
-        <EditorField label="Over time" tooltip="Also give the metric of each segment per time bucket">
+        <Field label="Over time" tooltip="Also give the metric of each segment per time bucket">
           <InlineSwitch
             id={`vigil-overtime-${query.refId}`}
             value={query.overTime ?? false}
             onChange={(event) => toggle('overTime', event.currentTarget.checked)}
           />
-        </EditorField>
-        <EditorField label="Pairs" tooltip="Also trace segments of two features at once">
+        </Field>
+        <Field label="Pairs" tooltip="Also trace segments of two features at once">
           <InlineSwitch
             id={`vigil-pairs-${query.refId}`}
             value={query.pairs ?? false}
             onChange={(event) => toggle('pairs', event.currentTarget.checked)}
           />
-        </EditorField>
+        </Field>
       </EditorRow>
       <EditorRow>
         <ConfidenceField {...props} />

@@ -1,11 +1,12 @@
 import React from 'react';
-import { EditorField, EditorRow } from '@grafana/plugin-ui';
+import { EditorRow } from '@grafana/plugin-ui';
 
 import { withOption } from '../../../queryOptions';
 import type { Metric } from '../../../types';
 import { FieldRefsField, useValueOptions } from '../fields/FieldRefs';
 import { MetricField } from '../fields/MetricField';
 import { emptyMessage, listingHint, loadErrorMessage, Picker } from '../fields/pickers';
+import { Field } from '../layout';
 import type { QueryTypeEditorProps } from '../types';
 
 /** Metrics that single out one class as the positive one. */
@@ -21,13 +22,13 @@ export function PerformanceEditor(props: QueryTypeEditorProps) {
     <EditorRow>
       <MetricField {...props} />
       {query.metric !== undefined && POSITIVE_METRICS.includes(query.metric) && (
-        <EditorField
+        <Field
           label="Positive label"
           optional
           tooltip="The class that counts as positive for precision, recall, F1, AUC and log loss (default 1)"
           invalid={!!positiveError}
           error={positiveError}
-          width={18}
+          width="short"
         >
           <Picker
             id={`vigil-positive-${query.refId}`}
@@ -40,7 +41,7 @@ export function PerformanceEditor(props: QueryTypeEditorProps) {
             noOptionsMessage={emptyMessage('labels')}
             onChange={(positive) => onChange(withOption(query, 'positive', positive))}
           />
-        </EditorField>
+        </Field>
       )}
       <FieldRefsField
         id={`vigil-groupby-${query.refId}`}
