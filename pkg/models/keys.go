@@ -262,6 +262,11 @@ func isEmptyJSON(v json.RawMessage) bool {
 	return false
 }
 
+// Closest returns the valid key nearest to key (case-insensitive edit
+// distance at most a third of its length, at least 2), or "". Callers that
+// check other JSON bodies' keys use it to suggest the key meant.
+func Closest(key string, valid []string) string { return closest(key, valid) }
+
 // closest returns the valid key nearest to key (case-insensitive edit
 // distance at most a third of its length, at least 2), or "".
 func closest(key string, valid []string) string {

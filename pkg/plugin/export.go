@@ -7,7 +7,10 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"net/http"
+	"reflect"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -161,6 +164,9 @@ func (d *Datasource) exportRows(r *http.Request, body []byte) (rows []exportRow,
 	}
 	if _, err := dec.Token(); err != io.EOF {
 		return nil, false, missing, req, badExport("the body must hold one JSON object; there is more after it (at byte %d)", dec.InputOffset())
+	}
+	if err := checkExportKeys(body); err != nil {
+		return nil, false, missing, req, err
 	}
 	switch req.Format {
 	case "":
@@ -448,6 +454,38 @@ func writeNDJSON(w io.Writer, rows []exportRow) error {
 		if err := enc.Encode(r); err != nil {
 			return err
 		}
+	}
+	return nil
+}
+
+// exportKeys are the export body's keys, spelled exactly: Go's decoder
+// matches keys regardless of case, so "Raw" would otherwise pass as raw.
+var exportKeys = func() []string {
+	t := reflect.TypeOf(exportRequest{})
+	keys := make([]string, 0, t.NumField())
+	for i := range t.NumField() {
+		if name, _, _ := strings.Cut(t.Field(i).Tag.Get("json"), ","); name != "" && name != "-" {
+			keys = append(keys, name)
+		}
+	}
+	return keys
+}()
+
+// checkExportKeys refuses a key of the body's object that is not spelled as
+// one of exportKeys, naming the key it resembles.
+func checkExportKeys(body []byte) error {
+	var obj map[string]json.RawMessage
+	if json.Unmarshal(body, &obj) != nil {
+		return nil // the typed decode has accepted it; nothing more to name
+	}
+	for _, k := range slices.Sorted(maps.Keys(obj)) {
+		if slices.Contains(exportKeys, k) {
+			continue
+		}
+		if s := models.Closest(k, exportKeys); s != "" {
+			return badExport("the body's key %q is not an export option; did you mean %q?", k, s)
+		}
+		return badExport("the body's key %q is not an export option; the options are %s", k, strings.Join(exportKeys, ", "))
 	}
 	return nil
 }

@@ -233,6 +233,7 @@ func TestExportRejectsBadRequests(t *testing.T) {
 		{"ids and query", `{"model":"reviews","ids":["p-001"],"query":` + scope + `}`, 400, "not both"},
 		{"unknown model", `{"model":"revues","ids":["p-001"]}`, 404, "revues"},
 		{"unknown body field", `{"model":"reviews","ids":["p-001"],"formt":"csv"}`, 400, "formt"},
+		{"key in another case", `{"model":"reviews","ids":["p-001"],"Raw":true}`, 400, `key \"Raw\" is not an export option; did you mean \"raw\"?`},
 		{"too many ids", `{"model":"reviews","limit":10,"ids":` + string(manyIDs) + `}`, 400, "11 ids is more than the export limit of 10"},
 		{"limit above the maximum", `{"model":"reviews","ids":["p-001"],"limit":100001}`, 400, "maximum of 100000"},
 		{"cohort too large", `{"limit":100,"query":` + scope + `}`, 400, "the cohort has 300 records, more than the export limit of 100"},
