@@ -112,7 +112,7 @@ export function MinGroupSizeField(props: QueryTypeEditorProps) {
       label="Minimum group size"
       tooltip="A bucket where the protected or the reference group has fewer records gets no point (1 keeps every bucket)"
       placeholder="30"
-      width={12}
+      width="number"
     />
   );
 }

@@ -169,7 +169,7 @@ export function PerformanceTraceEditor(props: QueryTypeEditorProps) {
           label="Smallest segment"
           tooltip="Segments with fewer records with actuals than this are not ranked"
           placeholder="30"
-          width={16}
+          width="short"
         />
         <NumberOptionField
           {...props}
@@ -178,7 +178,7 @@ export function PerformanceTraceEditor(props: QueryTypeEditorProps) {
           label="Segments"
           tooltip="Largest number of segments answered, ranked first"
           placeholder="200"
-          width={12}
+          width="number"
         />
       </EditorRow>
       <EditorRow>
