@@ -63,17 +63,27 @@ func defaultNote(defaulted bool, option string) string {
 // labelCounts lists the values of a label column in a scope, most frequent
 // first: `">50K" (3,846), "<=50K" (12,435)`.
 func (e *Engine) labelCounts(ctx context.Context, sc store.Scope, col store.Column) (string, error) {
+	return e.valueCounts(ctx, sc, col, labelListLimit, "labels", true, "none")
+}
+
+// valueCounts lists the values a column holds in a scope with their counts
+// (`"a" (12), "b" (3)`), most frequent first when byCount is set, else in the
+// store's key order; past limit distinct values it says so instead, and
+// empty stands for a scope without a value.
+func (e *Engine) valueCounts(ctx context.Context, sc store.Scope, col store.Column, limit int, noun string, byCount bool, empty string) (string, error) {
 	agg, err := e.Store.Aggregate(ctx, store.AggregateRequest{
-		Scope: sc, Keys: []store.Key{{Kind: store.KeyColumn, Col: col}}, Measures: []store.Measure{{Op: store.Count}}, MaxGroups: labelListLimit,
+		Scope: sc, Keys: []store.Key{{Kind: store.KeyColumn, Col: col}}, Measures: []store.Measure{{Op: store.Count}}, MaxGroups: limit,
 	})
 	if errors.Is(err, store.ErrTooManyGroups) {
-		return fmt.Sprintf("more than %d distinct labels", labelListLimit), nil
+		return fmt.Sprintf("more than %d distinct %s", limit, noun), nil
 	}
 	if err != nil {
 		return "", fmt.Errorf("listing the values of %s: %w", col, err)
 	}
 	rows := agg.Rows
-	sort.SliceStable(rows, func(i, j int) bool { return rows[i].Measures[0] > rows[j].Measures[0] })
+	if byCount {
+		sort.SliceStable(rows, func(i, j int) bool { return rows[i].Measures[0] > rows[j].Measures[0] })
+	}
 	var parts []string
 	for _, r := range rows {
 		if r.Keys[0].Null {
@@ -82,7 +92,7 @@ func (e *Engine) labelCounts(ctx context.Context, sc store.Scope, col store.Colu
 		parts = append(parts, fmt.Sprintf("%q (%s)", r.Keys[0].Str, formatCount(int64(r.Measures[0]))))
 	}
 	if len(parts) == 0 {
-		return "none", nil
+		return empty, nil
 	}
 	return strings.Join(parts, ", "), nil
 }

@@ -2,7 +2,6 @@ package engine
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"slices"
 	"sort"
@@ -393,26 +392,7 @@ func (e *Engine) noticeUnseenValues(ctx context.Context, res *Result, sc store.S
 
 // attributeValues lists the values an attribute holds in a scope, with counts.
 func (e *Engine) attributeValues(ctx context.Context, sc store.Scope, attr store.Column) (string, error) {
-	agg, err := e.Store.Aggregate(ctx, store.AggregateRequest{
-		Scope: sc, Keys: []store.Key{{Kind: store.KeyColumn, Col: attr}}, Measures: []store.Measure{{Op: store.Count}}, MaxGroups: fairnessValueListLimit,
-	})
-	if errors.Is(err, store.ErrTooManyGroups) {
-		return fmt.Sprintf("more than %d distinct values", fairnessValueListLimit), nil
-	}
-	if err != nil {
-		return "", fmt.Errorf("listing the values of %s: %w", attr, err)
-	}
-	var parts []string
-	for _, r := range agg.Rows {
-		if r.Keys[0].Null {
-			continue
-		}
-		parts = append(parts, fmt.Sprintf("%q (%s)", r.Keys[0].Str, formatCount(int64(r.Measures[0]))))
-	}
-	if len(parts) == 0 {
-		return "none (no records)", nil
-	}
-	return strings.Join(parts, ", "), nil
+	return e.valueCounts(ctx, sc, attr, fairnessValueListLimit, "values", false, "none (no records)")
 }
 
 func unseenValues(values []string, seen map[string]bool) []string {

@@ -157,33 +157,7 @@ func TestBiasTraceAdult(t *testing.T) {
 // into segments, in the order vigil ranked them, and its custom metadata.
 func biasTraceFrame(t *testing.T, out string) ([]biasSegment, map[string]any) {
 	t.Helper()
-	var resp struct {
-		Results map[string]struct {
-			Error  string `json:"error"`
-			Frames []struct {
-				Schema struct {
-					Name string `json:"name"`
-					Meta struct {
-						Custom map[string]any `json:"custom"`
-					} `json:"meta"`
-					Fields []struct {
-						Name string `json:"name"`
-					} `json:"fields"`
-				} `json:"schema"`
-				Data struct {
-					Values []json.RawMessage `json:"values"`
-				} `json:"data"`
-			} `json:"frames"`
-		} `json:"results"`
-	}
-	if err := json.Unmarshal([]byte(out), &resp); err != nil {
-		t.Fatalf("vigil query: %v\n%s", err, out)
-	}
-	r := resp.Results["B"]
-	if r.Error != "" || len(r.Frames) == 0 {
-		t.Fatalf("vigil query: no frames (error %q)", r.Error)
-	}
-	f := r.Frames[0]
+	f := firstFrame(t, out, "B")
 	if f.Schema.Name != "bias trace" {
 		t.Fatalf("first frame %q, want the bias trace table", f.Schema.Name)
 	}
@@ -227,4 +201,40 @@ func biasTraceFrame(t *testing.T, out string) ([]biasSegment, map[string]any) {
 		}
 	}
 	return segs, f.Schema.Meta.Custom
+}
+
+// answerFrame is a data frame of a vigil query answer, as JSON.
+type answerFrame struct {
+	Schema struct {
+		Name string `json:"name"`
+		Meta struct {
+			Custom map[string]any `json:"custom"`
+		} `json:"meta"`
+		Fields []struct {
+			Name string `json:"name"`
+		} `json:"fields"`
+	} `json:"schema"`
+	Data struct {
+		Values []json.RawMessage `json:"values"`
+	} `json:"data"`
+}
+
+// firstFrame reads the first frame of query refID in a vigil query answer,
+// failing the test when the query has an error or no frame.
+func firstFrame(t *testing.T, out, refID string) answerFrame {
+	t.Helper()
+	var resp struct {
+		Results map[string]struct {
+			Error  string        `json:"error"`
+			Frames []answerFrame `json:"frames"`
+		} `json:"results"`
+	}
+	if err := json.Unmarshal([]byte(out), &resp); err != nil {
+		t.Fatalf("vigil query: %v\n%s", err, out)
+	}
+	r := resp.Results[refID]
+	if r.Error != "" || len(r.Frames) == 0 {
+		t.Fatalf("vigil query %s: no frames (error %q)\n%s", refID, r.Error, out)
+	}
+	return r.Frames[0]
 }

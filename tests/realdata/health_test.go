@@ -136,28 +136,7 @@ func TestHealthAdult(t *testing.T) {
 	if err != nil {
 		t.Fatalf("vigil query: %v\n%s\n%s", err, errOut, raw)
 	}
-	var resp struct {
-		Results map[string]struct {
-			Frames []struct {
-				Schema struct {
-					Name string `json:"name"`
-					Meta struct {
-						Custom map[string]any `json:"custom"`
-					} `json:"meta"`
-					Fields []struct {
-						Name string `json:"name"`
-					} `json:"fields"`
-				} `json:"schema"`
-				Data struct {
-					Values []json.RawMessage `json:"values"`
-				} `json:"data"`
-			} `json:"frames"`
-		} `json:"results"`
-	}
-	if err := json.Unmarshal([]byte(raw), &resp); err != nil || len(resp.Results["T"].Frames) != 1 {
-		t.Fatalf("performance trace answer: %v\n%s", err, raw)
-	}
-	fr := resp.Results["T"].Frames[0]
+	fr := firstFrame(t, raw, "T")
 	cols := map[string]json.RawMessage{}
 	for i, f := range fr.Schema.Fields {
 		cols[f.Name] = fr.Data.Values[i]
