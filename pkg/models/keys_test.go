@@ -2,7 +2,6 @@ package models
 
 import (
 	"encoding/json"
-	"errors"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -14,9 +13,7 @@ import (
 )
 
 func TestStrictKeys(t *testing.T) {
-	cases := []struct {
-		js, option, msg string
-	}{
+	cases := []parseErrorCase{
 		{`{"queryType":"drift","model":"m","feature":["age"]}`, "feature", "did you mean features?"},
 		{`{"queryType":"drift","model":"m","Features":["age"]}`, "Features", "did you mean features?"},
 		{`{"queryType":"performance","model":"m","postive":"1"}`, "postive", "did you mean positive?"},
@@ -44,17 +41,7 @@ func TestStrictKeys(t *testing.T) {
 		{`{"queryType":"embeddings","model":"m","limit":"many"}`, "limit", "a JSON string cannot be read as a number"},
 		{`["drift"]`, "", "must be a JSON object"},
 	}
-	for _, c := range cases {
-		_, err := parse(t, c.js)
-		var qe *QueryError
-		if !errors.As(err, &qe) {
-			t.Errorf("%s: want a QueryError, got %v", c.js, err)
-			continue
-		}
-		if qe.Option != c.option || !strings.Contains(qe.Msg, c.msg) {
-			t.Errorf("%s:\n got option %q msg %q\nwant %q and %q", c.js, qe.Option, qe.Msg, c.option, c.msg)
-		}
-	}
+	checkParseErrors(t, cases)
 }
 
 func TestStrictKeysAccepted(t *testing.T) {

@@ -21,11 +21,48 @@ func parse(t *testing.T, js string) (*Query, error) {
 	return Parse(Request{JSON: []byte(js), RefID: "A", From: from, To: to, Interval: 5 * time.Minute}, Limits{})
 }
 
+// parsedCase is a query that parses, and a check of what it parsed into.
+type parsedCase struct {
+	js    string
+	check func(q *Query) bool
+}
+
+func checkParsed(t *testing.T, cases []parsedCase) {
+	t.Helper()
+	for _, c := range cases {
+		q, err := parse(t, c.js)
+		if err != nil {
+			t.Errorf("%s: %v", c.js, err)
+			continue
+		}
+		if !c.check(q) {
+			t.Errorf("%s: parsed into %+v", c.js, q)
+		}
+	}
+}
+
+// parseErrorCase is a query that is refused, naming option with msg.
+type parseErrorCase struct {
+	js, option, msg string
+}
+
+func checkParseErrors(t *testing.T, cases []parseErrorCase) {
+	t.Helper()
+	for _, c := range cases {
+		_, err := parse(t, c.js)
+		var qe *QueryError
+		if !errors.As(err, &qe) {
+			t.Errorf("%s: want a QueryError, got %v", c.js, err)
+			continue
+		}
+		if qe.Option != c.option || !strings.Contains(qe.Msg, c.msg) {
+			t.Errorf("%s:\n got option %q msg %q\nwant %q and %q", c.js, qe.Option, qe.Msg, c.option, c.msg)
+		}
+	}
+}
+
 func TestParseDefaults(t *testing.T) {
-	cases := []struct {
-		js    string
-		check func(q *Query) bool
-	}{
+	cases := []parsedCase{
 		{`{"queryType":"drift","model":"m"}`, func(q *Query) bool {
 			return q.Metric == "psi" && q.Target == "feature" && q.Binning.Strategy == "quantile" && q.Binning.Bins == 10 &&
 				q.Reference.Type == "environment" && q.Reference.Environment == "training" && q.IntervalDur == 5*time.Minute
@@ -51,22 +88,11 @@ func TestParseDefaults(t *testing.T) {
 			return len(q.GroupBy) == 1 && q.GroupBy[0] == "tags.channel"
 		}},
 	}
-	for _, c := range cases {
-		q, err := parse(t, c.js)
-		if err != nil {
-			t.Errorf("%s: %v", c.js, err)
-			continue
-		}
-		if !c.check(q) {
-			t.Errorf("%s: defaults not applied: %+v", c.js, q)
-		}
-	}
+	checkParsed(t, cases)
 }
 
 func TestParseErrors(t *testing.T) {
-	cases := []struct {
-		js, option, msg string
-	}{
+	cases := []parseErrorCase{
 		{`{}`, "queryType", "is required; one of drift, embeddingDrift"},
 		{`{"queryType":"sideways"}`, "queryType", `"sideways" is not a query type`},
 		{`{"queryType":"drift"}`, "model", "is required for drift queries"},
@@ -98,17 +124,7 @@ func TestParseErrors(t *testing.T) {
 		{`{"queryType":"embeddings","model":"m","limit":-1}`, "limit", "must not be negative"},
 		{`{"queryType":`, "", "not valid JSON"},
 	}
-	for _, c := range cases {
-		_, err := parse(t, c.js)
-		var qe *QueryError
-		if !errors.As(err, &qe) {
-			t.Errorf("%s: want a QueryError, got %v", c.js, err)
-			continue
-		}
-		if qe.Option != c.option || !strings.Contains(qe.Msg, c.msg) {
-			t.Errorf("%s: got option %q msg %q; want %q and %q", c.js, qe.Option, qe.Msg, c.option, c.msg)
-		}
-	}
+	checkParseErrors(t, cases)
 	// from after to
 	_, err := Parse(Request{JSON: []byte(`{"queryType":"traffic"}`), From: to, To: from}, Limits{})
 	if err == nil || !strings.Contains(err.Error(), "is after") {

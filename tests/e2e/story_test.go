@@ -128,23 +128,13 @@ type alertRules struct {
 		Rules []struct {
 			UID   string
 			Title string
-			Data  []struct {
-				RefID             string `yaml:"refId"`
-				RelativeTimeRange struct {
-					From int
-					To   int
-				} `yaml:"relativeTimeRange"`
-				DatasourceUID string         `yaml:"datasourceUid"`
-				Model         map[string]any `yaml:"model"`
-			}
+			Data  []ruleStep
 		}
 	}
 }
 
-// evaluate runs a rule's datasource query through the plugin and applies its
-// reduce and threshold expressions to each series, returning the labels of the
-// instances that fire and of those that stay normal.
-func evaluate(t *testing.T, steps []struct {
+// ruleStep is one query or expression of a provisioned alert rule.
+type ruleStep struct {
 	RefID             string `yaml:"refId"`
 	RelativeTimeRange struct {
 		From int
@@ -152,7 +142,12 @@ func evaluate(t *testing.T, steps []struct {
 	} `yaml:"relativeTimeRange"`
 	DatasourceUID string         `yaml:"datasourceUid"`
 	Model         map[string]any `yaml:"model"`
-}) (firing, normal []string) {
+}
+
+// evaluate runs a rule's datasource query through the plugin and applies its
+// reduce and threshold expressions to each series, returning the labels of the
+// instances that fire and of those that stay normal.
+func evaluate(t *testing.T, steps []ruleStep) (firing, normal []string) {
 	t.Helper()
 	var reducer, evaluator string
 	var params []float64

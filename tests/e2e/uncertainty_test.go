@@ -40,15 +40,7 @@ func init() {
 }
 
 // ruleByUID reads one provisioned rule.
-func ruleByUID(t *testing.T, uid string) (title string, steps []struct {
-	RefID             string `yaml:"refId"`
-	RelativeTimeRange struct {
-		From int
-		To   int
-	} `yaml:"relativeTimeRange"`
-	DatasourceUID string         `yaml:"datasourceUid"`
-	Model         map[string]any `yaml:"model"`
-}) {
+func ruleByUID(t *testing.T, uid string) (title string, steps []ruleStep) {
 	t.Helper()
 	raw, err := os.ReadFile(filepath.Join(repoRoot, "provisioning", "alerting", "vigil.yaml"))
 	if err != nil {
