@@ -5,28 +5,11 @@ import userEvent from '@testing-library/user-event';
 
 import type { VigilDataSourceOptions, VigilSecureJsonData } from '../../types';
 import { ConfigEditor, memoryLimitProblem, settingProblem } from './ConfigEditor';
+import { newSettings } from './settingsFixture';
 
 type Settings = DataSourceSettings<VigilDataSourceOptions, VigilSecureJsonData>;
 
-const baseSettings = {
-  id: 1,
-  uid: 'vigil',
-  orgId: 1,
-  name: 'Vigil',
-  type: 'vigil-mlobs-datasource',
-  typeName: 'Vigil',
-  typeLogoUrl: '',
-  access: 'proxy',
-  url: '',
-  user: '',
-  basicAuth: false,
-  basicAuthUser: '',
-  isDefault: false,
-  readOnly: false,
-  withCredentials: false,
-  secureJsonFields: {},
-  jsonData: {},
-} as Settings;
+const baseSettings = newSettings<Settings>();
 
 /** Renders the editor the way Grafana does: every change comes back as the new options. */
 function renderEditor(jsonData: VigilDataSourceOptions = {}) {

@@ -6,28 +6,11 @@ import userEvent from '@testing-library/user-event';
 import type { VigilDataSourceOptions } from '../../types';
 import { ConfigEditor } from './ConfigEditor';
 import { hostProblem, portProblem, type ClickHouseOptions, type ClickHouseSecureJsonData } from './StoreSettings';
+import { newSettings } from './settingsFixture';
 
 type Settings = DataSourceSettings<VigilDataSourceOptions & ClickHouseOptions, ClickHouseSecureJsonData>;
 
-const base = {
-  id: 1,
-  uid: 'vigil',
-  orgId: 1,
-  name: 'Vigil',
-  type: 'vigil-mlobs-datasource',
-  typeName: 'Vigil',
-  typeLogoUrl: '',
-  access: 'proxy',
-  url: '',
-  user: '',
-  basicAuth: false,
-  basicAuthUser: '',
-  isDefault: false,
-  readOnly: false,
-  withCredentials: false,
-  secureJsonFields: {},
-  jsonData: {},
-} as Settings;
+const base = newSettings<Settings>();
 
 function renderEditor(start: Partial<Settings> = {}) {
   const changes: Settings[] = [];

@@ -25,6 +25,61 @@ export interface ClickHouseSecureJsonData {
 }
 
 type Options = VigilDataSourceOptions & ClickHouseOptions;
+type TextKey = 'clickhouseHost' | 'clickhouseDatabase' | 'clickhouseCluster' | 'clickhouseUser';
+
+/** The ClickHouse settings typed as text: label, help, example and input width. */
+const TEXT_SETTINGS: Record<
+  TextKey,
+  { name: TextKey; label: string; description?: string; placeholder: string; width: number }
+> = {
+  clickhouseHost: {
+    name: 'clickhouseHost',
+    label: 'Host',
+    description: 'ClickHouse server, native protocol.',
+    placeholder: 'clickhouse.example.com',
+    width: 40,
+  },
+  clickhouseDatabase: {
+    name: 'clickhouseDatabase',
+    label: 'Database',
+    description: "Created with Vigil's tables when missing.",
+    placeholder: 'vigil',
+    width: 30,
+  },
+  clickhouseCluster: {
+    name: 'clickhouseCluster',
+    label: 'Cluster',
+    description: "A cluster of the server's remote_servers: tables are sharded over it. Empty for one server.",
+    placeholder: '(one server)',
+    width: 30,
+  },
+  clickhouseUser: { name: 'clickhouseUser', label: 'User', placeholder: 'default', width: 30 },
+};
+
+/** One text setting: a labelled input, with its problem shown under it. */
+function TextSetting(props: {
+  name: TextKey;
+  label: string;
+  description?: string;
+  placeholder: string;
+  width: number;
+  value: string | undefined;
+  error?: string;
+  onChange: (event: ChangeEvent<HTMLInputElement>) => void;
+}) {
+  const { name, label, description, placeholder, width, value, error, onChange } = props;
+  return (
+    <Field label={label} description={description} invalid={!!error} error={error} required={name === 'clickhouseHost'}>
+      <Input
+        id={`vigil-config-${name}`}
+        value={value ?? ''}
+        placeholder={placeholder}
+        width={width}
+        onChange={onChange}
+      />
+    </Field>
+  );
+}
 type Props = DataSourcePluginOptionsEditorProps<Options, ClickHouseSecureJsonData>;
 
 const STORES: Array<{ label: string; value: StoreKind; description: string }> = [
@@ -54,16 +109,14 @@ export function StoreSettings({ options, onOptionsChange }: Props) {
   const store: StoreKind = jsonData.store ?? 'duckdb';
   const setJsonData = (next: Options) => onOptionsChange({ ...options, jsonData: next });
 
-  const onText =
-    (key: 'clickhouseHost' | 'clickhouseDatabase' | 'clickhouseCluster' | 'clickhouseUser') =>
-    (event: ChangeEvent<HTMLInputElement>) => {
-      const value = event.currentTarget.value;
-      const next: Options = { ...jsonData, [key]: value };
-      if (value.trim() === '') {
-        delete next[key];
-      }
-      setJsonData(next);
-    };
+  const onText = (key: TextKey) => (event: ChangeEvent<HTMLInputElement>) => {
+    const value = event.currentTarget.value;
+    const next: Options = { ...jsonData, [key]: value };
+    if (value.trim() === '') {
+      delete next[key];
+    }
+    setJsonData(next);
+  };
   const onPort = (event: ChangeEvent<HTMLInputElement>) => {
     const raw = event.currentTarget.value.trim();
     const next: Options = { ...jsonData };
@@ -103,15 +156,12 @@ export function StoreSettings({ options, onOptionsChange }: Props) {
       </Field>
       {store === 'clickhouse' && (
         <>
-          <Field label="Host" description="ClickHouse server, native protocol." invalid={!!host} error={host} required>
-            <Input
-              id="vigil-config-clickhouseHost"
-              value={jsonData.clickhouseHost ?? ''}
-              placeholder="clickhouse.example.com"
-              width={40}
-              onChange={onText('clickhouseHost')}
-            />
-          </Field>
+          <TextSetting
+            {...TEXT_SETTINGS.clickhouseHost}
+            value={jsonData.clickhouseHost}
+            onChange={onText('clickhouseHost')}
+            error={host}
+          />
           <Field
             label="Port"
             description="Native protocol port (9000, or 9440 with TLS)."
@@ -129,36 +179,9 @@ export function StoreSettings({ options, onOptionsChange }: Props) {
               onChange={onPort}
             />
           </Field>
-          <Field label="Database" description="Created with Vigil's tables when missing.">
-            <Input
-              id="vigil-config-clickhouseDatabase"
-              value={jsonData.clickhouseDatabase ?? ''}
-              placeholder="vigil"
-              width={30}
-              onChange={onText('clickhouseDatabase')}
-            />
-          </Field>
-          <Field
-            label="Cluster"
-            description="A cluster of the server's remote_servers: tables are sharded over it. Empty for one server."
-          >
-            <Input
-              id="vigil-config-clickhouseCluster"
-              value={jsonData.clickhouseCluster ?? ''}
-              placeholder="(one server)"
-              width={30}
-              onChange={onText('clickhouseCluster')}
-            />
-          </Field>
-          <Field label="User">
-            <Input
-              id="vigil-config-clickhouseUser"
-              value={jsonData.clickhouseUser ?? ''}
-              placeholder="default"
-              width={30}
-              onChange={onText('clickhouseUser')}
-            />
-          </Field>
+          {(['clickhouseDatabase', 'clickhouseCluster', 'clickhouseUser'] as const).map((key) => (
+            <TextSetting key={key} {...TEXT_SETTINGS[key]} value={jsonData[key]} onChange={onText(key)} />
+          ))}
           <Field label="Password">
             <SecretInput
               id="vigil-config-clickhousePassword"
