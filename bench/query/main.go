@@ -9,6 +9,8 @@ import (
 	"flag"
 	"fmt"
 	"os"
+	"regexp"
+	"runtime/pprof"
 	"sort"
 	"strings"
 	"time"
@@ -58,9 +60,28 @@ func main() {
 	db := flag.String("db", "", "DuckDB file with the demo (required)")
 	end := flag.String("end", "", "RFC 3339 end of the demo (required)")
 	runs := flag.Int("runs", 5, "warm runs per query")
+	only := flag.String("only", "", "run only the queries whose name matches this regular expression")
+	cpuProfile := flag.String("cpuprofile", "", "write a CPU profile of the runs to this file")
 	flag.Parse()
+	match, err := regexp.Compile(*only)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "--only:", err)
+		os.Exit(2)
+	}
+	if *cpuProfile != "" {
+		f, err := os.Create(*cpuProfile)
+		if err != nil {
+			fmt.Fprintln(os.Stderr, "--cpuprofile:", err)
+			os.Exit(2)
+		}
+		if err := pprof.StartCPUProfile(f); err != nil {
+			fmt.Fprintln(os.Stderr, "--cpuprofile:", err)
+			os.Exit(2)
+		}
+		defer pprof.StopCPUProfile()
+	}
 	if *db == "" || *end == "" {
-		fmt.Fprintln(os.Stderr, "usage: query --db FILE --end RFC3339 [--runs N]")
+		fmt.Fprintln(os.Stderr, "usage: query --db FILE --end RFC3339 [--runs N] [--only REGEXP] [--cpuprofile FILE]")
 		os.Exit(2)
 	}
 	to, err := time.Parse(time.RFC3339, *end)
@@ -88,6 +109,9 @@ func main() {
 	fmt.Printf("%-70s %10s %10s %10s %8s\n", "query", "cold", "warm p50", "target", "series")
 	failed := 0
 	for _, c := range cases {
+		if !match.MatchString(c.name) {
+			continue
+		}
 		var times []time.Duration
 		series := 0
 		for i := 0; i <= *runs; i++ {

@@ -23,6 +23,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
 	"slices"
 	"sort"
 	"strings"
@@ -36,9 +37,9 @@ func init() {
 	register(models.TypeEstimatedPerformance, estimatedPerformanceQuery)
 }
 
-// estMaxPieces is the most calibration points sent as a bin key's edges (the
-// limit every store accepts); past it the current records are grouped by
-// distinct score.
+// estMaxPieces is the most calibration points of a version the store
+// interpolates (Store.Aggregate's SumInterp, a tree of conditionals of that
+// many leaves); past it the current records are grouped by distinct score.
 const estMaxPieces = 512
 
 // estimator maps scores to calibrated probabilities.
@@ -160,54 +161,48 @@ func estimateAll(ctx context.Context, e *Engine, q *models.Query, sc store.Scope
 		}
 		return b
 	}
-	var union []float64
-	for _, est := range ests {
-		if est.fit != nil {
-			union = append(union, est.fit.X...)
-		}
-	}
-	slices.Sort(union)
-	union = slices.Compact(union)
 	base := []store.Key{{Kind: store.KeyBucket, Interval: q.IntervalDur}, {Kind: store.KeyColumn, Col: colVersion}}
 	positive := store.Key{Kind: store.KeyIn, Col: colPredLabel, Values: []string{q.Positive}}
 	var counted int64
-	if q.Metric != "auc" && len(union) <= estMaxPieces {
-		agg, err := e.Store.Aggregate(ctx, store.AggregateRequest{
-			Scope:     sc,
-			Keys:      append(base, positive, store.Key{Kind: store.KeyBin, Col: colPredScore, Edges: union}),
-			Measures:  []store.Measure{{Op: store.Count}, {Op: store.Sum, A: colPredScore}},
-			MaxGroups: e.Limits.MaxGroups,
-		})
-		if err != nil {
-			return 0, fmt.Errorf("estimated %s of model %q: %w", q.Metric, q.Model, err)
-		}
-		for _, row := range agg.Rows {
-			if len(row.Keys) != 4 || len(row.Measures) != 2 {
-				return 0, fmt.Errorf("estimated %s of model %q: the store returned %d keys and %d measures, want 4 and 2", q.Metric, q.Model, len(row.Keys), len(row.Measures))
+	versions := slices.Sorted(maps.Keys(ests))
+	small := true
+	for _, est := range ests {
+		small = small && (est.fit == nil || len(est.fit.X) <= estMaxPieces)
+	}
+	if q.Metric != "auc" && small {
+		// One aggregate per version: per (bucket, predicted positive) its
+		// scores counted and the sum of their calibrated probabilities.
+		for _, v := range versions {
+			sum := store.Measure{Op: store.Sum, A: colPredScore}
+			if fit := ests[v].fit; fit != nil {
+				sum = store.Measure{Op: store.SumInterp, A: colPredScore, Knots: fit.X, At: fit.Y}
 			}
-			if row.Keys[2].Null || row.Keys[3].Int < 0 {
-				continue // no predicted label or no score
+			vsc := sc
+			vsc.Versions = []string{v}
+			agg, err := e.Store.Aggregate(ctx, store.AggregateRequest{
+				Scope:     vsc,
+				Keys:      append(base, positive),
+				Measures:  []store.Measure{{Op: store.CountNotNull, A: colPredScore}, sum},
+				MaxGroups: e.Limits.MaxGroups,
+			})
+			if err != nil {
+				return 0, fmt.Errorf("estimated %s of model %q, version %q: %w", q.Metric, q.Model, v, err)
 			}
-			est, ok := ests[keyLabel(row.Keys[1])]
-			if !ok {
-				continue // a version that arrived after the probe
-			}
-			n, sum := row.Measures[0], row.Measures[1]
-			sumP := sum
-			if est.fit != nil {
-				// The version's piece holding this union piece: that of its right end.
-				piece := len(est.fit.X)
-				if k := int(row.Keys[3].Int); k < len(union) {
-					piece = metrics.BinIndex(est.fit.X, union[k])
+			for _, row := range agg.Rows {
+				if len(row.Keys) != 3 || len(row.Measures) != 2 {
+					return 0, fmt.Errorf("estimated %s of model %q: the store returned %d keys and %d measures, want 3 and 2", q.Metric, q.Model, len(row.Keys), len(row.Measures))
 				}
-				origin, b, slope := est.fit.Segment(piece)
-				sumP = n*b + slope*(sum-n*origin)
-			} else if sum < 0 || sum > n {
-				return 0, scoreRangeError(q)
+				n, sumP := row.Measures[0], row.Measures[1]
+				if row.Keys[2].Null || n == 0 {
+					continue // no predicted label or no score
+				}
+				if ests[v].fit == nil && (sumP < 0 || sumP > n) {
+					return 0, scoreRangeError(q)
+				}
+				sumP = min(max(sumP, 0), n)
+				addExpected(bucketOf(row.Keys), row.Keys[2].Bool, int64(n), sumP)
+				counted += int64(n)
 			}
-			sumP = min(max(sumP, 0), n)
-			addExpected(bucketOf(row.Keys), row.Keys[2].Bool, int64(n), sumP)
-			counted += int64(n)
 		}
 		return counted, nil
 	}

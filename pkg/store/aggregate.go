@@ -189,6 +189,12 @@ const (
 	// CountOutside counts records whose numeric A is below Lo or above Hi (null
 	// is never outside).
 	CountOutside
+	// SumInterp adds f(A) over the non-null values of numeric A, f the
+	// piecewise-linear interpolation through the points (Knots[i], At[i])
+	// (Knots strictly ascending), At[0] at and below the first knot and the
+	// last value at and above the last (numpy.interp): a calibration map
+	// applied to every score, without grouping by its pieces.
+	SumInterp
 )
 
 // Measure is one aggregate over each group.
@@ -202,6 +208,8 @@ type Measure struct {
 	Values []string
 	// Lo and Hi bound the range of CountOutside.
 	Lo, Hi float64
+	// Knots and At are the points of SumInterp: f(Knots[i]) = At[i].
+	Knots, At []float64
 }
 
 // AggregateRequest asks the store for grouped aggregates over a scope.

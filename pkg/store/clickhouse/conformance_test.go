@@ -166,7 +166,9 @@ func compareRequests(t *testing.T, name string, want, got store.Store, from, to 
 			{Op: store.CountDistinct, A: income}, {Op: store.Mean, A: income}, {Op: store.StdSamp, A: income},
 			{Op: store.Quantile, A: income, Q: 0.5}, {Op: store.Quantile, A: income, Q: 0.9}, {Op: store.Quantile, A: income, Q: 0},
 			{Op: store.CountIn, A: store.Column{Kind: store.ColFeature, Name: "region"}, Values: []string{"north"}},
-			{Op: store.CountOutside, A: income, Lo: 2e4, Hi: 9e4}}}
+			{Op: store.CountOutside, A: income, Lo: 2e4, Hi: 9e4},
+			{Op: store.SumInterp, A: score, Knots: []float64{0.1, 0.35, 0.36, 0.8}, At: []float64{0.05, 0.2, 0.6, 0.9}},
+			{Op: store.SumInterp, A: income, Knots: []float64{3e4}, At: []float64{2}}}}
 	w, werr = want.Aggregate(ctx, quality)
 	g, gerr = got.Aggregate(ctx, quality)
 	check("quality measures", w, g, werr, gerr)

@@ -459,6 +459,13 @@ func (m *modelEntry) measureExpr(q *query, ms store.Measure) (merge string, err 
 		at := func(i string) string { return "arraySort(groupArrayArray(%[1]s))[toUInt64(" + i + ") + 1]" }
 		lo, hi := "floor("+h+")", "least(floor("+h+") + 1, toFloat64(length(arraySort(groupArrayArray(%[1]s))) - 1))"
 		return "if(length(arraySort(groupArrayArray(%[1]s))) = 0, NULL, " + at(lo) + " + (" + h + " - " + lo + ") * (" + at(hi) + " - " + at(lo) + "))", nil
+	case store.SumInterp:
+		if err := store.CheckInterp(ms.Knots, ms.At); err != nil {
+			return "", fmt.Errorf("%s: %w", ms.A, err)
+		}
+		q.write("sumKahan(if(isNull(", a, "), 0, toFloat64(")
+		store.WriteInterp(q.write, q.arg, store.Conditional{If: "if(", Then: ", ", Else: ", ", End: ")"}, "assumeNotNull("+a+")", ms.Knots, ms.At)
+		q.write(")))")
 	case store.CountOutside:
 		if math.IsNaN(ms.Lo) || math.IsNaN(ms.Hi) {
 			return "", fmt.Errorf("range of %s: bounds must not be NaN", ms.A)

@@ -209,3 +209,65 @@ func TestQualityMeasuresMatchMetrics(t *testing.T) {
 		}
 	}
 }
+
+// TestSumInterpAddsTheInterpolatedValues checks SumInterp against numpy.interp's
+// definition (metrics.Isotonic.Predict) on scores at, between and beyond the
+// knots, with null scores adding nothing, and refuses bad points.
+func TestSumInterpAddsTheInterpolatedValues(t *testing.T) {
+	s, _ := openTemp(t)
+	ctx := context.Background()
+	knots, at := []float64{0.1, 0.25, 0.3, 0.7, 0.9}, []float64{0.02, 0.1, 0.5, 0.5, 0.97}
+	scores := []float64{-1, 0, 0.1, 0.2, 0.25, 0.26, 0.3, 0.5, 0.7, 0.71, 0.9, 0.95, 2, math.NaN()}
+	var batch []store.Record
+	fit := metrics.Isotonic{X: knots, Y: at}
+	var want [2]float64
+	for i, sc := range scores {
+		r := labelled(i, "1", sc, "")
+		if math.IsNaN(sc) {
+			r.Prediction.HasScore, r.Prediction.Score = false, 0
+		} else {
+			want[i%2] += fit.Predict(sc)
+		}
+		batch = append(batch, r)
+	}
+	if _, err := s.Ingest(ctx, batch, store.IngestOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	score := store.Column{Kind: store.ColPredScore}
+	sc := store.Scope{Model: "clf", From: t0, To: t0.Add(time.Hour)}
+	for _, tc := range []struct {
+		name         string
+		knots, at    []float64
+		whole, first float64
+	}{
+		{"five knots", knots, at, want[0] + want[1], want[0]},
+		{"one knot: a constant", []float64{0.5}, []float64{0.25}, 13 * 0.25, 7 * 0.25},
+	} {
+		// Every score, then those of even rows (0, 2, 4 … seconds from t0).
+		even := sc
+		even.Filters = []store.Filter{{Col: store.Column{Kind: store.ColID}, Op: store.OpIn, Values: []store.Value{
+			store.Str("r0"), store.Str("r2"), store.Str("r4"), store.Str("r6"), store.Str("r8"), store.Str("r10"), store.Str("r12")}}}
+		for i, scope := range []store.Scope{sc, even} {
+			res, err := s.Aggregate(ctx, store.AggregateRequest{Scope: scope, Measures: []store.Measure{{Op: store.SumInterp, A: score, Knots: tc.knots, At: tc.at}}})
+			if err != nil {
+				t.Fatalf("%s: %v", tc.name, err)
+			}
+			w := []float64{tc.whole, tc.first}[i]
+			if g := res.Rows[0].Measures[0]; math.Abs(g-w) > 1e-12 {
+				t.Errorf("%s, scope %d: sum %v, want %v", tc.name, i, g, w)
+			}
+		}
+	}
+	for _, bad := range []store.Measure{
+		{Op: store.SumInterp, A: score},
+		{Op: store.SumInterp, A: score, Knots: []float64{0.2, 0.1}, At: []float64{0, 1}},
+		{Op: store.SumInterp, A: score, Knots: []float64{0.2, 0.2}, At: []float64{0, 1}},
+		{Op: store.SumInterp, A: score, Knots: []float64{0.2}, At: []float64{math.Inf(1)}},
+		{Op: store.SumInterp, A: score, Knots: []float64{0.2, 0.3}, At: []float64{0}},
+		{Op: store.SumInterp, A: store.Column{Kind: store.ColPredLabel}, Knots: []float64{0.2}, At: []float64{0}},
+	} {
+		if _, err := s.Aggregate(ctx, store.AggregateRequest{Scope: sc, Measures: []store.Measure{bad}}); err == nil {
+			t.Errorf("measure %+v succeeded", bad)
+		}
+	}
+}
