@@ -5,24 +5,17 @@ import type { DataQuery } from '@grafana/schema';
 import { getDataSourceSrv, PanelDataErrorView } from '@grafana/runtime';
 import { Button, RadioButtonGroup, useStyles2, useTheme2 } from '@grafana/ui';
 
-import { type ClusterOutline, clusterOutlines, selectedIndices, selectionOf } from './clusters';
 import { type ColorTheme, type LegendItem, pointColors } from './colors';
 import { type EmbeddingsModel, type NovelCluster, prepareEmbeddings } from './frame';
-import { bounds, pointsInPolygon } from './geometry';
-import {
-  drawScatter,
-  fitView,
-  type Outline,
-  panBy,
-  toLayout,
-  toScreenX,
-  toScreenY,
-  type View,
-  zoomAt,
-} from './scatter';
 import { GridIndex } from './spatialIndex';
 import { DEFAULT_OPTIONS, type EmbeddingsOptions, type ExportFormat, type ShowSet } from './types';
-import type { ExportResult } from './exportSelection';
+import { useDebugHandle } from './projection/debugHandle';
+import { useHover } from './projection/hover';
+import { useLasso } from './projection/lasso';
+import { useSelection, useShownSet } from './projection/pointSets';
+import { type DrawTimings, useClusterOutlines, useSceneDraw } from './projection/scene';
+import { useFrameScheduler } from './projection/useFrameScheduler';
+import { useViewport } from './projection/viewport';
 import { useExport } from './useExport';
 import { useProjection } from './useProjection';
 
@@ -32,27 +25,7 @@ const SIDE_WIDTH = 240;
 const HEADER_HEIGHT = 32;
 const LAYOUT_SEED = 42;
 
-/** Read-only view of the panel for browser tests and benchmarks; set only when the page asks for it. */
-export interface EmbeddingsDebug {
-  ids: string[];
-  texts: string[];
-  current: number[];
-  state: () => { epoch: number; nEpochs: number; done: boolean; error?: string };
-  timings: () => { start: number; firstDraw?: number; finalDraw?: number; lastDrawMs?: number; draws: number };
-  layout: () => number[];
-  outlines: () => Array<{ id: string; size: number; members: string[]; hulls: Array<Array<[number, number]>> }>;
-  selection: () => string[];
-  lastExport: () => ExportResult | undefined;
-  /** Page (client) coordinates of a layout point. */
-  toClient: (x: number, y: number) => [number, number];
-}
-
-declare global {
-  interface Window {
-    __vigilEmbeddingsDebug?: boolean;
-    __vigilEmbeddings?: EmbeddingsDebug;
-  }
-}
+export type { EmbeddingsDebug } from './projection/debugHandle';
 
 interface EmbeddingsQuery extends DataQuery {
   model?: string;
@@ -102,54 +75,18 @@ function Projection({ model, options, width, height, datasourceUid, modelName }:
   const plotWidth = Math.max(50, (side ? width - SIDE_WIDTH - 8 : width) - 2);
   const plotHeight = Math.max(50, height - HEADER_HEIGHT - 2);
 
+  // The latest layout and its grid index; the worker replaces both as epochs arrive.
   const canvasRef = useRef<HTMLCanvasElement>(null);
   const coordsRef = useRef<Float32Array | undefined>(undefined);
   const indexRef = useRef<GridIndex | undefined>(undefined);
-  const viewRef = useRef<View>({ cx: 0, cy: 0, scale: 1 });
-  const userMovedRef = useRef(false);
-  const frameRef = useRef(0);
-  const lassoRef = useRef<number[] | undefined>(undefined);
-  const dragRef = useRef<{ x: number; y: number; mode: Mode } | undefined>(undefined);
-  const timingsRef = useRef<{
-    start: number;
-    firstDraw?: number;
-    finalDraw?: number;
-    lastDrawMs?: number;
-    draws: number;
-  }>({ start: 0, draws: 0 });
+  const timingsRef = useRef<DrawTimings>({ start: 0, draws: 0 });
   const finalPendingRef = useRef(false);
-  const drawRef = useRef<() => void>(() => {});
 
   const [mode, setMode] = useState<Mode>('pan');
+  const dragRef = useRef<{ x: number; y: number; mode: Mode } | undefined>(undefined);
   const controls = useAfterFirstFrame();
-  // The selection belongs to the model it was made on; a new model starts with none.
-  const [selectionState, setSelectionState] = useState<{ model: EmbeddingsModel; mask: Uint8Array }>(() => ({
-    model,
-    mask: new Uint8Array(model.n),
-  }));
-  const selection = useMemo(
-    () => (selectionState.model === model ? selectionState.mask : new Uint8Array(model.n)),
-    [selectionState, model]
-  );
-  const setSelection = useCallback((mask: Uint8Array) => setSelectionState({ model, mask }), [model]);
-  const [hover, setHover] = useState<{ index: number; x: number; y: number } | undefined>();
-
-  // The toolbar's set toggle starts from the panel option and follows it when the option changes.
-  const [shownSet, setShownSet] = useState<{ option: ShowSet; value: ShowSet }>({
-    option: options.showSet,
-    value: options.showSet,
-  });
-  const showSet = shownSet.option === options.showSet ? shownSet.value : options.showSet;
-  const onShowSet = useCallback((value: ShowSet) => setShownSet({ option: options.showSet, value }), [options.showSet]);
-  const visible = useMemo(() => {
-    const mask = new Uint8Array(model.n);
-    for (let i = 0; i < model.n; i++) {
-      const cur = model.isCurrent[i] === 1;
-      mask[i] = showSet === 'both' || (showSet === 'current') === cur ? 1 : 0;
-    }
-    return mask;
-  }, [model, showSet]);
-
+  const { selection, setSelection, selectedCount, selectedIds, selectCluster, clearSelection } = useSelection(model);
+  const { showSet, onShowSet, visible } = useShownSet(model, options.showSet);
   const colorTheme: ColorTheme = useMemo(
     () => ({
       palette: theme.visualization.palette.map((c) => theme.visualization.getColorByName(c)),
@@ -161,186 +98,93 @@ function Projection({ model, options, width, height, datasourceUid, modelName }:
     [theme]
   );
   const colors = useMemo(() => pointColors(model, options.colorBy, colorTheme), [model, options.colorBy, colorTheme]);
+  const outlinesOf = useClusterOutlines(model.novelClusters);
 
-  const fit = useCallback(() => {
-    const coords = coordsRef.current;
-    if (coords) {
-      viewRef.current = fitView(bounds(coords), plotWidth, plotHeight);
+  // Drawing, pan and zoom, lasso and hover, each in its own hook; the draw reads their refs.
+  const { requestDraw, drawRef } = useFrameScheduler();
+  const viewport = useViewport(canvasRef, coordsRef, plotWidth, plotHeight, requestDraw);
+  const lasso = useLasso({
+    viewRef: viewport.viewRef,
+    coordsRef,
+    plotWidth,
+    plotHeight,
+    visible,
+    selection,
+    setSelection,
+    requestDraw,
+  });
+  const hover = useHover({
+    indexRef,
+    viewRef: viewport.viewRef,
+    plotWidth,
+    plotHeight,
+    pointSize: options.pointSize,
+    visible,
+  });
+  const draw = useSceneDraw(
+    {
+      canvasRef,
+      coordsRef,
+      indexRef,
+      viewRef: viewport.viewRef,
+      lassoRef: lasso.lassoRef,
+      timingsRef,
+      finalPendingRef,
+    },
+    outlinesOf,
+    {
+      model,
+      colors,
+      visible,
+      selection,
+      selectedCount,
+      hover: hover.hover?.index ?? -1,
+      pointSize: options.pointSize,
+      showOutlines: options.showOutlines,
+      theme,
+      plotWidth,
+      plotHeight,
     }
-  }, [plotWidth, plotHeight]);
+  );
+  useLayoutEffect(() => {
+    drawRef.current = draw;
+  });
+  // Redraw whenever what the scene shows changes.
+  useEffect(() => {
+    requestDraw();
+  }, [requestDraw, colors, visible, selection, hover.hover, options.pointSize, options.showOutlines, theme]);
 
-  const requestDraw = useCallback(() => {
-    if (frameRef.current === 0) {
-      frameRef.current = requestAnimationFrame(() => {
-        frameRef.current = 0;
-        drawRef.current();
-      });
-    }
-  }, []);
-
+  const { fit } = viewport;
   const onLayout = useCallback(
     (coords: Float32Array, done: boolean) => {
       coordsRef.current = coords;
       indexRef.current = new GridIndex(coords);
-      if (!userMovedRef.current) {
-        fit();
-      }
+      fit();
       finalPendingRef.current = done;
       requestDraw();
     },
     [fit, requestDraw]
   );
-
   const params = useMemo(
     () => ({ nNeighbors: options.nNeighbors, minDist: options.minDist, nEpochs: options.epochs, seed: LAYOUT_SEED }),
     [options.nNeighbors, options.minDist, options.epochs]
   );
   // A new run starts from a fitted view; its timings are measured from here (before the worker starts).
+  const { userMovedRef } = viewport;
   useEffect(() => {
     userMovedRef.current = false;
     finalPendingRef.current = false;
     coordsRef.current = undefined;
     indexRef.current = undefined;
     timingsRef.current = { start: performance.now(), draws: 0 };
-  }, [model, params]);
+  }, [model, params, userMovedRef]);
   const projection = useProjection(model.vectors, params, onLayout);
 
-  // The outlines of the latest layout, computed once per layout (the worker posts a new array each time).
-  const outlinesRef = useRef<{
-    coords?: Float32Array;
-    clusters?: EmbeddingsModel['novelClusters'];
-    outlines: ClusterOutline[];
-  }>({
-    outlines: [],
-  });
-  const outlinesOf = useCallback(
-    (coords: Float32Array): ClusterOutline[] => {
-      const cache = outlinesRef.current;
-      if (cache.coords !== coords || cache.clusters !== model.novelClusters) {
-        outlinesRef.current = {
-          coords,
-          clusters: model.novelClusters,
-          outlines: clusterOutlines(coords, model.novelClusters),
-        };
-      }
-      return outlinesRef.current.outlines;
-    },
-    [model.novelClusters]
-  );
-  const outlineColor = theme.visualization.getColorByName('orange');
-  const selectedCount = useMemo(() => selection.reduce((s, v) => s + v, 0), [selection]);
-
-  // The scene the next frame draws; the draw itself reads refs so pan and zoom need no React render.
-  const draw = () => {
-    const canvas = canvasRef.current;
-    const coords = coordsRef.current;
-    const index = indexRef.current;
-    const ctx = canvas?.getContext('2d');
-    if (!canvas || !ctx) {
-      return;
-    }
-    if (!coords || !index || coords.length !== 2 * model.n) {
-      // No layout of these points yet: an empty plot rather than the previous points.
-      ctx.clearRect(0, 0, canvas.width, canvas.height);
-      return;
-    }
-    const t0 = performance.now();
-    const sceneOutlines: Outline[] = options.showOutlines
-      ? // One outline per blob of a cluster, each labelled with the cluster's id.
-        outlinesOf(coords).flatMap((o) =>
-          o.hulls.map((hull) => ({ label: `#${o.cluster.id} (${o.cluster.size})`, hull, color: outlineColor }))
-        )
-      : [];
-    drawScatter(
-      ctx,
-      {
-        coords,
-        index,
-        colors: colors.colors,
-        colorIndex: colors.colorIndex,
-        visible,
-        selected: selection,
-        selectedCount,
-        hover: hover?.index ?? -1,
-        outlines: sceneOutlines,
-        pointSize: options.pointSize,
-        selectionColor: theme.colors.text.primary,
-        lasso: lassoRef.current,
-        lassoColor: theme.colors.text.primary,
-        font: `${theme.typography.bodySmall.fontSize} ${theme.typography.fontFamily}`,
-        textColor: theme.colors.text.primary,
-      },
-      viewRef.current,
-      plotWidth,
-      plotHeight,
-      window.devicePixelRatio || 1
-    );
-    const t = timingsRef.current;
-    const now = performance.now();
-    t.lastDrawMs = now - t0;
-    t.draws++;
-    t.firstDraw ??= now - t.start;
-    if (finalPendingRef.current && t.finalDraw === undefined) {
-      t.finalDraw = now - t.start;
-    }
-  };
-
-  useLayoutEffect(() => {
-    drawRef.current = draw;
-  });
-
-  // Redraw whenever what the scene shows changes.
-  useEffect(() => {
-    requestDraw();
-  }, [requestDraw, colors, visible, selection, hover, options.pointSize, options.showOutlines, theme]);
-
-  // The canvas's backing store follows the size and the device pixel ratio.
-  useEffect(() => {
-    const canvas = canvasRef.current;
-    if (!canvas) {
-      return;
-    }
-    const dpr = window.devicePixelRatio || 1;
-    canvas.width = Math.round(plotWidth * dpr);
-    canvas.height = Math.round(plotHeight * dpr);
-    if (!userMovedRef.current) {
-      fit();
-    }
-    requestDraw();
-  }, [plotWidth, plotHeight, fit, requestDraw]);
-
-  useEffect(() => () => cancelAnimationFrame(frameRef.current), []);
-
-  // Wheel zoom needs a non-passive listener to keep the page from scrolling.
-  useEffect(() => {
-    const canvas = canvasRef.current;
-    if (!canvas) {
-      return;
-    }
-    const onWheel = (e: WheelEvent) => {
-      e.preventDefault();
-      const rect = canvas.getBoundingClientRect();
-      const factor = Math.exp(-e.deltaY * (e.deltaMode === 1 ? 0.05 : 0.0015));
-      viewRef.current = zoomAt(
-        viewRef.current,
-        plotWidth,
-        plotHeight,
-        e.clientX - rect.left,
-        e.clientY - rect.top,
-        factor
-      );
-      userMovedRef.current = true;
-      requestDraw();
-    };
-    canvas.addEventListener('wheel', onWheel, { passive: false });
-    return () => canvas.removeEventListener('wheel', onWheel);
-  }, [plotWidth, plotHeight, requestDraw]);
-
+  // Pointer events: a drag pans, or draws a lasso (lasso mode or Shift); a move without a drag hovers.
   const local = (e: React.PointerEvent | React.MouseEvent): [number, number] => {
     const rect = canvasRef.current!.getBoundingClientRect();
     return [e.clientX - rect.left, e.clientY - rect.top];
   };
-
   const onPointerDown = (e: React.PointerEvent<HTMLCanvasElement>) => {
     if (e.button !== 0) {
       return;
@@ -354,62 +198,33 @@ function Projection({ model, options, width, height, datasourceUid, modelName }:
     }
     dragRef.current = { x, y, mode: dragMode };
     if (dragMode === 'lasso') {
-      lassoRef.current = toLayout(viewRef.current, plotWidth, plotHeight, x, y);
+      lasso.start(x, y);
     }
-    setHover(undefined);
+    hover.clear();
   };
-
   const onPointerMove = (e: React.PointerEvent<HTMLCanvasElement>) => {
     const [x, y] = local(e);
     const drag = dragRef.current;
     if (drag?.mode === 'pan') {
-      viewRef.current = panBy(viewRef.current, x - drag.x, y - drag.y);
+      viewport.panBy(x - drag.x, y - drag.y);
       drag.x = x;
       drag.y = y;
-      userMovedRef.current = true;
-      requestDraw();
-      return;
-    }
-    if (drag?.mode === 'lasso') {
-      lassoRef.current?.push(...toLayout(viewRef.current, plotWidth, plotHeight, x, y));
-      requestDraw();
-      return;
-    }
-    const index = indexRef.current;
-    const coords = coordsRef.current;
-    if (!index || !coords) {
-      return;
-    }
-    const view = viewRef.current;
-    const [lx, ly] = toLayout(view, plotWidth, plotHeight, x, y);
-    const found = index.nearest(lx, ly, (options.pointSize / 2 + 4) / view.scale, (i) => visible[i] === 1);
-    if (found !== (hover?.index ?? -1)) {
-      setHover(found < 0 ? undefined : { index: found, x, y });
+    } else if (drag?.mode === 'lasso') {
+      lasso.extend(x, y);
+    } else {
+      hover.pick(x, y);
     }
   };
-
   const onPointerUp = (e: React.PointerEvent<HTMLCanvasElement>) => {
     const drag = dragRef.current;
     dragRef.current = undefined;
-    if (drag?.mode === 'lasso' && lassoRef.current && coordsRef.current) {
-      const picked = pointsInPolygon(coordsRef.current, lassoRef.current, (i) => visible[i] === 1);
-      const next = e.ctrlKey || e.metaKey ? selection.slice() : new Uint8Array(model.n);
-      for (const i of picked) {
-        next[i] = 1;
-      }
-      setSelection(next);
+    if (drag?.mode === 'lasso') {
+      lasso.finish(e.ctrlKey || e.metaKey);
+    } else {
+      lasso.cancel();
     }
-    lassoRef.current = undefined;
-    requestDraw();
   };
-
-  const resetView = useCallback(() => {
-    userMovedRef.current = false;
-    fit();
-    requestDraw();
-  }, [fit, requestDraw]);
-
-  const selectedIds = useCallback(() => selectedIndices(selection).map((i) => model.ids[i]), [selection, model]);
+  const resetView = viewport.resetView;
 
   const { exporting, exportMessage, lastExport, runExport, copyIds } = useExport({
     selectedIds,
@@ -417,47 +232,20 @@ function Projection({ model, options, width, height, datasourceUid, modelName }:
     datasourceUid,
     modelName,
   });
-  const selectCluster = useCallback(
-    (members: number[]) => setSelection(selectionOf(model.n, members)),
-    [model.n, setSelection]
-  );
-  const clearSelection = useCallback(() => setSelection(new Uint8Array(model.n)), [model.n, setSelection]);
 
-  // The debug view, only when the host page asks for it.
-  useEffect(() => {
-    if (!window.__vigilEmbeddingsDebug) {
-      return;
-    }
-    window.__vigilEmbeddings = {
-      ids: model.ids,
-      texts: model.texts,
-      current: Array.from(model.isCurrent),
-      state: () => ({
-        epoch: projection.epoch,
-        nEpochs: projection.nEpochs,
-        done: projection.done,
-        error: projection.error,
-      }),
-      timings: () => ({ ...timingsRef.current }),
-      layout: () => Array.from(coordsRef.current ?? []),
-      outlines: () =>
-        (coordsRef.current ? outlinesOf(coordsRef.current) : []).map((o) => ({
-          id: o.cluster.id,
-          size: o.cluster.size,
-          members: o.cluster.members.map((i) => model.ids[i]),
-          hulls: o.hulls.map((hull) => hull.map(([x, y]): [number, number] => [x, y])),
-        })),
-      selection: selectedIds,
-      lastExport,
-      toClient: (x, y) => {
-        const rect = canvasRef.current!.getBoundingClientRect();
-        return [
-          rect.left + toScreenX(viewRef.current, plotWidth, x),
-          rect.top + toScreenY(viewRef.current, plotHeight, y),
-        ];
-      },
-    };
-  }, [model, projection, outlinesOf, selectedIds, lastExport, plotWidth, plotHeight]);
+  useDebugHandle({
+    model,
+    projection,
+    timingsRef,
+    coordsRef,
+    canvasRef,
+    viewRef: viewport.viewRef,
+    outlinesOf,
+    selectedIds,
+    lastExport,
+    plotWidth,
+    plotHeight,
+  });
 
   const status = projection.error
     ? `Projection failed: ${projection.error}`
@@ -467,7 +255,7 @@ function Projection({ model, options, width, height, datasourceUid, modelName }:
         ? `UMAP of ${model.n.toLocaleString()} points${vectorNote(model)}`
         : `UMAP epoch ${projection.epoch} of ${projection.nEpochs}`;
 
-  const hoverPoint = hover && hover.index < model.n ? hover : undefined;
+  const hoverPoint = hover.hover && hover.hover.index < model.n ? hover.hover : undefined;
   return (
     <div className={styles.panel} style={{ width, height }}>
       <div className={styles.header} style={{ height: HEADER_HEIGHT }}>
@@ -502,7 +290,7 @@ function Projection({ model, options, width, height, datasourceUid, modelName }:
             onPointerMove={onPointerMove}
             onPointerUp={onPointerUp}
             onPointerCancel={onPointerUp}
-            onPointerLeave={() => !dragRef.current && setHover(undefined)}
+            onPointerLeave={() => !dragRef.current && hover.clear()}
             onDoubleClick={resetView}
           />
           {hoverPoint && (
