@@ -269,6 +269,55 @@ const LAYOUT_FORMS = [
       binning: { bins: 5 },
     },
   },
+  {
+    name: 'drift p-values, adjusted',
+    query: {
+      queryType: 'drift',
+      ...credit,
+      metric: 'ks_pvalue',
+      adjust: 'bh',
+      reference: { type: 'environment', environment: 'training' },
+    },
+  },
+  {
+    name: 'fairness with an interval',
+    query: {
+      queryType: 'fairness',
+      ...credit,
+      metric: 'disparate_impact',
+      fairness,
+      confidence: 0.95,
+      minGroupSize: 50,
+      bound: 'lower',
+    },
+  },
+  {
+    name: 'dataQuality',
+    query: {
+      queryType: 'dataQuality',
+      ...credit,
+      features: ['income', 'region'],
+      metric: 'out_of_range_rate',
+      reference: { type: 'environment', environment: 'training' },
+      filters,
+    },
+  },
+  {
+    name: 'estimatedPerformance',
+    query: { queryType: 'estimatedPerformance', ...credit, metric: 'f1', calibration: 'isotonic', positive: '1' },
+  },
+  {
+    name: 'performanceTrace',
+    query: {
+      queryType: 'performanceTrace',
+      ...credit,
+      metric: 'accuracy',
+      features: ['features.region', 'tags.channel'],
+      minCount: 50,
+      limit: 20,
+      binning: { bins: 5 },
+    },
+  },
 ];
 
 /** Widths of the editor the layout is checked at, in pixels. */
