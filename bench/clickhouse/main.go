@@ -32,7 +32,20 @@ func main() {
 	shards := flag.Int("shards", 2, "ClickHouse shards (1: a single node)")
 	work := flag.String("work", "", "folder for the DuckDB file and the queries (default: a temporary one)")
 	timeout := flag.Duration("timeout", 20*time.Minute, "limit of each step")
+	demoScale := flag.Int("demo-scale", 0, "instead of the drift steps: load the demo at this scale into the cluster and run the query benchmark (--query-bin) on it")
+	queryBin := flag.String("query-bin", "", "the query benchmark binary (go build ./bench/query), with --demo-scale")
 	flag.Parse()
+	if *demoScale > 0 {
+		if *vigil == "" || *queryBin == "" {
+			fmt.Fprintln(os.Stderr, "usage: clickhouse --vigil BIN --demo-scale N --query-bin BIN [--shards N]")
+			os.Exit(2)
+		}
+		if err := runDemo(*vigil, *queryBin, *demoScale, *shards, *timeout); err != nil {
+			fmt.Fprintln(os.Stderr, "bench clickhouse:", err)
+			os.Exit(1)
+		}
+		return
+	}
 	if *vigil == "" || *data == "" {
 		fmt.Fprintln(os.Stderr, "usage: clickhouse --vigil BIN --data DIR [--shards N] [--work DIR] [--timeout D]")
 		os.Exit(2)
@@ -61,19 +74,11 @@ func run(vigil, data string, shards int, work string, timeout time.Duration) err
 		defer os.RemoveAll(dir)
 		work = dir
 	}
-	bin, err := chtest.Binary()
+	dep, chURL, err := startCluster(shards)
 	if err != nil {
-		return fmt.Errorf("clickhouse-server: %w", err)
-	}
-	dep, err := chtest.Start(bin, shards)
-	if err != nil {
-		return fmt.Errorf("starting %d ClickHouse servers: %w", shards, err)
+		return err
 	}
 	defer dep.Stop()
-	chURL := "clickhouse://default@" + dep.Addr() + "/" + chtest.Database("bench")
-	if dep.Cluster != "" {
-		chURL += "?cluster=" + dep.Cluster
-	}
 	queries := filepath.Join(work, "query.json")
 	if err := os.WriteFile(queries, driftQueries("psi", "js", "ks", "wasserstein"), 0o644); err != nil {
 		return err
@@ -236,4 +241,43 @@ func fileSize(path string) (string, error) {
 		return "", err
 	}
 	return fmt.Sprintf(" (%.0f MiB)", float64(fi.Size())/(1<<20)), nil
+}
+
+// startCluster starts the servers and returns the store URL of a new database on them.
+func startCluster(shards int) (*chtest.Deployment, string, error) {
+	bin, err := chtest.Binary()
+	if err != nil {
+		return nil, "", fmt.Errorf("clickhouse-server: %w", err)
+	}
+	dep, err := chtest.Start(bin, shards)
+	if err != nil {
+		return nil, "", fmt.Errorf("starting %d ClickHouse servers: %w", shards, err)
+	}
+	url := "clickhouse://default@" + dep.Addr() + "/" + chtest.Database("bench")
+	if dep.Cluster != "" {
+		url += "?cluster=" + dep.Cluster
+	}
+	return dep, url, nil
+}
+
+// demoEnd is the end of the demo data of scripts/bench-query.sh.
+const demoEnd = "2026-11-28T00:00:00Z"
+
+// runDemo loads the demo into the cluster (timed) and runs the query
+// benchmark on it, printing its table as it is.
+func runDemo(vigil, queryBin string, scale, shards int, timeout time.Duration) error {
+	dep, url, err := startCluster(shards)
+	if err != nil {
+		return err
+	}
+	defer dep.Stop()
+	load := measure(timeout, fmt.Sprintf("ClickHouse 18.16, %d shards", shards), "demo load", vigil,
+		"demo", "--store", url, "--scale", strconv.Itoa(scale), "--end", demoEnd)
+	if load.err != nil {
+		return load.err
+	}
+	fmt.Printf("vigil demo --scale %d into %d shards: %.1f s, vigil's peak memory %.0f MiB\n\n", scale, shards, load.wall.Seconds(), float64(load.peakKiB)/1024)
+	cmd := exec.Command(queryBin, "--store", url, "--end", demoEnd, "--runs", "3")
+	cmd.Stdout, cmd.Stderr = os.Stdout, os.Stderr
+	return cmd.Run()
 }

@@ -19,6 +19,8 @@ import (
 
 	"github.com/vigil-mlobs/vigil/pkg/models"
 	"github.com/vigil-mlobs/vigil/pkg/plugin"
+	"github.com/vigil-mlobs/vigil/pkg/store"
+	"github.com/vigil-mlobs/vigil/pkg/store/clickhouse"
 	"github.com/vigil-mlobs/vigil/pkg/store/duckdb"
 )
 
@@ -57,7 +59,8 @@ var cases = []benchCase{
 }
 
 func main() {
-	db := flag.String("db", "", "DuckDB file with the demo (required)")
+	db := flag.String("db", "", "DuckDB file with the demo (this or --store)")
+	storeURL := flag.String("store", "", "clickhouse://… URL of a ClickHouse store with the demo, instead of --db")
 	end := flag.String("end", "", "RFC 3339 end of the demo (required)")
 	runs := flag.Int("runs", 5, "warm runs per query")
 	only := flag.String("only", "", "run only the queries whose name matches this regular expression")
@@ -80,8 +83,8 @@ func main() {
 		}
 		defer pprof.StopCPUProfile()
 	}
-	if *db == "" || *end == "" {
-		fmt.Fprintln(os.Stderr, "usage: query --db FILE --end RFC3339 [--runs N] [--only REGEXP] [--cpuprofile FILE]")
+	if (*db == "") == (*storeURL == "") || *end == "" {
+		fmt.Fprintln(os.Stderr, "usage: query --db FILE|--store URL --end RFC3339 [--runs N] [--only REGEXP] [--cpuprofile FILE]")
 		os.Exit(2)
 	}
 	to, err := time.Parse(time.RFC3339, *end)
@@ -90,7 +93,7 @@ func main() {
 		os.Exit(2)
 	}
 	ctx := context.Background()
-	st, err := duckdb.Open(ctx, duckdb.Options{Path: *db, ReadOnly: true})
+	st, where, err := openStore(ctx, *db, *storeURL)
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		os.Exit(1)
@@ -105,7 +108,7 @@ func main() {
 			records += v.Records
 		}
 	}
-	fmt.Printf("store: %s, %d inference records\n", *db, records)
+	fmt.Printf("store: %s, %d inference records\n", where, records)
 	fmt.Printf("%-70s %10s %10s %10s %8s\n", "query", "cold", "warm p50", "target", "series")
 	failed := 0
 	for _, c := range cases {
@@ -172,4 +175,22 @@ func peakMemory() string {
 		}
 	}
 	return "unknown"
+}
+
+// openStore opens the embedded DuckDB file or the ClickHouse store of a URL.
+func openStore(ctx context.Context, db, url string) (store.Store, string, error) {
+	if url == "" {
+		st, err := duckdb.Open(ctx, duckdb.Options{Path: db, ReadOnly: true})
+		return st, db, err
+	}
+	opts, err := clickhouse.ParseURL(url)
+	if err != nil {
+		return nil, "", fmt.Errorf("--store: %w", err)
+	}
+	st, err := clickhouse.Open(ctx, opts)
+	where := "ClickHouse " + opts.Addr
+	if opts.Cluster != "" {
+		where += ", cluster " + opts.Cluster
+	}
+	return st, where, err
 }
