@@ -203,18 +203,22 @@ func biasTraceFrame(t *testing.T, out string) ([]biasSegment, map[string]any) {
 	return segs, f.Schema.Meta.Custom
 }
 
+// frameSchema is the schema of a data frame of a vigil query answer.
+type frameSchema struct {
+	Name string `json:"name"`
+	Meta struct {
+		Custom map[string]any `json:"custom"`
+	} `json:"meta"`
+	Fields []struct {
+		Name   string            `json:"name"`
+		Labels map[string]string `json:"labels"`
+	} `json:"fields"`
+}
+
 // answerFrame is a data frame of a vigil query answer, as JSON.
 type answerFrame struct {
-	Schema struct {
-		Name string `json:"name"`
-		Meta struct {
-			Custom map[string]any `json:"custom"`
-		} `json:"meta"`
-		Fields []struct {
-			Name string `json:"name"`
-		} `json:"fields"`
-	} `json:"schema"`
-	Data struct {
+	Schema frameSchema `json:"schema"`
+	Data   struct {
 		Values []json.RawMessage `json:"values"`
 	} `json:"data"`
 }

@@ -326,16 +326,8 @@ type namedQuery struct {
 }
 
 type seriesJSON struct {
-	Schema struct {
-		Name string `json:"name"`
-		Meta struct {
-			Custom map[string]any `json:"custom"`
-		} `json:"meta"`
-		Fields []struct {
-			Labels map[string]string `json:"labels"`
-		} `json:"fields"`
-	} `json:"schema"`
-	Data struct {
+	Schema frameSchema `json:"schema"`
+	Data   struct {
 		Values [][]*float64 `json:"values"`
 	} `json:"data"`
 }
