@@ -33,8 +33,10 @@ func main() {
 	work := flag.String("work", "", "folder for the DuckDB file and the queries (default: a temporary one)")
 	timeout := flag.Duration("timeout", 20*time.Minute, "limit of each step")
 	demoScale := flag.Int("demo-scale", 0, "instead of the drift steps: load the demo at this scale into the cluster and run the query benchmark (--query-bin) on it")
+	maxMemory := flag.Int64("max-query-memory", 10_000_000_000, "the servers' max_memory_usage, bytes per query (ClickHouse's default: 10 GB)")
 	queryBin := flag.String("query-bin", "", "the query benchmark binary (go build ./bench/query), with --demo-scale")
 	flag.Parse()
+	chtest.MaxQueryMemory = *maxMemory
 	if *demoScale > 0 {
 		if *vigil == "" || *queryBin == "" {
 			fmt.Fprintln(os.Stderr, "usage: clickhouse --vigil BIN --demo-scale N --query-bin BIN [--shards N]")
@@ -99,7 +101,7 @@ func run(vigil, data string, shards int, work string, timeout time.Duration) err
 		steps = append(steps, measure(timeout, st.name, "drift query", vigil, append([]string{query[0], st.flag, st.value}, query[1:]...)...))
 	}
 	size, _ := fileSize(parquet)
-	fmt.Printf("Data: %s%s; %d server process(es) on 127.0.0.1.\n\n", parquet, size, len(dep.Servers))
+	fmt.Printf("Data: %s%s; %d server process(es) on 127.0.0.1, max_memory_usage %d bytes per query.\n\n", parquet, size, len(dep.Servers), chtest.MaxQueryMemory)
 	fmt.Println("| store | step | wall | peak memory of vigil |")
 	fmt.Println("|---|---|---|---|")
 	failed := false

@@ -199,8 +199,12 @@ func freePort() (int, error) {
 	return l.Addr().(*net.TCPAddr).Port, nil
 }
 
+// MaxQueryMemory is the servers' max_memory_usage (bytes per query): 2 GB
+// for the tests; the benchmark sets ClickHouse's own default, 10 GB.
+var MaxQueryMemory int64 = 2_000_000_000
+
 const usersXML = `<yandex>
- <profiles><default><max_memory_usage>2000000000</max_memory_usage></default></profiles>
+ <profiles><default><max_memory_usage>%d</max_memory_usage></default></profiles>
  <users><default><password></password><networks><ip>127.0.0.1</ip><ip>::1</ip></networks><profile>default</profile><quota>default</quota></default></users>
  <quotas><default><interval><duration>3600</duration><queries>0</queries><errors>0</errors><result_rows>0</result_rows><read_rows>0</read_rows><execution_time>0</execution_time></interval></default></quotas>
 </yandex>
@@ -231,7 +235,7 @@ func startServer(bin string, port int, remote string) (*Server, error) {
 	if err := os.WriteFile(filepath.Join(dir, "config.xml"), []byte(config), 0o644); err != nil {
 		return nil, err
 	}
-	if err := os.WriteFile(filepath.Join(dir, "users.xml"), []byte(usersXML), 0o644); err != nil {
+	if err := os.WriteFile(filepath.Join(dir, "users.xml"), []byte(fmt.Sprintf(usersXML, MaxQueryMemory)), 0o644); err != nil {
 		return nil, err
 	}
 	out, err := os.Create(filepath.Join(dir, "stdout.log"))
