@@ -1,6 +1,7 @@
 package sqlbuild
 
 import (
+	"errors"
 	"testing"
 
 	"github.com/vigil-mlobs/vigil/pkg/store"
@@ -43,5 +44,28 @@ func TestCatalogHelpers(t *testing.T) {
 	c2["d"] = store.FieldInfo{Name: "d"}
 	if len(feats) != 3 {
 		t.Error("CloneFields shares the map")
+	}
+}
+
+func TestCheckSample(t *testing.T) {
+	for _, c := range []struct {
+		name string
+		dim  int
+		req  store.SampleRequest
+		ok   bool
+	}{
+		{"limit", 0, store.SampleRequest{Limit: 5}, true},
+		{"zero limit", 0, store.SampleRequest{Limit: 0}, false},
+		{"negative limit", 3, store.SampleRequest{Limit: -1}, false},
+		{"embeddings", 3, store.SampleRequest{Limit: 5, Embeddings: true}, true},
+		{"no embeddings", 0, store.SampleRequest{Limit: 5, Embeddings: true}, false},
+	} {
+		err := CheckSample("m", c.dim, c.req)
+		if (err == nil) != c.ok {
+			t.Errorf("%s: err %v", c.name, err)
+		}
+	}
+	if err := CheckSample("m", 0, store.SampleRequest{Limit: 1, Embeddings: true}); !errors.Is(err, store.ErrNoEmbeddings) {
+		t.Errorf("want ErrNoEmbeddings, got %v", err)
 	}
 }
