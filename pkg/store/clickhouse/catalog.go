@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/vigil-mlobs/vigil/pkg/store"
+	"github.com/vigil-mlobs/vigil/pkg/store/sqlbuild"
 )
 
 // modelEntry is the cached catalog entry of one model.
@@ -25,48 +26,20 @@ func (m *modelEntry) table() string { return fmt.Sprintf("inf_%d", m.key) }
 // actuals is the model's table of late actuals as queries read it.
 func (m *modelEntry) actuals() string { return fmt.Sprintf("act_%d", m.key) }
 
-func fieldColumn(f store.FieldInfo) string {
-	if f.Kind == store.FieldTag {
-		return fmt.Sprintf("t_%d", f.Index)
-	}
-	return fmt.Sprintf("f_%d", f.Index)
-}
+func fieldColumn(f store.FieldInfo) string { return sqlbuild.FieldColumn(f) }
 
 func (m *modelEntry) clone() *modelEntry {
 	c := *m
-	c.features = make(map[string]store.FieldInfo, len(m.features))
-	for k, v := range m.features {
-		c.features[k] = v
-	}
-	c.tags = make(map[string]store.FieldInfo, len(m.tags))
-	for k, v := range m.tags {
-		c.tags[k] = v
-	}
+	c.features = sqlbuild.CloneFields(m.features)
+	c.tags = sqlbuild.CloneFields(m.tags)
 	return &c
 }
 
 func (m *modelEntry) schema() *store.ModelSchema {
-	s := &store.ModelSchema{Name: m.name, EmbeddingDim: m.embeddingDim}
-	for _, f := range m.features {
-		s.Features = append(s.Features, f)
-	}
-	for _, f := range m.tags {
-		s.Tags = append(s.Tags, f)
-	}
-	sort.Slice(s.Features, func(i, j int) bool { return s.Features[i].Index < s.Features[j].Index })
-	sort.Slice(s.Tags, func(i, j int) bool { return s.Tags[i].Index < s.Tags[j].Index })
-	return s
+	return sqlbuild.Schema(m.name, m.embeddingDim, m.features, m.tags)
 }
 
-func parseKind(s string) store.Kind {
-	switch s {
-	case "numeric":
-		return store.Numeric
-	case "categorical":
-		return store.Categorical
-	}
-	return store.Missing
-}
+func parseKind(s string) store.Kind { return sqlbuild.ParseKind(s) }
 
 // loadCatalog reads the catalog (the latest row of each model wins).
 func (s *Store) loadCatalog(ctx context.Context) error {

@@ -13,6 +13,7 @@ import (
 	"github.com/zeebo/xxh3"
 
 	"github.com/vigil-mlobs/vigil/pkg/store"
+	"github.com/vigil-mlobs/vigil/pkg/store/sqlbuild"
 )
 
 // idHash is the 64-bit hash of a record id kept beside it (xxh3, as the
@@ -331,13 +332,9 @@ func (s *Store) storedIDs(ctx context.Context, m *modelEntry, ids []string) (map
 		return nil, s.wrapQueryError("look up stored ids", err)
 	}
 	defer rows.Close()
-	out := map[string]struct{}{}
-	for rows.Next() {
-		var id string
-		if err := rows.Scan(&id); err != nil {
-			return nil, fmt.Errorf("look up stored ids: %w", err)
-		}
-		out[id] = struct{}{}
+	out, err := sqlbuild.IDSet(rows)
+	if err != nil {
+		return nil, err
 	}
 	if err := rows.Err(); err != nil {
 		return nil, s.wrapQueryError("look up stored ids", err)

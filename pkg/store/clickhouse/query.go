@@ -6,12 +6,12 @@ import (
 	"fmt"
 	"math"
 	"reflect"
-	"sort"
 	"strconv"
 	"strings"
 
 	"github.com/vigil-mlobs/vigil/pkg/metrics"
 	"github.com/vigil-mlobs/vigil/pkg/store"
+	"github.com/vigil-mlobs/vigil/pkg/store/sqlbuild"
 )
 
 // maxBinEdges bounds the edges of one binned key.
@@ -136,14 +136,6 @@ func valueArg(v store.Value, kind store.Kind, col store.Column) (any, error) {
 	return nil, fmt.Errorf("%w: %s is %s but the value %s is %s", store.ErrTypeMismatch, col, kind, v, v.Kind)
 }
 
-func stringArgs(ss []string) []any {
-	out := make([]any, len(ss))
-	for i, s := range ss {
-		out[i] = s
-	}
-	return out
-}
-
 // where writes the scope's conditions.
 func (m *modelEntry) where(q *query, sc store.Scope) error {
 	q.write(" WHERE ts >= ")
@@ -152,11 +144,11 @@ func (m *modelEntry) where(q *query, sc store.Scope) error {
 	q.arg(sc.To.UnixMilli())
 	if len(sc.Versions) > 0 {
 		q.write(" AND version IN ")
-		q.argList(stringArgs(sc.Versions))
+		q.argList(sqlbuild.StringArgs(sc.Versions))
 	}
 	if len(sc.Environments) > 0 {
 		q.write(" AND environment IN ")
-		q.argList(stringArgs(sc.Environments))
+		q.argList(sqlbuild.StringArgs(sc.Environments))
 	}
 	if sc.WithActual {
 		q.write(" AND isNotNull(", m.actualMS(q), ")")
@@ -246,11 +238,9 @@ func (m *modelEntry) keyExpr(q *query, k store.Key) error {
 			return fmt.Errorf("%d bin edges is more than the limit of %d", len(k.Edges), maxBinEdges)
 		}
 		q.write("toInt64(if(isNull(", col, "), -1, ")
-		if sort.Float64sAreSorted(k.Edges) && !hasNaN(k.Edges) {
-			binSearch(q, col, k.Edges, 0)
-		} else {
-			binCount(q, col, k.Edges, 0)
-		}
+		bin, args := sqlbuild.Bin(sqlbuild.ClickHouse, col, k.Edges)
+		q.write(bin)
+		q.args = append(q.args, args...)
 		q.write("))")
 		return nil
 	case store.KeyGrid:
@@ -279,50 +269,11 @@ func (m *modelEntry) keyExpr(q *query, k store.Key) error {
 			return fmt.Errorf("group key on %s: needs at least one value", k.Col)
 		}
 		q.write("if(isNull(", col, "), NULL, ", col, " IN ")
-		q.argList(stringArgs(k.Values))
+		q.argList(sqlbuild.StringArgs(k.Values))
 		q.write(")")
 		return nil
 	}
 	return fmt.Errorf("unknown group key kind %d", k.Kind)
-}
-
-// binLeaf is the largest run of edges compared one by one; above it binSearch splits.
-const binLeaf = 8
-
-// binCount writes base + the number of edges below col, one comparison per edge.
-func binCount(q *query, col string, edges []float64, base int) {
-	q.write(fmt.Sprint(base))
-	for _, e := range edges {
-		q.write(" + toInt64(", col, " > ")
-		q.arg(e)
-		q.write(")")
-	}
-}
-
-// binSearch writes base + the number of sorted edges below col as a
-// balanced tree of if(), so a row costs O(log n) comparisons.
-func binSearch(q *query, col string, edges []float64, base int) {
-	if len(edges) <= binLeaf {
-		binCount(q, col, edges, base)
-		return
-	}
-	mid := len(edges) / 2
-	q.write("if(", col, " > ")
-	q.arg(edges[mid])
-	q.write(", ")
-	binSearch(q, col, edges[mid+1:], base+mid+1)
-	q.write(", ")
-	binSearch(q, col, edges[:mid], base)
-	q.write(")")
-}
-
-func hasNaN(xs []float64) bool {
-	for _, x := range xs {
-		if math.IsNaN(x) {
-			return true
-		}
-	}
-	return false
 }
 
 // measureExpr writes the per-shard part of a measure and returns how the
@@ -408,7 +359,7 @@ func (m *modelEntry) measureExpr(q *query, ms store.Measure) (merge string, err 
 			return "sum", nil
 		}
 		q.write("countIf(isNotNull(", col, ") AND ", col, " IN ")
-		q.argList(stringArgs(ms.Values))
+		q.argList(sqlbuild.StringArgs(ms.Values))
 		q.write(")")
 		return "sum", nil
 	}

@@ -9,6 +9,7 @@ import (
 	ch "github.com/ClickHouse/clickhouse-go/v2"
 
 	"github.com/vigil-mlobs/vigil/pkg/store"
+	"github.com/vigil-mlobs/vigil/pkg/store/sqlbuild"
 )
 
 // Values passes fn each group's distinct values of a numeric column with
@@ -197,11 +198,8 @@ func (s *Store) Sample(ctx context.Context, req store.SampleRequest) ([]store.Re
 	if err != nil {
 		return nil, err
 	}
-	if req.Limit <= 0 {
-		return nil, fmt.Errorf("sample of %q: the limit must be positive, got %d", m.name, req.Limit)
-	}
-	if req.Embeddings && m.embeddingDim == 0 {
-		return nil, fmt.Errorf("model %q: %w", m.name, store.ErrNoEmbeddings)
+	if err := sqlbuild.CheckSample(m.name, m.embeddingDim, req); err != nil {
+		return nil, err
 	}
 	pick := &query{}
 	pick.write("SELECT idh, id, ")

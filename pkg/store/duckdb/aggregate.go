@@ -5,12 +5,12 @@ import (
 	"errors"
 	"fmt"
 	"math"
-	"sort"
 	"strconv"
 	"strings"
 
 	"github.com/vigil-mlobs/vigil/pkg/metrics"
 	"github.com/vigil-mlobs/vigil/pkg/store"
+	"github.com/vigil-mlobs/vigil/pkg/store/sqlbuild"
 )
 
 // maxBinEdges bounds the edges of one binned key (each edge is one comparison per row).
@@ -102,11 +102,11 @@ func (m *modelEntry) where(q *query, sc store.Scope) error {
 	q.arg(sc.To.UnixMilli())
 	if len(sc.Versions) > 0 {
 		q.write(" AND version IN ")
-		q.argList(stringArgs(sc.Versions))
+		q.argList(sqlbuild.StringArgs(sc.Versions))
 	}
 	if len(sc.Environments) > 0 {
 		q.write(" AND environment IN ")
-		q.argList(stringArgs(sc.Environments))
+		q.argList(sqlbuild.StringArgs(sc.Environments))
 	}
 	if sc.WithActual {
 		q.write(" AND actual_ms IS NOT NULL")
@@ -157,14 +157,6 @@ func (m *modelEntry) where(q *query, sc store.Scope) error {
 	return nil
 }
 
-func stringArgs(ss []string) []any {
-	out := make([]any, len(ss))
-	for i, s := range ss {
-		out[i] = s
-	}
-	return out
-}
-
 func (m *modelEntry) keyExpr(q *query, k store.Key) error {
 	switch k.Kind {
 	case store.KeyBucket:
@@ -200,11 +192,9 @@ func (m *modelEntry) keyExpr(q *query, k store.Key) error {
 			return fmt.Errorf("%d bin edges is more than the limit of %d", len(k.Edges), maxBinEdges)
 		}
 		q.write("CASE WHEN ", col, " IS NULL THEN -1 ELSE ")
-		if sort.Float64sAreSorted(k.Edges) && !hasNaN(k.Edges) {
-			binSearch(q, col, k.Edges, 0)
-		} else {
-			binCount(q, col, k.Edges, 0)
-		}
+		bin, args := sqlbuild.Bin(sqlbuild.DuckDB, col, k.Edges)
+		q.write(bin)
+		q.args = append(q.args, args...)
 		q.write(" END")
 		return nil
 	case store.KeyGrid:
@@ -233,51 +223,11 @@ func (m *modelEntry) keyExpr(q *query, k store.Key) error {
 			return fmt.Errorf("group key on %s: needs at least one value", k.Col)
 		}
 		q.write("CASE WHEN ", col, " IS NULL THEN NULL ELSE ", col, " IN ")
-		q.argList(stringArgs(k.Values))
+		q.argList(sqlbuild.StringArgs(k.Values))
 		q.write(" END")
 		return nil
 	}
 	return fmt.Errorf("unknown group key kind %d", k.Kind)
-}
-
-// binLeaf is the largest run of edges compared one by one; above it binSearch splits.
-const binLeaf = 8
-
-// binCount writes base + the number of edges below col, one comparison per edge.
-func binCount(q *query, col string, edges []float64, base int) {
-	q.write(fmt.Sprint(base))
-	for _, e := range edges {
-		q.write(" + (", col, " > ")
-		q.arg(e)
-		q.write(")::INTEGER")
-	}
-}
-
-// binSearch writes base + the number of sorted edges below col as a balanced
-// CASE tree, so a row costs O(log n) comparisons instead of n: when col is
-// above the middle edge, every edge up to it is below col.
-func binSearch(q *query, col string, edges []float64, base int) {
-	if len(edges) <= binLeaf {
-		binCount(q, col, edges, base)
-		return
-	}
-	mid := len(edges) / 2
-	q.write("CASE WHEN ", col, " > ")
-	q.arg(edges[mid])
-	q.write(" THEN ")
-	binSearch(q, col, edges[mid+1:], base+mid+1)
-	q.write(" ELSE ")
-	binSearch(q, col, edges[:mid], base)
-	q.write(" END")
-}
-
-func hasNaN(xs []float64) bool {
-	for _, x := range xs {
-		if math.IsNaN(x) {
-			return true
-		}
-	}
-	return false
 }
 
 func (m *modelEntry) measureExpr(q *query, ms store.Measure) error {
@@ -361,7 +311,7 @@ func (m *modelEntry) measureExpr(q *query, ms store.Measure) error {
 			return nil
 		}
 		q.write("count(CASE WHEN ", col, " IN ")
-		q.argList(stringArgs(ms.Values))
+		q.argList(sqlbuild.StringArgs(ms.Values))
 		q.write(" THEN 1 END)")
 		return nil
 	}

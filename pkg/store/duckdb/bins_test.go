@@ -12,6 +12,7 @@ import (
 
 	"github.com/vigil-mlobs/vigil/pkg/metrics"
 	"github.com/vigil-mlobs/vigil/pkg/store"
+	"github.com/vigil-mlobs/vigil/pkg/store/sqlbuild"
 )
 
 // binStore holds one numeric feature with ties, values equal to edges and missing values.
@@ -48,7 +49,7 @@ var incomeCol = store.Column{Kind: store.ColFeature, Name: "income"}
 func TestKeyBinMatchesSearchsorted(t *testing.T) {
 	s, values := binStore(t)
 	rng := rand.New(rand.NewPCG(3, 5))
-	for _, n := range []int{0, 1, 5, binLeaf, binLeaf + 1, 17, 100, 511} {
+	for _, n := range []int{0, 1, 5, sqlbuild.BinLeaf, sqlbuild.BinLeaf + 1, 17, 100, 511} {
 		for _, sorted := range []bool{true, false} {
 			t.Run(fmt.Sprintf("%d edges sorted=%v", n, sorted), func(t *testing.T) {
 				edges := make([]float64, n)

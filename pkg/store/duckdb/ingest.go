@@ -13,6 +13,7 @@ import (
 	"github.com/apache/arrow-go/v18/arrow/memory"
 
 	"github.com/vigil-mlobs/vigil/pkg/store"
+	"github.com/vigil-mlobs/vigil/pkg/store/sqlbuild"
 )
 
 // Limits of the catalog, to keep a model's table scannable.
@@ -373,13 +374,9 @@ func existingIDs(ctx context.Context, conn *sql.Conn, m *modelEntry) (map[string
 		return nil, fmt.Errorf("look up stored ids: %w", err)
 	}
 	defer rows.Close()
-	out := map[string]struct{}{}
-	for rows.Next() {
-		var id string
-		if err := rows.Scan(&id); err != nil {
-			return nil, fmt.Errorf("look up stored ids: %w", err)
-		}
-		out[id] = struct{}{}
+	out, err := sqlbuild.IDSet(rows)
+	if err != nil {
+		return nil, err
 	}
 	return out, rows.Err()
 }

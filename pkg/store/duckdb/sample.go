@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/vigil-mlobs/vigil/pkg/store"
+	"github.com/vigil-mlobs/vigil/pkg/store/sqlbuild"
 )
 
 // embeddingModel returns the catalog entry of a model that has embeddings.
@@ -157,11 +158,8 @@ func (s *Store) Sample(ctx context.Context, req store.SampleRequest) ([]store.Re
 	if m == nil {
 		return nil, fmt.Errorf("model %q: %w", req.Scope.Model, store.ErrUnknownModel)
 	}
-	if req.Limit <= 0 {
-		return nil, fmt.Errorf("sample of %q: the limit must be positive, got %d", m.name, req.Limit)
-	}
-	if req.Embeddings && m.embeddingDim == 0 {
-		return nil, fmt.Errorf("model %q: %w", m.name, store.ErrNoEmbeddings)
+	if err := sqlbuild.CheckSample(m.name, m.embeddingDim, req); err != nil {
+		return nil, err
 	}
 	q := &query{}
 	q.write("WITH c AS (SELECT idh, id, ")
