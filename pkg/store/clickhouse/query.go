@@ -411,12 +411,12 @@ func (m *modelEntry) measureExpr(q *query, ms store.Measure) (merge string, err 
 		lo, hi := "floor("+h+")", "least(floor("+h+") + 1, toFloat64(length(arraySort(groupArrayArray(%[1]s))) - 1))"
 		return "if(length(arraySort(groupArrayArray(%[1]s))) = 0, NULL, " + at(lo) + " + (" + h + " - " + lo + ") * (" + at(hi) + " - " + at(lo) + "))", nil
 	case store.SumInterp:
-		if err := store.CheckInterp(ms.Knots, ms.At); err != nil {
+		if err := sqlbuild.CheckInterp(ms.Knots, ms.At); err != nil {
 			return "", fmt.Errorf("%s: %w", ms.A, err)
 		}
-		q.write("sumKahan(if(isNull(", a, "), 0, toFloat64(")
-		store.WriteInterp(q.write, q.arg, store.Conditional{If: "if(", Then: ", ", Else: ", ", End: ")"}, "assumeNotNull("+a+")", ms.Knots, ms.At)
-		q.write(")))")
+		f, args := sqlbuild.Interp(sqlbuild.ClickHouse, "assumeNotNull("+a+")", ms.Knots, ms.At, false)
+		q.write("sumKahan(if(isNull(", a, "), 0, toFloat64(", f, ")))")
+		q.args = append(q.args, args...)
 	case store.CountOutside:
 		if math.IsNaN(ms.Lo) || math.IsNaN(ms.Hi) {
 			return "", fmt.Errorf("range of %s: bounds must not be NaN", ms.A)
