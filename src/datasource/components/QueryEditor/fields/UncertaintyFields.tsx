@@ -1,5 +1,5 @@
 import React from 'react';
-import { EditorField } from '@grafana/plugin-ui';
+import { Field } from '../layout';
 import { RadioButtonGroup } from '@grafana/ui';
 
 import { withOption } from '../../../queryOptions';
@@ -54,7 +54,7 @@ export function ConfidenceField({ query, onChange }: QueryTypeEditorProps) {
       ? 'Each segment’s disparate impact interval; segments whose interval contains 1 are greyed in the bias trace panel'
       : 'Adds lower and upper bound series (a band on the dashboard): alert on a bound to fire only on disparities that are not chance';
   return (
-    <EditorField
+    <Field
       label="Confidence interval"
       tooltip={tooltip}
       invalid={!!problems.confidence}
@@ -71,7 +71,7 @@ export function ConfidenceField({ query, onChange }: QueryTypeEditorProps) {
           onChange(next);
         }}
       />
-    </EditorField>
+    </Field>
   );
 }
 
@@ -87,7 +87,7 @@ const BOUND_OPTIONS: Array<{ value: BoundChoice; label: string; description: str
 export function BoundField({ query, onChange }: QueryTypeEditorProps) {
   const { problems } = useEditorContext();
   return (
-    <EditorField
+    <Field
       label="Series"
       tooltip="An alert rule on “upper bound of disparate impact below 0.8” fires only when the disparity is not chance"
       invalid={!!problems.bound}
@@ -98,7 +98,7 @@ export function BoundField({ query, onChange }: QueryTypeEditorProps) {
         value={query.bound ?? 'all'}
         onChange={(choice) => onChange(withOption(query, 'bound', choice === 'all' ? undefined : choice))}
       />
-    </EditorField>
+    </Field>
   );
 }
 
@@ -133,7 +133,7 @@ const ADJUST_OPTIONS: Array<{ value: AdjustChoice; label: string; description: s
 export function AdjustField({ query, onChange }: QueryTypeEditorProps) {
   const { problems } = useEditorContext();
   return (
-    <EditorField
+    <Field
       label="Adjust p-values across features"
       tooltip="Many features tested every bucket raise false alarms; adjusted p-values below 0.05 keep them in check"
       invalid={!!problems.adjust}
@@ -144,6 +144,6 @@ export function AdjustField({ query, onChange }: QueryTypeEditorProps) {
         value={query.adjust ?? 'none'}
         onChange={(choice) => onChange(withOption(query, 'adjust', choice === 'none' ? undefined : choice))}
       />
-    </EditorField>
+    </Field>
   );
 }
