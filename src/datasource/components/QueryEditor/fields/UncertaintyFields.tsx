@@ -54,12 +54,7 @@ export function ConfidenceField({ query, onChange }: QueryTypeEditorProps) {
       ? 'Each segment’s disparate impact interval; segments whose interval contains 1 are greyed in the bias trace panel'
       : 'Adds lower and upper bound series (a band on the dashboard): alert on a bound to fire only on disparities that are not chance';
   return (
-    <Field
-      label="Confidence interval"
-      tooltip={tooltip}
-      invalid={!!problems.confidence}
-      error={problems.confidence}
-    >
+    <Field label="Confidence interval" tooltip={tooltip} invalid={!!problems.confidence} error={problems.confidence}>
       <RadioButtonGroup<number>
         options={levels.map((level) => ({ value: level, label: levelLabel(level) }))}
         value={saved ?? 0}

@@ -6,11 +6,11 @@ import { withOption } from '../../../queryOptions';
 import { DEFAULT_BINNING, DEFAULT_REFERENCE, type Reference } from '../../../types';
 import { useEditorContext } from '../context';
 import { FairnessEditor } from '../fields/FairnessEditor';
-import { FieldRefsField } from '../fields/FieldRefs';
 import { EnvironmentField, VersionField } from '../fields/ModelFields';
 import { MetricField } from '../fields/MetricField';
-import { NumberInput, NumberOptionField } from '../fields/NumberInput';
+import { NumberInput } from '../fields/NumberInput';
 import { Field } from '../layout';
+import { SegmentFields } from '../fields/SegmentFields';
 import type { QueryTypeEditorProps } from '../types';
 import {
   BoundField,
@@ -132,36 +132,7 @@ export function BiasTraceEditor(props: QueryTypeEditorProps) {
         <FairnessEditor {...props} />
       </EditorRow>
       <EditorRow>
-        <FieldRefsField
-          id={`vigil-trace-features-${query.refId}`}
-          label="Features to trace"
-          optional
-          tooltip="Features and tags whose values are ranked by their contribution; empty traces every one"
-          model={query.model}
-          value={query.features}
-          recordFields={false}
-          placeholder="every feature"
-          problemKey="features"
-          width="wide"
-          onChange={(features) => onChange(withOption(query, 'features', features))}
-        />
-        <NumberOptionField
-          {...props}
-          option="minCount"
-          idName="mincount"
-          label="Smallest segment"
-          tooltip="Segments with fewer records than this are not ranked"
-          placeholder="30"
-          width="short"
-        />
-        <NumberOptionField
-          {...props}
-          option="limit"
-          idName="segments"
-          label="Segments"
-          tooltip="Largest number of segments answered, ranked first"
-          placeholder="200"
-        />
+        <SegmentFields {...props} idName="trace" sizeTooltip="Segments with fewer records than this are not ranked" />
         <Field label="Over time" tooltip="Also give the metric of each segment per time bucket">
           <InlineSwitch
             id={`vigil-overtime-${query.refId}`}

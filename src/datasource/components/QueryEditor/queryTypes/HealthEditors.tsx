@@ -5,12 +5,12 @@ import { RadioButtonGroup } from '@grafana/ui';
 import { withOption } from '../../../queryOptions';
 import { CALIBRATIONS, DEFAULT_REFERENCE, type Calibration } from '../../../types';
 import { useEditorContext } from '../context';
-import { FieldRefsField, useValueOptions } from '../fields/FieldRefs';
+import { FieldRefsField } from '../fields/FieldRefs';
 import { MetricField } from '../fields/MetricField';
-import { NumberOptionField } from '../fields/NumberInput';
-import { emptyMessage, listingHint, loadErrorMessage, Picker } from '../fields/pickers';
 import { ReferenceEditor } from '../fields/ReferenceEditor';
 import type { QueryTypeEditorProps } from '../types';
+import { PositiveField } from '../fields/PositiveField';
+import { SegmentFields } from '../fields/SegmentFields';
 import { BiasBinningEditor } from './FairnessEditors';
 
 /** Metrics compared with the reference: the others describe the current data alone. */
@@ -44,35 +44,6 @@ export function DataQualityEditor(props: QueryTypeEditorProps) {
   );
 }
 
-/** The positive-label picker of the queries that single out one class. */
-function PositiveField({ query, onChange }: QueryTypeEditorProps) {
-  const labels = useValueOptions(query.model, 'actual.label');
-  const { problems } = useEditorContext();
-  const error = problems.positive ?? loadErrorMessage('labels', labels.values.error);
-  return (
-    <EditorField
-      label="Positive label"
-      optional
-      tooltip="The class whose probability the score is (default 1)"
-      invalid={!!error}
-      error={error}
-      width={18}
-    >
-      <Picker
-        id={`vigil-positive-${query.refId}`}
-        value={query.positive}
-        options={labels.options}
-        loading={labels.values.loading}
-        placeholder="1"
-        clearable
-        hint={listingHint('labels', labels.values.templated, !query.model)}
-        noOptionsMessage={emptyMessage('labels')}
-        onChange={(positive) => onChange(withOption(query, 'positive', positive))}
-      />
-    </EditorField>
-  );
-}
-
 const CALIBRATION_OPTIONS: Array<{ value: Calibration; label: string; description: string }> = [
   {
     value: 'isotonic',
@@ -101,7 +72,7 @@ export function EstimatedPerformanceEditor(props: QueryTypeEditorProps) {
     <>
       <EditorRow>
         <MetricField {...props} />
-        <PositiveField {...props} />
+        <PositiveField {...props} tooltip="The class whose probability the score is (default 1)" />
         <EditorField
           label="Calibration"
           tooltip="How scores become the probability that a record is positive"
@@ -142,43 +113,17 @@ export function EstimatedPerformanceEditor(props: QueryTypeEditorProps) {
 
 /** Segments (one value of a feature) ranked by how much they pull a performance metric down. */
 export function PerformanceTraceEditor(props: QueryTypeEditorProps) {
-  const { query, onChange } = props;
   return (
     <>
       <EditorRow>
         <MetricField {...props} />
-        <PositiveField {...props} />
+        <PositiveField {...props} tooltip="The class whose probability the score is (default 1)" />
       </EditorRow>
       <EditorRow>
-        <FieldRefsField
-          id={`vigil-perftrace-features-${query.refId}`}
-          label="Features to trace"
-          optional
-          tooltip="Features and tags whose values are ranked by their contribution; empty traces every feature"
-          model={query.model}
-          value={query.features}
-          recordFields={false}
-          placeholder="every feature"
-          problemKey="features"
-          onChange={(features) => onChange(withOption(query, 'features', features))}
-        />
-        <NumberOptionField
+        <SegmentFields
           {...props}
-          option="minCount"
-          idName="mincount"
-          label="Smallest segment"
-          tooltip="Segments with fewer records with actuals than this are not ranked"
-          placeholder="30"
-          width="short"
-        />
-        <NumberOptionField
-          {...props}
-          option="limit"
-          idName="segments"
-          label="Segments"
-          tooltip="Largest number of segments answered, ranked first"
-          placeholder="200"
-          width="number"
+          idName="perftrace"
+          sizeTooltip="Segments with fewer records with actuals than this are not ranked"
         />
       </EditorRow>
       <EditorRow>
