@@ -7,7 +7,6 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
@@ -32,11 +31,7 @@ type biasSegment struct {
 // ">50K") on adult.test over relationship, marital-status, occupation and
 // education, and compares every segment and the ranking with pandas.
 func TestBiasTraceAdult(t *testing.T) {
-	python := os.Getenv("VIGIL_PYTHON")
-	if python == "" {
-		t.Fatal("VIGIL_PYTHON is not set: the realdata tag needs a Python with tests/realdata/requirements.txt installed " +
-			"(scripts/test.sh makes one); run VIGIL_PYTHON=VENV/bin/python go test -tags realdata,duckdb_arrow ./tests/realdata/...")
-	}
+	python := referencePython(t)
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Minute)
 	defer cancel()
 	dir := t.TempDir()

@@ -41,11 +41,7 @@ type healthExpected struct {
 // performance trace on UCI Adult with a scikit-learn logistic regression's
 // scores (health_expected.py trains it and computes the expected values).
 func TestHealthAdult(t *testing.T) {
-	python := os.Getenv("VIGIL_PYTHON")
-	if python == "" {
-		t.Fatal("VIGIL_PYTHON is not set: the realdata tag needs a Python with tests/realdata/requirements.txt installed " +
-			"(scripts/test.sh makes one); run VIGIL_PYTHON=VENV/bin/python go test -tags realdata,duckdb_arrow ./tests/realdata/...")
-	}
+	python := referencePython(t)
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Minute)
 	defer cancel()
 	dir := t.TempDir()

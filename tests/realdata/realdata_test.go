@@ -61,12 +61,20 @@ const (
 // The bike drift reference: January 2011, a fixed window.
 const bikeReference = `{"type":"window","from":"2011-01-01T00:00:00Z","to":"2011-02-01T00:00:00Z"}`
 
-func TestRealData(t *testing.T) {
+// referencePython is the Python with tests/realdata/requirements.txt that
+// computes the expected values (VIGIL_PYTHON); the test fails without it.
+func referencePython(t *testing.T) string {
+	t.Helper()
 	python := os.Getenv("VIGIL_PYTHON")
 	if python == "" {
 		t.Fatal("VIGIL_PYTHON is not set: the realdata tag needs a Python with tests/realdata/requirements.txt installed " +
 			"(scripts/test.sh makes one); run VIGIL_PYTHON=VENV/bin/python go test -tags realdata,duckdb_arrow ./tests/realdata/...")
 	}
+	return python
+}
+
+func TestRealData(t *testing.T) {
+	python := referencePython(t)
 	for _, f := range []string{"adult/adult.data", "adult/adult.test", "bike_sharing/hour.csv"} {
 		if _, err := os.Stat(filepath.Join(dataDir, f)); err != nil {
 			t.Fatalf("the real data is missing: %v", err)
