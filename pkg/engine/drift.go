@@ -30,6 +30,13 @@ import (
 // any, else the value (regression), else the score. Numeric or categorical
 // comes from the catalog; KS and Wasserstein apply to numeric targets only.
 //
+// A numeric target against a static reference, within the exact-value
+// limit, is answered by one pass of the store over every numeric target of
+// the query (driftComparison, Store.CDFDistances with Bins): KS,
+// Wasserstein and the histograms on the reference's edges at once, shared
+// by the request's other drift queries over the same data (WithShare).
+// Otherwise, as follows.
+//
 // Store work per target: the reference is read once as its distinct values
 // with counts (Store.Values), which give numpy's quantile edges and the
 // reference histogram; then ONE aggregate grouped by (bucket, version, bin)
@@ -129,6 +136,8 @@ type driftRun struct {
 	cur store.Scope
 	ref driftRef
 	res *Result
+	// targets are the query's targets.
+	targets []driftTarget
 
 	// mu guards what targets computed in parallel note below.
 	mu            sync.Mutex
@@ -231,6 +240,7 @@ func newDriftRun(ctx context.Context, e *Engine, q *models.Query) (*driftRun, []
 			return nil, nil, err
 		}
 	}
+	run.targets = targets
 	return run, targets, nil
 }
 
@@ -401,7 +411,14 @@ func driftReferenceOf(q *models.Query, cur store.Scope) driftRef {
 func (r *driftRun) target(ctx context.Context, t driftTarget) (map[string][]Point, error) {
 	var groups map[driftGroup]metrics.Optional
 	var err error
+	compared := false
+	if t.kind == store.Numeric && r.comparable() {
+		if groups, compared, err = r.fromComparison(ctx, t); err != nil {
+			return nil, err
+		}
+	}
 	switch {
+	case compared:
 	case r.ref.window > 0:
 		groups, err = r.rolling(ctx, t)
 	case t.kind == store.Categorical:

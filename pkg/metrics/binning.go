@@ -237,3 +237,35 @@ func CategoricalHistograms(reference, current CategoryCounts) (categories []stri
 	}
 	return categories, ref, cur
 }
+
+// EdgesOfSorted returns the bin edges of a strategy ("quantile" or
+// "uniform") from the sorted non-missing reference values: the same edges
+// as QuantileEdges and UniformEdges, without copying or sorting.
+func EdgesOfSorted(strategy string, sorted []float64, bins int) []float64 {
+	if len(sorted) == 0 {
+		return nil
+	}
+	if strategy == "uniform" {
+		return UniformEdgesFromRange(sorted[0], sorted[len(sorted)-1], bins)
+	}
+	return QuantileEdgesAt(int64(len(sorted)), bins, func(rank int64) float64 { return sorted[rank] })
+}
+
+// QuantileEdgesAt returns the quantile edges of n sorted values, reading the
+// order statistics (0-based ranks, those QuantileEdgeRanks lists) through at:
+// a store can look them up without sending the values.
+func QuantileEdgesAt(n int64, bins int, at func(rank int64) float64) []float64 {
+	return quantileEdges(float64(n), func(pos float64) float64 { return at(int64(pos)) }, bins)
+}
+
+// QuantileEdgeRanks lists, in increasing order without repeats, the ranks
+// of the order statistics that QuantileEdgesAt reads for n values.
+func QuantileEdgeRanks(n int64, bins int) []int64 {
+	var ranks []int64
+	QuantileEdgesAt(n, bins, func(rank int64) float64 {
+		ranks = append(ranks, rank)
+		return 0
+	})
+	slices.Sort(ranks)
+	return slices.Compact(ranks)
+}

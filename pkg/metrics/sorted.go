@@ -67,37 +67,67 @@ func gallop(xs []float64, i int, stop func(float64) bool) int {
 
 // WassersteinOfSorted is the first Wasserstein distance ∫ |F_r − F_c| of two
 // samples given as raw values sorted ascending (repeats allowed, no NaN), as
-// scipy.stats.wasserstein_distance; 0 when either sample is empty. It walks
-// the distinct values of both samples once, summing gap × width with
-// Neumaier's compensation, in the order WassersteinOfSamples does.
+// scipy.stats.wasserstein_distance; 0 when either sample is empty. See
+// DistancesOfSorted.
 func WassersteinOfSorted(reference, current []float64) float64 {
-	if len(reference) == 0 || len(current) == 0 {
-		return 0
+	_, w := DistancesOfSorted(reference, current)
+	return w
+}
+
+// DistancesOfSorted returns both KSOfSorted's D and WassersteinOfSorted's
+// distance from one walk over the distinct values of both samples (sorted
+// ascending, repeats allowed, no NaN); 0 and 0 when either is empty.
+//
+// The walk keeps the CDFs' gap as the integer |i·m − j·n| (i, j the counts
+// so far of n reference and m current values), so a step costs no division:
+// W sums gap × width with Neumaier's compensation and divides by n·m once,
+// within a few ulps of scipy's sum. D is |i/n − j/m| in floating point, as
+// scipy computes it, evaluated where the integer gap reaches its maximum:
+// for n·m below 2⁴⁹ distinct integer gaps differ by more than the rounding
+// of the quotients, so D is the maximum of every point's quotient to the
+// last bit, as KSOfSorted's.
+func DistancesOfSorted(reference, current []float64) (ks, w float64) {
+	nr, nc := len(reference), len(current)
+	if nr == 0 || nc == 0 {
+		return 0, 0
 	}
-	n, m := float64(len(reference)), float64(len(current))
+	n, m := int64(nr), int64(nc)
+	fn, fm := float64(nr), float64(nc)
+	// Gaps within slack of the largest may round above it (only when n·m
+	// is 2⁴⁹ or more).
+	slack := n * m >> 49
+	best := int64(-1)
 	var sum compensatedSum
 	i, j := 0, 0
-	var prev, gap float64
-	for first := true; i < len(reference) || j < len(current); first = false {
+	var prev float64
+	var gap int64
+	for first := true; i < nr || j < nc; first = false {
 		var v float64
-		switch {
-		case j == len(current) || (i < len(reference) && reference[i] <= current[j]):
+		if j == nc || (i < nr && reference[i] <= current[j]) {
 			v = reference[i]
-		default:
+		} else {
 			v = current[j]
 		}
 		if !first {
-			sum.add(gap * (v - prev))
+			sum.add(float64(gap) * (v - prev))
 		}
-		for i < len(reference) && reference[i] == v {
+		for i < nr && reference[i] == v {
 			i++
 		}
-		for j < len(current) && current[j] == v {
+		for j < nc && current[j] == v {
 			j++
 		}
-		prev, gap = v, math.Abs(float64(i)/n-float64(j)/m)
+		gap = int64(i)*m - int64(j)*n
+		if gap < 0 {
+			gap = -gap
+		}
+		if gap+slack >= best {
+			best = max(best, gap)
+			ks = math.Max(ks, math.Abs(float64(i)/fn-float64(j)/fm))
+		}
+		prev = v
 	}
-	return sum.value()
+	return ks, sum.value() / (fn * fm)
 }
 
 // PopulationStdOfValues is the population standard deviation (ddof = 0) of raw

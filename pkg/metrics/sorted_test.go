@@ -40,6 +40,9 @@ func TestSortedDistancesMatchSummaries(t *testing.T) {
 					t.Errorf("%s vs %s %v: KS %v, want %v", rn, cn, sz, got, wantKS)
 				}
 				wantW := WassersteinOfSamples(rs, cs)
+				if ks, w := DistancesOfSorted(ref, cur); ks != wantKS || math.Abs(w-wantW) > 1e-12*math.Abs(wantW) {
+					t.Errorf("%s vs %s %v: one walk gives KS %v and Wasserstein %v, want %v and %v", rn, cn, sz, ks, w, wantKS, wantW)
+				}
 				if got := WassersteinOfSorted(ref, cur); math.Abs(got-wantW) > 1e-12*math.Abs(wantW) {
 					t.Errorf("%s vs %s %v: Wasserstein %v, want %v", rn, cn, sz, got, wantW)
 				}
@@ -74,4 +77,41 @@ func fill(n int, f func() float64) []float64 {
 		xs[i] = f()
 	}
 	return xs
+}
+
+// Edges from sorted values, or from the order statistics a store looks up,
+// are QuantileEdges' and UniformEdges' to the last bit.
+func TestEdgesOfSortedMatchNumpyEdges(t *testing.T) {
+	rng := rand.New(rand.NewPCG(5, 6))
+	for _, n := range []int{1, 2, 3, 10, 11, 999, 1000} {
+		for _, bins := range []int{1, 2, 4, 10, 13} {
+			xs := fill(n, func() float64 { return math.Round(rng.NormFloat64()*4) / 2 })
+			sorted := slices.Clone(xs)
+			slices.Sort(sorted)
+			if got, want := EdgesOfSorted("quantile", sorted, bins), QuantileEdges(xs, bins); !slices.Equal(got, want) {
+				t.Errorf("n=%d bins=%d: quantile edges %v, want %v", n, bins, got, want)
+			}
+			if got, want := EdgesOfSorted("uniform", sorted, bins), UniformEdges(xs, bins); !slices.Equal(got, want) {
+				t.Errorf("n=%d bins=%d: uniform edges %v, want %v", n, bins, got, want)
+			}
+			ranks := QuantileEdgeRanks(int64(n), bins)
+			looked := map[int64]float64{}
+			for _, r := range ranks {
+				looked[r] = sorted[r]
+			}
+			got := QuantileEdgesAt(int64(n), bins, func(r int64) float64 {
+				v, ok := looked[r]
+				if !ok {
+					t.Fatalf("n=%d bins=%d: rank %d read but not listed in %v", n, bins, r, ranks)
+				}
+				return v
+			})
+			if want := QuantileEdges(xs, bins); !slices.Equal(got, want) {
+				t.Errorf("n=%d bins=%d: edges from ranks %v, want %v", n, bins, got, want)
+			}
+		}
+	}
+	if EdgesOfSorted("quantile", nil, 10) != nil {
+		t.Error("no values: no edges")
+	}
 }

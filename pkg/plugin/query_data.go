@@ -10,6 +10,7 @@ import (
 
 	"github.com/grafana/grafana-plugin-sdk-go/backend"
 
+	"github.com/vigil-mlobs/vigil/pkg/engine"
 	"github.com/vigil-mlobs/vigil/pkg/framing"
 	"github.com/vigil-mlobs/vigil/pkg/models"
 )
@@ -23,6 +24,8 @@ func (d *Datasource) QueryData(ctx context.Context, req *backend.QueryDataReques
 // queryData runs each query on its own, so one bad query never drops the others.
 func (d *Datasource) queryData(ctx context.Context, req *backend.QueryDataRequest) (*backend.QueryDataResponse, error) {
 	resp := backend.NewQueryDataResponse()
+	// The queries of a request share what they read (engine.WithShare).
+	ctx = engine.WithShare(ctx)
 	for _, q := range req.Queries {
 		resp.Responses[q.RefID] = d.query(ctx, q)
 	}

@@ -1,5 +1,7 @@
 package store
 
+import "sort"
+
 // CDFDistancesRequest asks the store for the two-sample KS statistic and/or
 // the first Wasserstein distance between a reference sample and each group
 // of a current scope, for several numeric columns in one call. It is how the
@@ -19,6 +21,13 @@ type CDFDistancesRequest struct {
 	// KS and Wasserstein say which distances to compute; the other field of
 	// the row is NaN.
 	KS, Wasserstein bool
+	// Bins, when set, asks for histograms too, so one pass over the values
+	// serves the binned metrics (PSI, JS, …) as well: the edges come from
+	// the reference (BinSpec), and each row carries the reference's and the
+	// group's counts per bin. Current records whose value is null are then
+	// counted (CurMissing) and form groups of their own when they are all a
+	// group holds.
+	Bins *BinSpec
 	// MaxGroups bounds the groups of the current scope: the store fails
 	// with ErrTooManyGroups past it, before any row is passed on (0: no
 	// bound).
@@ -51,8 +60,39 @@ type CDFDistanceRow struct {
 	// reference values (NaN when it has none), which normalises the
 	// Wasserstein distance.
 	RefStd float64
+	// Edges are the column's bin edges (the same in every row of the
+	// column) and RefBins, CurBins the counts per bin, when the request
+	// asks for Bins: len(Edges)+1 bins, bin i holding the values v with
+	// Edges[i-1] < v <= Edges[i] (numpy.searchsorted side "left" on the
+	// edges, as a KeyBin key). Missing values are not in any bin.
+	Edges            []float64
+	RefBins, CurBins []int64
 	// Approx is 0 when KS and Wasserstein are exact. A store that compresses
 	// the values sets it to the bound of its error: KS within ±Approx, the
 	// Wasserstein distance within ±Approx × Wasserstein.
 	Approx float64
+}
+
+// BinSpec says how bin edges are taken from the reference's non-missing
+// values: "quantile" (numpy.quantile's linear method at k/Bins, k = 1…Bins−1,
+// repeated edges dropped) or "uniform" (the interior points of
+// numpy.linspace(min, max, Bins+1)). No values or Bins < 2: no edges.
+type BinSpec struct {
+	Strategy string
+	Bins     int
+}
+
+// BinCountsOfSorted counts sorted values into the bins of sorted edges (see
+// CDFDistanceRow.Edges): len(edges)+1 counts.
+func BinCountsOfSorted(sorted, edges []float64) []int64 {
+	counts := make([]int64, len(edges)+1)
+	prev := 0
+	for i, e := range edges {
+		// The first value above e starts the next bin.
+		n := prev + sort.Search(len(sorted)-prev, func(j int) bool { return sorted[prev+j] > e })
+		counts[i] = int64(n - prev)
+		prev = n
+	}
+	counts[len(edges)] = int64(len(sorted) - prev)
+	return counts
 }

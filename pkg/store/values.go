@@ -89,7 +89,8 @@ func (s *SortScratch) Sort(xs []float64) {
 	}
 	keys, out := s.a[:n], s.b[:n]
 	// Order-preserving keys: flip every bit of negatives, the sign bit of
-	// the rest.
+	// the rest. The same pass counts every byte of the keys.
+	var counts [8][256]int
 	for i, x := range xs {
 		b := math.Float64bits(x)
 		if b>>63 == 1 {
@@ -98,13 +99,18 @@ func (s *SortScratch) Sort(xs []float64) {
 			b |= 1 << 63
 		}
 		keys[i] = b
+		counts[0][b&0xff]++
+		counts[1][(b>>8)&0xff]++
+		counts[2][(b>>16)&0xff]++
+		counts[3][(b>>24)&0xff]++
+		counts[4][(b>>32)&0xff]++
+		counts[5][(b>>40)&0xff]++
+		counts[6][(b>>48)&0xff]++
+		counts[7][b>>56]++
 	}
-	var count [256]int
-	for shift := uint(0); shift < 64; shift += 8 {
-		count = [256]int{}
-		for _, k := range keys {
-			count[(k>>shift)&0xff]++
-		}
+	for pass := range 8 {
+		shift := uint(pass * 8)
+		count := &counts[pass]
 		if count[(keys[0]>>shift)&0xff] == n {
 			continue // every key has this byte: the pass would not move anything
 		}

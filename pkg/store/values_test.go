@@ -69,3 +69,20 @@ func TestSortValuesKeepsCountsWithValues(t *testing.T) {
 		t.Fatalf("values %v counts %v", g.Values, g.Counts)
 	}
 }
+
+// Counts per right-closed bin: a value equal to an edge is in the bin below.
+func TestBinCountsOfSorted(t *testing.T) {
+	for _, c := range []struct {
+		sorted, edges []float64
+		want          []int64
+	}{
+		{[]float64{1, 2, 2, 3, 5}, []float64{2, 4}, []int64{3, 1, 1}},
+		{[]float64{1, 2, 3}, nil, []int64{3}},
+		{nil, []float64{0}, []int64{0, 0}},
+		{[]float64{-1, 0, 0, 7}, []float64{-5, 0, 10}, []int64{0, 3, 1, 0}},
+	} {
+		if got := BinCountsOfSorted(c.sorted, c.edges); !slices.Equal(got, c.want) {
+			t.Errorf("%v in %v: %v, want %v", c.sorted, c.edges, got, c.want)
+		}
+	}
+}

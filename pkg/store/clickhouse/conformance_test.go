@@ -64,6 +64,7 @@ var conformanceQueries = []string{
 	`{"queryType":"drift","model":"credit-risk","environment":"production","versions":["v1"],"features":["income","age","region"],"metric":"psi","interval":"1d","reference":{"type":"environment","environment":"training","version":"v1"}}`,
 	`{"queryType":"drift","model":"credit-risk","environment":"production","features":["income","debt_ratio"],"metric":"ks","interval":"1d","reference":{"type":"environment","environment":"training","version":"v1"}}`,
 	`{"queryType":"drift","model":"credit-risk","environment":"production","features":["income"],"metric":"wasserstein","interval":"1d","reference":{"type":"environment","environment":"training","version":"v1"}}`,
+	`{"queryType":"drift","model":"credit-risk","environment":"production","features":["income","debt_ratio"],"metric":"js","binning":{"strategy":"uniform","bins":8},"interval":"1d","reference":{"type":"environment","environment":"training","version":"v1"}}`,
 	`{"queryType":"drift","model":"credit-risk","environment":"production","features":["employment_type"],"metric":"chi2","interval":"1d","reference":{"type":"environment","environment":"training","version":"v1"}}`,
 	`{"queryType":"drift","model":"credit-risk","environment":"production","target":"prediction","metric":"js","interval":"1d","reference":{"type":"rolling","window":"3d"}}`,
 	`{"queryType":"performance","model":"credit-risk","environment":"production","metric":"accuracy","interval":"1d"}`,

@@ -6,6 +6,7 @@ import (
 	"math"
 	"strings"
 
+	"github.com/vigil-mlobs/vigil/pkg/metrics"
 	"github.com/vigil-mlobs/vigil/pkg/store"
 )
 
@@ -40,6 +41,9 @@ func (s *Store) CDFDistances(ctx context.Context, req store.CDFDistancesRequest,
 		} else if kind != store.Numeric {
 			return fmt.Errorf("%w: %s is categorical in the reference", store.ErrTypeMismatch, c)
 		}
+	}
+	if b := req.Bins; b != nil && ((b.Strategy != "quantile" && b.Strategy != "uniform") || b.Bins < 1) {
+		return fmt.Errorf("cdf distances: bins %q × %d: want quantile or uniform and at least 1 bin", b.Strategy, b.Bins)
 	}
 	var all []store.CDFDistanceRow
 	for i, c := range req.Cols {
@@ -109,6 +113,12 @@ func (s *Store) columnDistances(ctx context.Context, rm, cm *modelEntry, req sto
 	if err != nil {
 		return nil, fmt.Errorf("reference: %w", err)
 	}
+	var edges []float64
+	if req.Bins != nil {
+		if edges, err = s.binEdges(ctx, rm, req.Reference, c, req.Bins); err != nil {
+			return nil, fmt.Errorf("reference bin edges: %w", err)
+		}
+	}
 	nk := len(req.Keys)
 	q := &query{}
 	q.write("SELECT ")
@@ -116,9 +126,21 @@ func (s *Store) columnDistances(ctx context.Context, rm, cm *modelEntry, req sto
 		q.write(fmt.Sprintf("k%d, ", i))
 	}
 	// Only the counts and distances leave the server; the arrays stay inside.
-	q.write("rn, rm, cn, cm, ks, wd, rstd FROM (SELECT ")
+	q.write("rn, rm, cn, cm, ks, wd, rstd")
+	if len(edges) > 0 {
+		q.write(", rle, cle")
+	}
+	q.write(" FROM (SELECT ")
 	for i := range nk {
 		q.write(fmt.Sprintf("k%d, ", i))
+	}
+	if len(edges) > 0 {
+		// The counts of values at or below each edge.
+		for _, side := range []string{"r", "c"} {
+			q.write("arrayMap(e -> arraySum(arrayMap((v, c) -> if(v <= e, c, 0.), ", side, "v, ", side, "c)), ")
+			q.floatArray(edges)
+			q.write(") AS ", side, "le, ")
+		}
 	}
 	// z: both samples' pairs sorted by value, as (value, reference count, current count).
 	q.write(`rn, rm, cn, cm,
@@ -165,8 +187,107 @@ func (s *Store) columnDistances(ctx context.Context, rm, cm *modelEntry, req sto
 				r.Wasserstein = toFloat(vals[nk+5])
 			}
 		}
+		if req.Bins != nil {
+			r.Edges = edges
+			var rle, cle []float64
+			if len(edges) > 0 {
+				var ok1, ok2 bool
+				rle, ok1 = vals[nk+7].([]float64)
+				cle, ok2 = vals[nk+8].([]float64)
+				if !ok1 || !ok2 || len(rle) != len(edges) || len(cle) != len(edges) {
+					return fmt.Errorf("bin counts: got %T and %T for %d edges", vals[nk+7], vals[nk+8], len(edges))
+				}
+			}
+			r.RefBins, r.CurBins = binsOfAtOrBelow(rle, r.RefN), binsOfAtOrBelow(cle, r.CurN)
+		}
 		out = append(out, r)
 		return nil
 	})
 	return out, err
+}
+
+// binsOfAtOrBelow turns the counts of values at or below each edge into the
+// counts per bin (store.CDFDistanceRow.Edges) of n values.
+func binsOfAtOrBelow(le []float64, n int64) []int64 {
+	out := make([]int64, len(le)+1)
+	prev := int64(0)
+	for i, x := range le {
+		out[i] = int64(x) - prev
+		prev = int64(x)
+	}
+	out[len(le)] = n - prev
+	return out
+}
+
+// binEdges computes a column's bin edges from the reference's values inside
+// ClickHouse: their count, minimum and maximum, and for quantile edges the
+// order statistics they read (metrics.QuantileEdgeRanks), looked up in the
+// sorted values. Only those few numbers leave the server.
+func (s *Store) binEdges(ctx context.Context, m *modelEntry, sc store.Scope, c store.Column, spec *store.BinSpec) ([]float64, error) {
+	q := &query{}
+	col, _, err := m.column(q, c)
+	if err != nil {
+		return nil, err
+	}
+	q.write("SELECT count(", col, "), min(toFloat64(", col, ")), max(toFloat64(", col, ")) FROM ")
+	s.from(q, m)
+	if err := m.where(q, sc); err != nil {
+		return nil, err
+	}
+	var n int64
+	var lo, hi float64
+	err = s.scanMerged(ctx, "reference range of "+c.String(), q, func(vals []any) error {
+		n, _ = toInt(vals[0])
+		lo, hi = toFloat(vals[1]), toFloat(vals[2])
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	switch {
+	case n == 0:
+		return []float64{}, nil
+	case spec.Strategy == "uniform":
+		return metrics.UniformEdgesFromRange(lo, hi, spec.Bins), nil
+	}
+	ranks := metrics.QuantileEdgeRanks(n, spec.Bins)
+	if len(ranks) == 0 {
+		return []float64{}, nil
+	}
+	q = &query{}
+	col, _, err = m.column(q, c)
+	if err != nil {
+		return nil, err
+	}
+	q.write("SELECT arrayMap(r -> s[r + 1], [")
+	for i, r := range ranks {
+		if i > 0 {
+			q.write(", ")
+		}
+		q.arg(r)
+	}
+	q.write("]) FROM (SELECT arraySort(groupArray(toFloat64(", col, "))) AS s FROM ")
+	s.from(q, m)
+	if err := m.where(q, sc); err != nil {
+		return nil, err
+	}
+	q.write(")")
+	at := map[int64]float64{}
+	err = s.scanMerged(ctx, "reference order statistics of "+c.String(), q, func(vals []any) error {
+		xs, ok := vals[0].([]float64)
+		if !ok || len(xs) != len(ranks) {
+			return fmt.Errorf("order statistics: got %T for %d ranks", vals[0], len(ranks))
+		}
+		for i, r := range ranks {
+			at[r] = xs[i]
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	if len(at) != len(ranks) {
+		return nil, fmt.Errorf("order statistics of %s: no answer", c)
+	}
+	return metrics.QuantileEdgesAt(n, spec.Bins, func(rank int64) float64 { return at[rank] }), nil
 }

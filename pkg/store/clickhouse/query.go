@@ -42,6 +42,18 @@ func (q *query) arg(v any) {
 	q.args = append(q.args, v)
 }
 
+// floatArray writes an array literal of bound numbers.
+func (q *query) floatArray(xs []float64) {
+	q.sql.WriteString("[")
+	for i, x := range xs {
+		if i > 0 {
+			q.sql.WriteString(", ")
+		}
+		q.arg(x)
+	}
+	q.sql.WriteString("]")
+}
+
 func (q *query) argList(vs []any) {
 	q.sql.WriteString("(")
 	for i, v := range vs {

@@ -23,21 +23,22 @@ import (
 	"github.com/vigil-mlobs/vigil/pkg/store"
 )
 
-// CDFDistances computes KS and Wasserstein distances of each group of the
-// current scope against the reference, column by column.
+// CDFDistances computes KS and Wasserstein distances, and histograms when
+// asked (Bins), of each group of the current scope against the reference.
 //
 // The embedded store runs in this process, so "inside the store" is DuckDB
-// plus the store's own Go code over DuckDB's Arrow buffers: per column,
-// DuckDB filters the records and streams the keys and values as Arrow
-// columns (no value boxed into an interface, as the database/sql driver
-// would, which is what made reading lists of values slow at 10M records);
-// the store splits them into groups, sorts each group (radix sort) and
-// compares it with the sorted reference (metrics.KSOfSorted: two reference
-// look-ups per distinct current value, found by galloping;
-// metrics.WassersteinOfSorted: one merge of both samples). Only the row of
-// distances reaches the caller, and both distances are exact (Approx 0).
-// Columns are processed by one worker per core, each on its own
-// connection; a column's values are held only while it is processed.
+// plus the store's own Go code over DuckDB's Arrow buffers: DuckDB filters
+// the records and streams the keys and the values of up to
+// distanceScanCols columns at once as Arrow columns (no value boxed into an
+// interface, as the database/sql driver would; the keys are computed once
+// for all those columns); the store splits them into groups, sorts each
+// group's values (radix sort) and compares them with the sorted reference:
+// metrics.DistancesOfSorted gives KS and Wasserstein from one merge,
+// metrics.KSOfSorted KS alone by galloping, and the bins are counted by
+// binary search on the sorted values, on edges taken from the sorted
+// reference (metrics.EdgesOfSorted). Only the rows reach the caller, and
+// everything is exact (Approx 0). Scans run one per core, each on its own
+// connection; a scan's values are held only while it is processed.
 //
 // Measured alternatives: a SQL formulation (as-of joins of both CDFs per
 // group) was 50× slower than merging sorted arrays, and gathering each
@@ -51,12 +52,14 @@ func (s *Store) CDFDistances(ctx context.Context, req store.CDFDistancesRequest,
 	if rm == nil {
 		return fmt.Errorf("reference model %q: %w", req.Reference.Model, store.ErrUnknownModel)
 	}
-	if !req.KS && !req.Wasserstein {
-		return errors.New("cdf distances: ask for KS, Wasserstein or both")
+	if !req.KS && !req.Wasserstein && req.Bins == nil {
+		return errors.New("cdf distances: ask for KS, Wasserstein, bins or several")
 	}
-	type colPair struct{ ref, cur string }
-	cols := make([]colPair, len(req.Cols))
-	for i, c := range req.Cols {
+	if b := req.Bins; b != nil && ((b.Strategy != "quantile" && b.Strategy != "uniform") || b.Bins < 1) {
+		return fmt.Errorf("cdf distances: bins %q × %d: want quantile or uniform and at least 1 bin", b.Strategy, b.Bins)
+	}
+	var refCols, curCols []string
+	for _, c := range req.Cols {
 		cur, kind, err := cm.column(c)
 		if err != nil {
 			return err
@@ -71,24 +74,29 @@ func (s *Store) CDFDistances(ctx context.Context, req store.CDFDistancesRequest,
 		if kind != store.Numeric {
 			return fmt.Errorf("%w: %s is categorical in the reference", store.ErrTypeMismatch, c)
 		}
-		cols[i] = colPair{ref: ref, cur: cur}
+		refCols, curCols = append(refCols, ref), append(curCols, cur)
 	}
-	if len(cols) == 0 {
+	if len(req.Cols) == 0 {
 		return nil
 	}
+	workers := max(runtime.GOMAXPROCS(0), 1)
 	var fnMu sync.Mutex
 	g, gctx := errgroup.WithContext(ctx)
-	g.SetLimit(min(len(cols), max(runtime.GOMAXPROCS(0), 1)))
-	for i, c := range cols {
+	g.SetLimit(workers)
+	for _, scan := range distanceScans(len(req.Cols), workers) {
 		g.Go(func() error {
-			rows, err := s.columnDistances(gctx, rm, cm, req, c.ref, c.cur)
+			rows, err := s.scanDistances(gctx, rm, cm, req, pick(refCols, scan), pick(curCols, scan))
 			if err != nil {
-				return fmt.Errorf("distances of %s: %w", req.Cols[i], err)
+				names := make([]string, len(scan))
+				for i, c := range scan {
+					names[i] = req.Cols[c].String()
+				}
+				return fmt.Errorf("distances of %s: %w", strings.Join(names, ", "), err)
 			}
 			fnMu.Lock()
 			defer fnMu.Unlock()
 			for _, r := range rows {
-				r.Col = i
+				r.Col = scan[r.Col]
 				if err := fn(r); err != nil {
 					return err
 				}
@@ -99,14 +107,41 @@ func (s *Store) CDFDistances(ctx context.Context, req store.CDFDistancesRequest,
 	return g.Wait()
 }
 
-// columnDistances computes one column's rows: the reference once, then each
-// group of the current scope against it.
-func (s *Store) columnDistances(ctx context.Context, rm, cm *modelEntry, req store.CDFDistancesRequest, refCol, curCol string) ([]store.CDFDistanceRow, error) {
+// distanceScanCols bounds the columns read by one scan: a scan holds its
+// columns' values in memory at once (8 bytes a value).
+const distanceScanCols = 5
+
+// distanceScans splits n columns into scans of at most distanceScanCols
+// columns, as even as can be and a multiple of the workers when there are
+// enough columns, so every core keeps busy to the end.
+func distanceScans(n, workers int) [][]int {
+	rounds := (n + workers*distanceScanCols - 1) / (workers * distanceScanCols)
+	scans := min(n, rounds*workers)
+	out := make([][]int, scans)
+	for c := range n {
+		out[c%scans] = append(out[c%scans], c)
+	}
+	return out
+}
+
+func pick[T any](xs []T, idx []int) []T {
+	out := make([]T, len(idx))
+	for i, j := range idx {
+		out[i] = xs[j]
+	}
+	return out
+}
+
+// scanDistances computes the rows of some columns, read in one scan of the
+// reference and one of the current scope: the reference's values sorted
+// once, then each group's against them. Rows' Col indexes refCols.
+func (s *Store) scanDistances(ctx context.Context, rm, cm *modelEntry, req store.CDFDistancesRequest, refCols, curCols []string) ([]store.CDFDistanceRow, error) {
 	conn, err := s.db.Conn(ctx)
 	if err != nil {
 		return nil, err
 	}
 	defer conn.Close()
+	nc := len(refCols)
 	var out []store.CDFDistanceRow
 	err = conn.Raw(func(dc any) error {
 		ar, err := arrowOf(dc)
@@ -115,27 +150,41 @@ func (s *Store) columnDistances(ctx context.Context, rm, cm *modelEntry, req sto
 		}
 		var scratch store.SortScratch
 		// The reference: its values, sorted here.
-		q, err := streamQuery(rm, req.Reference, nil, refCol)
+		q, err := streamQuery(rm, req.Reference, nil, refCols)
 		if err != nil {
 			return err
 		}
-		refGroups, err := readGroups(ctx, ar, q, 0)
+		refGroups, err := readGroups(ctx, ar, q, 0, nc)
 		if err != nil {
 			return fmt.Errorf("reference: %w", err)
 		}
-		var ref []float64
-		var refMissing int64
-		if len(refGroups) > 0 {
-			ref, refMissing = refGroups[0].values, refGroups[0].missing
+		type refColumn struct {
+			sorted  []float64
+			missing int64
+			std     float64
+			edges   []float64
+			bins    []int64
 		}
-		scratch.Sort(ref)
-		refStd := metrics.PopulationStdOfValues(ref)
+		refs := make([]refColumn, nc)
+		for c := range nc {
+			rc := &refs[c]
+			rc.sorted, rc.missing = refGroups[0].values[c], refGroups[0].missing[c]
+			scratch.Sort(rc.sorted)
+			rc.std = metrics.PopulationStdOfValues(rc.sorted)
+			if b := req.Bins; b != nil {
+				rc.edges = metrics.EdgesOfSorted(b.Strategy, rc.sorted, b.Bins)
+				if rc.edges == nil {
+					rc.edges = []float64{}
+				}
+				rc.bins = store.BinCountsOfSorted(rc.sorted, rc.edges)
+			}
+		}
 		// The groups of the current scope.
-		q, err = streamQuery(cm, req.Current, req.Keys, curCol)
+		q, err = streamQuery(cm, req.Current, req.Keys, curCols)
 		if err != nil {
 			return err
 		}
-		groups, err := readGroups(ctx, ar, q, len(req.Keys))
+		groups, err := readGroups(ctx, ar, q, len(req.Keys), nc)
 		if err != nil {
 			return err
 		}
@@ -143,21 +192,32 @@ func (s *Store) columnDistances(ctx context.Context, rm, cm *modelEntry, req sto
 			return fmt.Errorf("%w: %d groups, more than %d", store.ErrTooManyGroups, len(groups), req.MaxGroups)
 		}
 		for _, g := range groups {
-			row := store.CDFDistanceRow{
-				Keys: g.keys, RefN: int64(len(ref)), RefMissing: refMissing,
-				CurN: int64(len(g.values)), CurMissing: g.missing, KS: math.NaN(), Wasserstein: math.NaN(), RefStd: refStd,
-			}
-			if len(ref) > 0 && len(g.values) > 0 {
-				scratch.Sort(g.values)
-				if req.KS {
-					row.KS = metrics.KSOfSorted(ref, g.values)
+			for c := range nc {
+				ref, cur := refs[c].sorted, g.values[c]
+				row := store.CDFDistanceRow{
+					Keys: g.keys, Col: c, RefN: int64(len(ref)), RefMissing: refs[c].missing,
+					CurN: int64(len(cur)), CurMissing: g.missing[c], KS: math.NaN(), Wasserstein: math.NaN(), RefStd: refs[c].std,
+					Edges: refs[c].edges, RefBins: refs[c].bins,
 				}
-				if req.Wasserstein {
-					row.Wasserstein = metrics.WassersteinOfSorted(ref, g.values)
+				scratch.Sort(cur)
+				switch {
+				case len(ref) == 0 || len(cur) == 0:
+				case req.Wasserstein:
+					// One walk gives both.
+					ks, w := metrics.DistancesOfSorted(ref, cur)
+					row.Wasserstein = w
+					if req.KS {
+						row.KS = ks
+					}
+				case req.KS:
+					row.KS = metrics.KSOfSorted(ref, cur)
 				}
+				if req.Bins != nil {
+					row.CurBins = store.BinCountsOfSorted(cur, refs[c].edges)
+				}
+				g.values[c] = nil // free as we go
+				out = append(out, row)
 			}
-			g.values = nil // free as we go
-			out = append(out, row)
 			if err := ctx.Err(); err != nil {
 				return err
 			}
@@ -170,8 +230,8 @@ func (s *Store) columnDistances(ctx context.Context, rm, cm *modelEntry, req sto
 	return out, nil
 }
 
-// streamQuery writes SELECT keys, value over a scope's records.
-func streamQuery(m *modelEntry, sc store.Scope, keys []store.Key, col string) (*query, error) {
+// streamQuery writes SELECT keys, values over a scope's records.
+func streamQuery(m *modelEntry, sc store.Scope, keys []store.Key, cols []string) (*query, error) {
 	q := &query{}
 	q.write("SELECT ")
 	for i, k := range keys {
@@ -180,7 +240,13 @@ func streamQuery(m *modelEntry, sc store.Scope, keys []store.Key, col string) (*
 		}
 		q.write(fmt.Sprintf(" AS k%d, ", i))
 	}
-	q.write("CAST(", col, " AS DOUBLE) FROM ", m.table())
+	for i, col := range cols {
+		if i > 0 {
+			q.write(", ")
+		}
+		q.write("CAST(", col, " AS DOUBLE)")
+	}
+	q.write(" FROM ", m.table())
 	if err := m.where(q, sc); err != nil {
 		return nil, err
 	}
@@ -189,17 +255,18 @@ func streamQuery(m *modelEntry, sc store.Scope, keys []store.Key, col string) (*
 
 // valueGroup gathers one group's values as they stream in.
 type valueGroup struct {
-	keys    []store.KeyValue
-	values  []float64
-	missing int64
+	keys []store.KeyValue
+	// values and missing per value column.
+	values  [][]float64
+	missing []int64
 }
 
 // readGroups runs a streamQuery through the Arrow interface and splits its
-// rows into groups by their nk keys, returned in key order (nulls last, as
+// rows into groups by their nk keys (nv value columns follow them), returned in key order (nulls last, as
 // DuckDB orders them). Rows stream in batches of Arrow columns; a row whose
 // keys equal the previous row's (records are stored in time order, so
 // buckets come in runs) joins the same group without a map look-up.
-func readGroups(ctx context.Context, ar *duckdb.Arrow, q *query, nk int) ([]*valueGroup, error) {
+func readGroups(ctx context.Context, ar *duckdb.Arrow, q *query, nk, nv int) ([]*valueGroup, error) {
 	rr, err := ar.QueryContext(ctx, q.sql.String(), q.args...)
 	if err != nil {
 		return nil, err
@@ -212,15 +279,22 @@ func readGroups(ctx context.Context, ar *duckdb.Arrow, q *query, nk int) ([]*val
 	var sig strings.Builder
 	for rr.Next() {
 		rec := rr.RecordBatch()
-		if int(rec.NumCols()) != nk+1 {
-			return nil, fmt.Errorf("%d result columns, want %d", rec.NumCols(), nk+1)
+		if int(rec.NumCols()) != nk+nv {
+			return nil, fmt.Errorf("%d result columns, want %d", rec.NumCols(), nk+nv)
 		}
-		vals, ok := rec.Column(nk).(*array.Float64)
-		if !ok {
-			return nil, fmt.Errorf("values are %s, want float64", rec.Column(nk).DataType())
+		vals := make([]*array.Float64, nv)
+		for c := range nv {
+			v, ok := rec.Column(nk + c).(*array.Float64)
+			if !ok {
+				return nil, fmt.Errorf("values are %s, want float64", rec.Column(nk+c).DataType())
+			}
+			vals[c] = v
 		}
 		keyCols := rec.Columns()[:nk]
-		for r := 0; r < int(rec.NumRows()); r++ {
+		nrows := int(rec.NumRows())
+		for r := 0; r < nrows; {
+			// The run [r, end) of rows with the same keys.
+			end := r + 1
 			if cur == nil || !sameKeys(keyCols, r, curKeys) {
 				sig.Reset()
 				keys := make([]any, nk)
@@ -230,7 +304,7 @@ func readGroups(ctx context.Context, ar *duckdb.Arrow, q *query, nk int) ([]*val
 				}
 				g := byKey[sig.String()]
 				if g == nil {
-					g = &valueGroup{keys: make([]store.KeyValue, nk)}
+					g = &valueGroup{keys: make([]store.KeyValue, nk), values: make([][]float64, nv), missing: make([]int64, nv)}
 					for i, k := range keys {
 						g.keys[i] = keyValue(k)
 					}
@@ -239,18 +313,30 @@ func readGroups(ctx context.Context, ar *duckdb.Arrow, q *query, nk int) ([]*val
 				}
 				cur, curKeys = g, keys
 			}
-			if vals.IsNull(r) {
-				cur.missing++
-			} else {
-				cur.values = append(cur.values, vals.Value(r))
+			for end < nrows && sameKeys(keyCols, end, curKeys) {
+				end++
 			}
+			for c, v := range vals {
+				if v.NullN() == 0 {
+					cur.values[c] = append(cur.values[c], v.Float64Values()[r:end]...)
+					continue
+				}
+				for i := r; i < end; i++ {
+					if v.IsNull(i) {
+						cur.missing[c]++
+					} else {
+						cur.values[c] = append(cur.values[c], v.Value(i))
+					}
+				}
+			}
+			r = end
 		}
 	}
 	if err := rr.Err(); err != nil {
 		return nil, err
 	}
 	if nk == 0 && len(groups) == 0 {
-		groups = append(groups, &valueGroup{}) // no records: one empty group
+		groups = append(groups, &valueGroup{values: make([][]float64, nv), missing: make([]int64, nv)}) // no records: one empty group
 	}
 	slices.SortFunc(groups, func(a, b *valueGroup) int { return compareKeys(a.keys, b.keys) })
 	return groups, nil

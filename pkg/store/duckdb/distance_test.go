@@ -110,6 +110,65 @@ func TestCDFDistancesMatchTheFile(t *testing.T) {
 		t.Fatalf("%d rows, want %d", len(got), groups)
 	}
 
+	// Histograms from the same pass: the edges are the reference's
+	// (numpy's quantiles, or linspace), the counts those of the store's own
+	// KeyBin aggregate.
+	for _, strategy := range []string{"quantile", "uniform"} {
+		breq := req
+		breq.Bins = &store.BinSpec{Strategy: strategy, Bins: 10}
+		err := s.CDFDistances(ctx, breq, func(r store.CDFDistanceRow) error {
+			col := req.Cols[r.Col]
+			var refValues []float64
+			for g, counts := range want[col.Name] {
+				if g[1] == "v1" {
+					for v, c := range counts {
+						for range int(c) {
+							refValues = append(refValues, v)
+						}
+					}
+				}
+			}
+			wantEdges := metrics.QuantileEdges(refValues, 10)
+			if strategy == "uniform" {
+				wantEdges = metrics.UniformEdges(refValues, 10)
+			}
+			if !slices.Equal(r.Edges, wantEdges) {
+				return fmt.Errorf("%s %s: edges %v, want %v", strategy, col.Name, r.Edges, wantEdges)
+			}
+			for side, sc := range map[string]store.Scope{"reference": ref, "current": cur} {
+				keys := []store.Key{{Kind: store.KeyBin, Col: col, Edges: r.Edges}}
+				if side == "current" {
+					keys = append(slices.Clone(req.Keys), keys...)
+				}
+				agg, err := s.Aggregate(ctx, store.AggregateRequest{Scope: sc, Keys: keys, Measures: []store.Measure{{Op: store.Count}}})
+				if err != nil {
+					return err
+				}
+				wantBins := make([]int64, len(r.Edges)+1)
+				for _, row := range agg.Rows {
+					b := row.Keys[len(row.Keys)-1]
+					if side == "current" && (row.Keys[0].Int != r.Keys[0].Int || row.Keys[1].Str != r.Keys[1].Str) {
+						continue
+					}
+					if !b.Null {
+						wantBins[b.Int] += int64(row.Measures[0])
+					}
+				}
+				got := r.RefBins
+				if side == "current" {
+					got = r.CurBins
+				}
+				if !slices.Equal(got, wantBins) {
+					return fmt.Errorf("%s %s %s %v: bins %v, want %v", strategy, col.Name, side, r.Keys, got, wantBins)
+				}
+			}
+			return nil
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+
 	// Only what is asked for is computed.
 	req.Wasserstein, req.Cols = false, req.Cols[:1]
 	err = s.CDFDistances(ctx, req, func(r store.CDFDistanceRow) error {
@@ -181,12 +240,26 @@ func TestCDFDistancesMissingAndBadInput(t *testing.T) {
 	if want := math.Sqrt(8.25); math.Abs(d0.RefStd-want) > 1e-12 {
 		t.Errorf("reference std %v, want %v", d0.RefStd, want)
 	}
+	// With bins: the reference 1..10 in quantile bins, the current day 0
+	// 5..14, and the day of nulls with empty bins.
+	req.Bins = &store.BinSpec{Strategy: "quantile", Bins: 2}
+	rows = nil
+	if err := s.CDFDistances(ctx, req, func(r store.CDFDistanceRow) error { rows = append(rows, r); return nil }); err != nil {
+		t.Fatal(err)
+	}
+	if len(rows) != 2 || !slices.Equal(rows[0].Edges, []float64{5.5}) || !slices.Equal(rows[0].RefBins, []int64{5, 5}) ||
+		!slices.Equal(rows[0].CurBins, []int64{1, 9}) || !slices.Equal(rows[1].CurBins, []int64{0, 0}) || rows[1].CurMissing != 1 {
+		t.Errorf("bins: %+v", rows)
+	}
+	req.Bins = nil
 
 	for name, bad := range map[string]store.CDFDistancesRequest{
 		"categorical":   {Reference: ref, Current: cur, Cols: []store.Column{{Kind: store.ColFeature, Name: "region"}}, KS: true},
 		"unknown field": {Reference: ref, Current: cur, Cols: []store.Column{{Kind: store.ColFeature, Name: "nope"}}, KS: true},
 		"unknown model": {Reference: ref, Current: store.Scope{Model: "nope"}, Cols: []store.Column{income}, KS: true},
 		"no distance":   {Reference: ref, Current: cur, Cols: []store.Column{income}},
+		"bad bins":      {Reference: ref, Current: cur, Cols: []store.Column{income}, KS: true, Bins: &store.BinSpec{Strategy: "doane", Bins: 10}},
+		"no bins":       {Reference: ref, Current: cur, Cols: []store.Column{income}, KS: true, Bins: &store.BinSpec{Strategy: "quantile"}},
 	} {
 		err := s.CDFDistances(ctx, bad, func(store.CDFDistanceRow) error { return nil })
 		if err == nil {

@@ -191,11 +191,11 @@ func (s *Store) rawValues(ctx context.Context, m *modelEntry, req store.ValuesRe
 		if err != nil {
 			return err
 		}
-		q, err := streamQuery(m, req.Scope, req.Keys, col)
+		q, err := streamQuery(m, req.Scope, req.Keys, []string{col})
 		if err != nil {
 			return err
 		}
-		groups, err = readGroups(ctx, ar, q, len(req.Keys))
+		groups, err = readGroups(ctx, ar, q, len(req.Keys), 1)
 		return err
 	})
 	if err != nil {
@@ -203,8 +203,8 @@ func (s *Store) rawValues(ctx context.Context, m *modelEntry, req store.ValuesRe
 	}
 	var scratch store.SortScratch
 	for i, g := range groups {
-		vg := store.ValueGroup{Keys: g.keys, Missing: g.missing}
-		vg.SetRaw(g.values, &scratch)
+		vg := store.ValueGroup{Keys: g.keys, Missing: g.missing[0]}
+		vg.SetRaw(g.values[0], &scratch)
 		groups[i] = nil // free as we go
 		if err := fn(vg); err != nil {
 			return err

@@ -1,0 +1,114 @@
+package engine
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/vigil-mlobs/vigil/pkg/models"
+	"github.com/vigil-mlobs/vigil/pkg/store"
+)
+
+// passCounter counts the store's comparison passes.
+type passCounter struct {
+	store.Store
+	passes atomic.Int32
+}
+
+func (c *passCounter) CDFDistances(ctx context.Context, req store.CDFDistancesRequest, fn func(store.CDFDistanceRow) error) error {
+	c.passes.Add(1)
+	return c.Store.CDFDistances(ctx, req, fn)
+}
+
+// The queries of one request that differ only in the metric read the
+// values once, and answer exactly what they answer alone: the same series,
+// meta and notices.
+func TestDriftQueriesOfARequestShareOnePass(t *testing.T) {
+	rows := driftScenario()
+	base := driftEngine(t, Limits{}, rows)
+	counter := &passCounter{Store: base.Store}
+	e := New(counter, Limits{})
+	metrics := []string{"psi", "js", "ks", "wasserstein", "wasserstein_norm", "hellinger", "ks_pvalue"}
+	run := func(ctx context.Context, metric string) string {
+		q, err := models.Parse(models.Request{RefID: "A", From: driftT0, To: driftT0.Add(3 * time.Hour),
+			JSON: fmt.Appendf(nil, `{"queryType":"drift","model":"m","environment":"production","features":["x"],"metric":%q,"interval":"1h"}`, metric)}, models.Limits{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		res, err := e.Run(ctx, q)
+		if err != nil {
+			t.Fatalf("%s: %v", metric, err)
+		}
+		b, err := json.Marshal(res)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return string(b)
+	}
+	alone := map[string]string{}
+	for _, m := range metrics {
+		alone[m] = run(context.Background(), m)
+	}
+	if got := counter.passes.Load(); got != int32(len(metrics)) {
+		t.Fatalf("%d passes for %d queries on their own, want one each", got, len(metrics))
+	}
+	counter.passes.Store(0)
+	ctx := WithShare(context.Background())
+	for _, m := range metrics {
+		if got := run(ctx, m); got != alone[m] {
+			t.Errorf("%s in a shared request:\n%s\nalone:\n%s", m, got, alone[m])
+		}
+	}
+	if got := counter.passes.Load(); got != 1 {
+		t.Errorf("%d passes for one request, want 1", got)
+	}
+}
+
+// A failed computation is not kept: the next caller computes again. A
+// panicking one wakes its waiters with an error.
+func TestShareKeepsNoFailure(t *testing.T) {
+	ctx := WithShare(context.Background())
+	calls := 0
+	fail := func() (int, error) { calls++; return 0, errors.New("store down") }
+	if _, err := shared(ctx, "k", fail); err == nil {
+		t.Fatal("no error")
+	}
+	v, err := shared(ctx, "k", func() (int, error) { calls++; return 7, nil })
+	if err != nil || v != 7 || calls != 2 {
+		t.Fatalf("after a failure: %v %v, %d calls", v, err, calls)
+	}
+	if v, _ := shared(ctx, "k", fail); v != 7 || calls != 2 {
+		t.Fatalf("a kept value is computed again: %v, %d calls", v, calls)
+	}
+
+	started := make(chan struct{})
+	release := make(chan struct{})
+	waited := make(chan error, 1)
+	go func() {
+		defer func() { _ = recover() }()
+		_, _ = shared(ctx, "p", func() (int, error) {
+			close(started)
+			<-release
+			panic("boom")
+		})
+	}()
+	<-started
+	go func() {
+		_, err := shared(ctx, "p", func() (int, error) { return 0, errors.New("computed again after the panic") })
+		waited <- err
+	}()
+	time.Sleep(10 * time.Millisecond)
+	close(release)
+	select {
+	case err := <-waited:
+		if err == nil {
+			t.Error("a waiter of a panicked computation got no error")
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("a waiter of a panicked computation hangs")
+	}
+}
