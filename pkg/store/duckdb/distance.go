@@ -80,10 +80,19 @@ func (s *Store) CDFDistances(ctx context.Context, req store.CDFDistancesRequest,
 		return nil
 	}
 	workers := max(runtime.GOMAXPROCS(0), 1)
+	// As many columns a scan as its values fit the memory budget.
+	agg, err := s.Aggregate(ctx, store.AggregateRequest{Scope: req.Current, Measures: []store.Measure{{Op: store.Count}}})
+	if err != nil {
+		return fmt.Errorf("counting the current records: %w", err)
+	}
+	perScan := distanceScanCols
+	if len(agg.Rows) > 0 && agg.Rows[0].Measures[0] > 0 {
+		perScan = int(min(max(distanceScanBytes/(agg.Rows[0].Measures[0]*16), 1), distanceScanCols))
+	}
 	var fnMu sync.Mutex
 	g, gctx := errgroup.WithContext(ctx)
 	g.SetLimit(workers)
-	for _, scan := range distanceScans(len(req.Cols), workers) {
+	for _, scan := range distanceScans(len(req.Cols), workers, perScan) {
 		g.Go(func() error {
 			rows, err := s.scanDistances(gctx, rm, cm, req, pick(refCols, scan), pick(curCols, scan))
 			if err != nil {
@@ -107,15 +116,19 @@ func (s *Store) CDFDistances(ctx context.Context, req store.CDFDistancesRequest,
 	return g.Wait()
 }
 
-// distanceScanCols bounds the columns read by one scan: a scan holds its
-// columns' values in memory at once (8 bytes a value).
-const distanceScanCols = 5
+// distanceScanCols bounds the columns read by one scan, and
+// distanceScanBytes the memory of a scan's values: 8 bytes a value, and as
+// much again while a growing group's slice is copied.
+const (
+	distanceScanCols  = 5
+	distanceScanBytes = 256 << 20
+)
 
-// distanceScans splits n columns into scans of at most distanceScanCols
-// columns, as even as can be and a multiple of the workers when there are
-// enough columns, so every core keeps busy to the end.
-func distanceScans(n, workers int) [][]int {
-	rounds := (n + workers*distanceScanCols - 1) / (workers * distanceScanCols)
+// distanceScans splits n columns into scans of at most perScan columns, as
+// even as can be and a multiple of the workers when there are enough
+// columns, so every core keeps busy to the end.
+func distanceScans(n, workers, perScan int) [][]int {
+	rounds := (n + workers*perScan - 1) / (workers * perScan)
 	scans := min(n, rounds*workers)
 	out := make([][]int, scans)
 	for c := range n {
