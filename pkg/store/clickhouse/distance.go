@@ -20,7 +20,10 @@ import (
 //
 // as scipy's ks_2samp and wasserstein_distance. Only one row per (group,
 // column) crosses into Go. The reference's population standard deviation
-// comes from the same pairs.
+// comes from the same pairs. With Bins, the edges come from the reference
+// first (binEdges: its count, range and the few order statistics numpy's
+// quantiles read), and the same query counts both samples' values at or
+// below each edge.
 func (s *Store) CDFDistances(ctx context.Context, req store.CDFDistancesRequest, fn func(store.CDFDistanceRow) error) error {
 	cm, err := s.model(ctx, req.Current.Model)
 	if err != nil {

@@ -13,9 +13,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/array"
-	"github.com/apache/arrow-go/v18/arrow/memory"
 	duckdb "github.com/duckdb/duckdb-go/v2"
 
 	"github.com/vigil-mlobs/vigil/pkg/store"
@@ -103,7 +101,11 @@ func (s *Store) BulkLoad(ctx context.Context, src BulkSource) (store.IngestResul
 	if reason := b.build(); reason != "" {
 		return unsupported("%s", reason)
 	}
-	checks, err := b.check(ctx, conn, file)
+	var checks *bulkChecks
+	err = s.withAllCores(ctx, func() (err error) {
+		checks, err = b.check(ctx, conn, file)
+		return err
+	})
 	if err != nil {
 		return unsupported("DuckDB cannot read the file: %v", err)
 	}
@@ -155,12 +157,14 @@ func (s *Store) BulkLoad(ctx context.Context, src BulkSource) (store.IngestResul
 		}
 	}
 
-	// Id hashes, computed as Ingest computes them, in file order.
-	hashes, err := b.hashes(ctx, conn, file, checks.rows)
-	if err != nil {
-		return res, err
-	}
+	// Id hashes are computed by DuckDB as it inserts (vigil_id_hash, the
+	// function Ingest hashes with); here only when ids come from a column,
+	// to find one repeated inside the file.
+	var hashes []uint64
 	if src.IDCol != "" {
+		if hashes, err = b.hashes(ctx, conn, file, checks.rows); err != nil {
+			return res, err
+		}
 		// An id repeated inside the file is left to the row reader, which
 		// keeps the first and counts the rest as duplicates. (FILE:ROW ids
 		// are distinct by construction.)
@@ -185,27 +189,38 @@ func (s *Store) BulkLoad(ctx context.Context, src BulkSource) (store.IngestResul
 	if err := s.applyCatalog(ctx, conn, pl, time.Now()); err != nil {
 		return res, err
 	}
-	if err := stageRowHashes(ctx, conn, hashes); err != nil {
-		return res, err
-	}
 	cols := []string{"id", "idh", "version", "environment", "ts", "pred_label", "pred_score", "pred_value", "actual_label", "actual_value", "actual_ms"}
-	exprs := append([]string{b.idExpr, "h.idh"}, b.baseExprs...)
+	idh := idHashSQL + "(" + b.idExpr + ")"
+	exprs := append([]string{b.idExpr, idh}, b.baseExprs...)
 	for i, t := range targets {
 		if t != "" {
 			cols = append(cols, t)
 			exprs = append(exprs, b.fieldExprs[i])
 		}
 	}
-	stmt := fmt.Sprintf("INSERT INTO %s (%s) SELECT %s FROM %s AS p POSITIONAL JOIN vigil_stage_rows AS h WHERE h.row_no = p.file_row_number + 1",
+	// With no join to the hashes, DuckDB reads and inserts on every core,
+	// in whatever order its threads finish (a file's rows are stored in no
+	// set order; every query orders or groups what it reads).
+	stmt := fmt.Sprintf("INSERT INTO %s (%s) SELECT %s FROM %s AS p",
 		m.table(), strings.Join(cols, ", "), strings.Join(exprs, ", "), file)
 	var stored int64
 	if err := conn.QueryRowContext(ctx, "SELECT count(*) FROM "+m.table()).Scan(&stored); err != nil && len(pl.newModels) == 0 {
 		return res, fmt.Errorf("bulk load: %w", err)
 	}
 	if stored > 0 {
-		stmt += fmt.Sprintf(" AND NOT EXISTS (SELECT 1 FROM %s t WHERE t.idh = h.idh AND t.id = %s)", m.table(), b.idExpr)
+		stmt += fmt.Sprintf(" WHERE NOT EXISTS (SELECT 1 FROM %s t WHERE t.idh = %s AND t.id = %s)", m.table(), idh, b.idExpr)
 	}
-	r, err := conn.ExecContext(ctx, stmt)
+	var r sql.Result
+	err = s.withAllCores(ctx, func() (err error) {
+		if _, err := conn.ExecContext(ctx, "SET preserve_insertion_order = false"); err != nil {
+			return err
+		}
+		r, err = conn.ExecContext(ctx, stmt)
+		if _, rerr := conn.ExecContext(context.WithoutCancel(ctx), "RESET preserve_insertion_order"); err == nil {
+			err = rerr
+		}
+		return err
+	})
 	if err != nil {
 		return res, fmt.Errorf("bulk load: insert: %w", err)
 	}
@@ -217,7 +232,7 @@ func (s *Store) BulkLoad(ctx context.Context, src BulkSource) (store.IngestResul
 		return res, fmt.Errorf("bulk load: %d of %d rows stored; nothing was kept", added, checks.rows)
 	}
 	if added > 0 {
-		if err := s.attachPending(ctx, conn, m, hashes); err != nil {
+		if err := s.attachPendingOfFile(ctx, conn, m, b, file, checks.rows, hashes); err != nil {
 			return res, err
 		}
 	}
@@ -530,31 +545,6 @@ func (b *bulkPlan) hashes(ctx context.Context, conn *sql.Conn, file string, rows
 	return out, nil
 }
 
-// stageRowHashes loads (row number, id hash) into the temporary table
-// vigil_stage_rows, in file order.
-func stageRowHashes(ctx context.Context, conn *sql.Conn, hashes []uint64) error {
-	rows := array.NewInt64Builder(memory.DefaultAllocator)
-	defer rows.Release()
-	rows.Reserve(len(hashes))
-	for i := range hashes {
-		rows.UnsafeAppend(int64(i + 1))
-	}
-	rowCol := rows.NewArray()
-	defer rowCol.Release()
-	hb := array.NewUint64Builder(memory.DefaultAllocator)
-	defer hb.Release()
-	hb.AppendValues(hashes, nil)
-	hashCol := hb.NewArray()
-	defer hashCol.Release()
-	schema := arrow.NewSchema([]arrow.Field{{Name: "row_no", Type: rowCol.DataType()}, {Name: "idh", Type: hashCol.DataType()}}, nil)
-	rec := array.NewRecordBatch(schema, []arrow.Array{rowCol, hashCol}, int64(len(hashes)))
-	defer rec.Release()
-	if err := execWithArrow(ctx, conn, rec, "CREATE OR REPLACE TEMP TABLE vigil_stage_rows AS SELECT row_no, idh FROM "+arrowView); err != nil {
-		return fmt.Errorf("stage id hashes: %w", err)
-	}
-	return nil
-}
-
 // columnTypes returns the DuckDB type of each column of a table expression.
 func columnTypes(ctx context.Context, conn *sql.Conn, from string) (map[string]string, error) {
 	rows, err := conn.QueryContext(ctx, "SELECT column_name, column_type FROM (DESCRIBE SELECT * FROM "+from+")")
@@ -596,4 +586,23 @@ func (s *Store) ParquetColumns(ctx context.Context, path string) ([]string, erro
 		out = append(out, n)
 	}
 	return out, rows.Err()
+}
+
+// attachPendingOfFile attaches the actuals waiting for the file's ids; the
+// ids are hashed (hashes, when nil) only when some actual waits.
+func (s *Store) attachPendingOfFile(ctx context.Context, conn *sql.Conn, m *modelEntry, b *bulkPlan, file string, rows int64, hashes []uint64) error {
+	var pending int
+	if err := conn.QueryRowContext(ctx, `SELECT count(*) FROM vigil_pending_actuals WHERE model_key = ?`, m.key).Scan(&pending); err != nil {
+		return fmt.Errorf("look up pending actuals: %w", err)
+	}
+	if pending == 0 {
+		return nil
+	}
+	if hashes == nil {
+		var err error
+		if hashes, err = b.hashes(ctx, conn, file, rows); err != nil {
+			return err
+		}
+	}
+	return s.attachPending(ctx, conn, m, hashes)
 }

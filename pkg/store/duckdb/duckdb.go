@@ -117,6 +117,10 @@ func Open(ctx context.Context, opts Options) (*Store, error) {
 		return nil, classifyOpenError(opts.Path, err)
 	}
 	if !opts.ReadOnly {
+		if err := registerIDHash(ctx, db); err != nil {
+			_ = db.Close()
+			return nil, err
+		}
 		if err := s.migrate(ctx); err != nil {
 			_ = s.Close()
 			return nil, err
@@ -209,20 +213,34 @@ func (s *Store) maybeCheckpoint(ctx context.Context) error {
 }
 
 // checkpoint writes the data of a bulk load into the database file with
-// every core (compressing is the heavy part), then goes back to one thread.
-// Callers hold writeMu.
+// every core (compressing is the heavy part). Callers hold writeMu.
 func (s *Store) checkpoint(ctx context.Context) error {
-	if _, err := s.db.ExecContext(ctx, fmt.Sprintf("SET threads = %d", runtime.NumCPU())); err != nil {
-		return fmt.Errorf("checkpoint: %w", err)
-	}
-	_, err := s.db.ExecContext(ctx, "CHECKPOINT")
-	if _, terr := s.db.ExecContext(context.WithoutCancel(ctx), "SET threads = 1"); err == nil && terr != nil {
-		err = terr
-	}
+	err := s.withAllCores(ctx, func() error {
+		_, err := s.db.ExecContext(ctx, "CHECKPOINT")
+		return err
+	})
 	if err != nil {
 		return fmt.Errorf("checkpoint: %w", err)
 	}
 	return nil
+}
+
+// withAllCores runs fn with DuckDB on every core, and back on one thread
+// after it when the store is tuned for bulk loads (Options.BulkLoad): for
+// statements that do the heavy work themselves (a checkpoint, reading a
+// file), rather than wait for rows prepared in Go. Callers hold writeMu.
+func (s *Store) withAllCores(ctx context.Context, fn func() error) error {
+	if !s.bulk {
+		return fn()
+	}
+	if _, err := s.db.ExecContext(ctx, fmt.Sprintf("SET threads = %d", runtime.NumCPU())); err != nil {
+		return err
+	}
+	err := fn()
+	if _, terr := s.db.ExecContext(context.WithoutCancel(ctx), "SET threads = 1"); err == nil && terr != nil {
+		err = terr
+	}
+	return err
 }
 
 // parseBytes reads a size such as "2GB", "512MB" or "1000000" (bytes).

@@ -100,3 +100,18 @@ func TestIDFilterKeepsDuplicateChecksExact(t *testing.T) {
 		t.Fatalf("stored %d records", n)
 	}
 }
+
+// DuckDB's vigil_id_hash is the hash Ingest computes in Go, so ids hashed by
+// a bulk load and by Ingest find each other.
+func TestIDHashInSQLIsIngests(t *testing.T) {
+	s, _ := openTemp(t)
+	for _, id := range []string{"", "abc", "data.parquet:1", "ünï"} {
+		var got uint64
+		if err := s.db.QueryRow("SELECT "+idHashSQL+"(?)", id).Scan(&got); err != nil {
+			t.Fatal(err)
+		}
+		if got != idHash(id) {
+			t.Errorf("%q: %d in SQL, %d in Go", id, got, idHash(id))
+		}
+	}
+}

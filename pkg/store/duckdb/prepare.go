@@ -1,6 +1,9 @@
 package duckdb
 
 import (
+	"context"
+	"database/sql"
+	"database/sql/driver"
 	"fmt"
 	"time"
 	"unicode/utf8"
@@ -8,6 +11,7 @@ import (
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/array"
 	"github.com/apache/arrow-go/v18/arrow/memory"
+	duckdb "github.com/duckdb/duckdb-go/v2"
 	"github.com/zeebo/xxh3"
 
 	"github.com/vigil-mlobs/vigil/pkg/store"
@@ -272,6 +276,42 @@ func (pm *preparedModel) field(cache *slotCache, kind store.FieldKind, pos int, 
 // idHash is the 64-bit hash of a record id kept beside it, so duplicate checks
 // join on an integer column instead of comparing strings across the table.
 func idHash(id string) uint64 { return xxh3.HashString(id) }
+
+// idHashSQL names idHash inside DuckDB (registerIDHash), so a statement
+// that reads a file hashes its ids as Ingest does.
+const idHashSQL = "vigil_id_hash"
+
+// idHashUDF is idHash as a DuckDB scalar function of a VARCHAR.
+type idHashUDF struct{}
+
+func (idHashUDF) Config() duckdb.ScalarFuncConfig {
+	in, _ := duckdb.NewTypeInfo(duckdb.TYPE_VARCHAR)
+	out, _ := duckdb.NewTypeInfo(duckdb.TYPE_UBIGINT)
+	return duckdb.ScalarFuncConfig{InputTypeInfos: []duckdb.TypeInfo{in}, ResultTypeInfo: out}
+}
+
+func (idHashUDF) Executor() duckdb.ScalarFuncExecutor {
+	return duckdb.ScalarFuncExecutor{RowExecutor: func(args []driver.Value) (any, error) {
+		id, ok := args[0].(string)
+		if !ok {
+			return nil, fmt.Errorf("%s: %T is not text", idHashSQL, args[0])
+		}
+		return idHash(id), nil
+	}}
+}
+
+// registerIDHash makes idHash callable in the database's statements.
+func registerIDHash(ctx context.Context, db *sql.DB) error {
+	conn, err := db.Conn(ctx)
+	if err != nil {
+		return fmt.Errorf("register %s: %w", idHashSQL, err)
+	}
+	defer conn.Close()
+	if err := duckdb.RegisterScalarUDF(conn, idHashSQL, &idHashUDF{}); err != nil {
+		return fmt.Errorf("register %s: %w", idHashSQL, err)
+	}
+	return nil
+}
 
 // Positions of the base columns in a model table row.
 const (
