@@ -71,42 +71,80 @@ func (g *ValueGroup) SortValues() {
 	}
 }
 
-// SortScratch holds the buffers of Sort, reused from one call to the next.
-type SortScratch struct{ a, b []uint64 }
+// SortScratch holds the buffers of Sort and SortChunks, reused from one
+// call to the next.
+type SortScratch struct {
+	a, b []uint64
+	out  []float64
+}
 
 // Sort sorts float64 values (no NaN) ascending with a least-significant-
 // digit radix sort on their bits, a byte per pass: a few times faster than a
 // comparison sort on the tens of thousands of values of a drift bucket.
 // −0 and +0 compare equal as floats and may come in either order.
 func (s *SortScratch) Sort(xs []float64) {
-	n := len(xs)
-	if n < radixMin {
+	if len(xs) < radixMin {
 		slices.Sort(xs)
 		return
 	}
+	s.radix([][]float64{xs}, xs)
+}
+
+// SortChunks returns the values of chunks (no NaN), one after the other,
+// sorted ascending as Sort sorts them, in a buffer of the scratch that is
+// valid until its next use: values gathered in chunks are never copied
+// into one slice first.
+func (s *SortScratch) SortChunks(chunks [][]float64) []float64 {
+	n := 0
+	for _, c := range chunks {
+		n += len(c)
+	}
+	if cap(s.out) < n {
+		s.out = make([]float64, n)
+	}
+	out := s.out[:n]
+	if n < radixMin {
+		k := 0
+		for _, c := range chunks {
+			k += copy(out[k:], c)
+		}
+		slices.Sort(out)
+		return out
+	}
+	s.radix(chunks, out)
+	return out
+}
+
+// radix sorts the values of chunks into out (which may be the only chunk).
+func (s *SortScratch) radix(chunks [][]float64, out []float64) {
+	n := len(out)
 	if cap(s.a) < n {
 		s.a, s.b = make([]uint64, n), make([]uint64, n)
 	}
-	keys, out := s.a[:n], s.b[:n]
+	keys, tmp := s.a[:n], s.b[:n]
 	// Order-preserving keys: flip every bit of negatives, the sign bit of
 	// the rest. The same pass counts every byte of the keys.
 	var counts [8][256]int
-	for i, x := range xs {
-		b := math.Float64bits(x)
-		if b>>63 == 1 {
-			b = ^b
-		} else {
-			b |= 1 << 63
+	i := 0
+	for _, c := range chunks {
+		for _, x := range c {
+			b := math.Float64bits(x)
+			if b>>63 == 1 {
+				b = ^b
+			} else {
+				b |= 1 << 63
+			}
+			keys[i] = b
+			i++
+			counts[0][b&0xff]++
+			counts[1][(b>>8)&0xff]++
+			counts[2][(b>>16)&0xff]++
+			counts[3][(b>>24)&0xff]++
+			counts[4][(b>>32)&0xff]++
+			counts[5][(b>>40)&0xff]++
+			counts[6][(b>>48)&0xff]++
+			counts[7][b>>56]++
 		}
-		keys[i] = b
-		counts[0][b&0xff]++
-		counts[1][(b>>8)&0xff]++
-		counts[2][(b>>16)&0xff]++
-		counts[3][(b>>24)&0xff]++
-		counts[4][(b>>32)&0xff]++
-		counts[5][(b>>40)&0xff]++
-		counts[6][(b>>48)&0xff]++
-		counts[7][b>>56]++
 	}
 	for pass := range 8 {
 		shift := uint(pass * 8)
@@ -121,10 +159,10 @@ func (s *SortScratch) Sort(xs []float64) {
 		}
 		for _, k := range keys {
 			d := (k >> shift) & 0xff
-			out[count[d]] = k
+			tmp[count[d]] = k
 			count[d]++
 		}
-		keys, out = out, keys
+		keys, tmp = tmp, keys
 	}
 	for i, b := range keys {
 		if b>>63 == 1 {
@@ -132,7 +170,7 @@ func (s *SortScratch) Sort(xs []float64) {
 		} else {
 			b = ^b
 		}
-		xs[i] = math.Float64frombits(b)
+		out[i] = math.Float64frombits(b)
 	}
 }
 

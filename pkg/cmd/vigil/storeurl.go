@@ -58,12 +58,13 @@ func (t storeTarget) openClickHouse(ctx context.Context) (store.Store, error) {
 	return st, nil
 }
 
-// openRead opens the store for queries (a DuckDB file read-only).
-func (t storeTarget) openRead(ctx context.Context) (store.Store, error) {
+// openRead opens the store for queries (a DuckDB file read-only, with
+// DuckDB's memory limit).
+func (t storeTarget) openRead(ctx context.Context, memoryLimit string) (store.Store, error) {
 	if t.ch != nil {
 		return t.openClickHouse(ctx)
 	}
-	return duckdb.Open(ctx, duckdb.Options{Path: t.duckPath, ReadOnly: true})
+	return duckdb.Open(ctx, duckdb.Options{Path: t.duckPath, ReadOnly: true, MemoryLimit: memoryLimit})
 }
 
 // genericSink stores batches through store.Store's Ingest (ClickHouse).

@@ -181,8 +181,8 @@ func (s *Store) scanDistances(ctx context.Context, rm, cm *modelEntry, req store
 		refs := make([]refColumn, nc)
 		for c := range nc {
 			rc := &refs[c]
-			rc.sorted, rc.missing = refGroups[0].values[c], refGroups[0].missing[c]
-			scratch.Sort(rc.sorted)
+			rc.sorted, rc.missing = slices.Clone(scratch.SortChunks(refGroups[0].values[c])), refGroups[0].missing[c]
+			refGroups[0].values[c] = nil
 			rc.std = metrics.PopulationStdOfValues(rc.sorted)
 			if b := req.Bins; b != nil {
 				rc.edges = metrics.EdgesOfSorted(b.Strategy, rc.sorted, b.Bins)
@@ -206,13 +206,12 @@ func (s *Store) scanDistances(ctx context.Context, rm, cm *modelEntry, req store
 		}
 		for _, g := range groups {
 			for c := range nc {
-				ref, cur := refs[c].sorted, g.values[c]
+				ref, cur := refs[c].sorted, scratch.SortChunks(g.values[c])
 				row := store.CDFDistanceRow{
 					Keys: g.keys, Col: c, RefN: int64(len(ref)), RefMissing: refs[c].missing,
 					CurN: int64(len(cur)), CurMissing: g.missing[c], KS: math.NaN(), Wasserstein: math.NaN(), RefStd: refs[c].std,
 					Edges: refs[c].edges, RefBins: refs[c].bins,
 				}
-				scratch.Sort(cur)
 				switch {
 				case len(ref) == 0 || len(cur) == 0:
 				case req.Wasserstein:
@@ -270,8 +269,45 @@ func streamQuery(m *modelEntry, sc store.Scope, keys []store.Key, cols []string)
 type valueGroup struct {
 	keys []store.KeyValue
 	// values and missing per value column.
-	values  [][]float64
+	values  []valueChunks
 	missing []int64
+}
+
+// valueChunks holds a group's values as they stream in, in chunks as large
+// as the values so far (from 512 to 65,536): a growing group is never copied
+// (nor held twice while it is), and sorting reads the chunks
+// (store.SortScratch.SortChunks).
+type valueChunks [][]float64
+
+func (c *valueChunks) add(xs ...float64) {
+	for len(xs) > 0 {
+		n := len(*c)
+		if n == 0 || len((*c)[n-1]) == cap((*c)[n-1]) {
+			*c = append(*c, make([]float64, 0, min(max(c.len(), 512), 1<<16)))
+			n++
+		}
+		last := &(*c)[n-1]
+		k := min(len(xs), cap(*last)-len(*last))
+		*last = append(*last, xs[:k]...)
+		xs = xs[k:]
+	}
+}
+
+func (c valueChunks) len() int {
+	n := 0
+	for _, x := range c {
+		n += len(x)
+	}
+	return n
+}
+
+// flat returns the values in one slice.
+func (c valueChunks) flat() []float64 {
+	out := make([]float64, 0, c.len())
+	for _, x := range c {
+		out = append(out, x...)
+	}
+	return out
 }
 
 // readGroups runs a streamQuery through the Arrow interface and splits its
@@ -317,7 +353,7 @@ func readGroups(ctx context.Context, ar *duckdb.Arrow, q *query, nk, nv int) ([]
 				}
 				g := byKey[sig.String()]
 				if g == nil {
-					g = &valueGroup{keys: make([]store.KeyValue, nk), values: make([][]float64, nv), missing: make([]int64, nv)}
+					g = &valueGroup{keys: make([]store.KeyValue, nk), values: make([]valueChunks, nv), missing: make([]int64, nv)}
 					for i, k := range keys {
 						g.keys[i] = keyValue(k)
 					}
@@ -331,14 +367,14 @@ func readGroups(ctx context.Context, ar *duckdb.Arrow, q *query, nk, nv int) ([]
 			}
 			for c, v := range vals {
 				if v.NullN() == 0 {
-					cur.values[c] = append(cur.values[c], v.Float64Values()[r:end]...)
+					cur.values[c].add(v.Float64Values()[r:end]...)
 					continue
 				}
 				for i := r; i < end; i++ {
 					if v.IsNull(i) {
 						cur.missing[c]++
 					} else {
-						cur.values[c] = append(cur.values[c], v.Value(i))
+						cur.values[c].add(v.Value(i))
 					}
 				}
 			}
@@ -349,7 +385,7 @@ func readGroups(ctx context.Context, ar *duckdb.Arrow, q *query, nk, nv int) ([]
 		return nil, err
 	}
 	if nk == 0 && len(groups) == 0 {
-		groups = append(groups, &valueGroup{values: make([][]float64, nv), missing: make([]int64, nv)}) // no records: one empty group
+		groups = append(groups, &valueGroup{values: make([]valueChunks, nv), missing: make([]int64, nv)}) // no records: one empty group
 	}
 	slices.SortFunc(groups, func(a, b *valueGroup) int { return compareKeys(a.keys, b.keys) })
 	return groups, nil

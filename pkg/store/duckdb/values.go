@@ -204,7 +204,7 @@ func (s *Store) rawValues(ctx context.Context, m *modelEntry, req store.ValuesRe
 	var scratch store.SortScratch
 	for i, g := range groups {
 		vg := store.ValueGroup{Keys: g.keys, Missing: g.missing[0]}
-		vg.SetRaw(g.values[0], &scratch)
+		vg.SetRaw(g.values[0].flat(), &scratch)
 		groups[i] = nil // free as we go
 		if err := fn(vg); err != nil {
 			return err
