@@ -99,24 +99,11 @@ func DistancesOfSorted(reference, current []float64) (ks, w float64) {
 	best := int64(-1)
 	var sum compensatedSum
 	i, j := 0, 0
+	// prev is the last distinct value passed, gap the integer gap after it
+	// (0 before the first value, so the first width adds nothing).
 	var prev float64
 	var gap int64
-	for first := true; i < nr || j < nc; first = false {
-		var v float64
-		if j == nc || (i < nr && reference[i] <= current[j]) {
-			v = reference[i]
-		} else {
-			v = current[j]
-		}
-		if !first {
-			sum.add(float64(gap) * (v - prev))
-		}
-		for i < nr && reference[i] == v {
-			i++
-		}
-		for j < nc && current[j] == v {
-			j++
-		}
+	at := func() {
 		gap = int64(i)*m - int64(j)*n
 		if gap < 0 {
 			gap = -gap
@@ -125,7 +112,44 @@ func DistancesOfSorted(reference, current []float64) (ks, w float64) {
 			best = max(best, gap)
 			ks = math.Max(ks, math.Abs(float64(i)/fn-float64(j)/fm))
 		}
-		prev = v
+	}
+	for {
+		// The reference's values below the next current value: F_c stays
+		// j/m, so the run is summed apart and added with compensation once.
+		c := math.Inf(1)
+		if j < nc {
+			c = current[j]
+		}
+		jn := int64(j) * n
+		run := 0.0
+		for i < nr && reference[i] < c {
+			v := reference[i]
+			run += float64(gap) * (v - prev)
+			for i++; i < nr && reference[i] == v; i++ {
+			}
+			gap = int64(i)*m - jn
+			if gap < 0 {
+				gap = -gap
+			}
+			if gap+slack >= best {
+				best = max(best, gap)
+				ks = math.Max(ks, math.Abs(float64(i)/fn-float64(j)/fm))
+			}
+			prev = v
+		}
+		sum.add(run)
+		if j == nc {
+			break
+		}
+		// The current value c, with the reference's values equal to it.
+		sum.add(float64(gap) * (c - prev))
+		for j++; j < nc && current[j] == c; j++ {
+		}
+		for i < nr && reference[i] == c {
+			i++
+		}
+		at()
+		prev = c
 	}
 	return ks, sum.value() / (fn * fm)
 }

@@ -87,7 +87,7 @@ func (s *Store) CDFDistances(ctx context.Context, req store.CDFDistancesRequest,
 	}
 	perScan := distanceScanCols
 	if len(agg.Rows) > 0 && agg.Rows[0].Measures[0] > 0 {
-		perScan = int(min(max(distanceScanBytes/(agg.Rows[0].Measures[0]*16), 1), distanceScanCols))
+		perScan = int(min(max(distanceScanBytes/(agg.Rows[0].Measures[0]*8), 1), distanceScanCols))
 	}
 	var fnMu sync.Mutex
 	g, gctx := errgroup.WithContext(ctx)
@@ -117,8 +117,7 @@ func (s *Store) CDFDistances(ctx context.Context, req store.CDFDistancesRequest,
 }
 
 // distanceScanCols bounds the columns read by one scan, and
-// distanceScanBytes the memory of a scan's values: 8 bytes a value, and as
-// much again while a growing group's slice is copied.
+// distanceScanBytes the memory of a scan's values (8 bytes a value).
 const (
 	distanceScanCols  = 5
 	distanceScanBytes = 256 << 20
@@ -362,9 +361,7 @@ func readGroups(ctx context.Context, ar *duckdb.Arrow, q *query, nk, nv int) ([]
 				}
 				cur, curKeys = g, keys
 			}
-			for end < nrows && sameKeys(keyCols, end, curKeys) {
-				end++
-			}
+			end = runEnd(keyCols, r, nrows)
 			for c, v := range vals {
 				if v.NullN() == 0 {
 					cur.values[c].add(v.Float64Values()[r:end]...)
@@ -389,6 +386,41 @@ func readGroups(ctx context.Context, ar *duckdb.Arrow, q *query, nk, nv int) ([]
 	}
 	slices.SortFunc(groups, func(a, b *valueGroup) int { return compareKeys(a.keys, b.keys) })
 	return groups, nil
+}
+
+// runEnd returns the end of the run of rows from r on whose keys equal row
+// r's (at most n), comparing the typed values of each key column.
+func runEnd(cols []arrow.Array, r, n int) int {
+	end := n
+	for _, col := range cols {
+		k := r + 1
+		switch x := col.(type) {
+		case *array.Int64:
+			if x.NullN() == 0 {
+				vs := x.Int64Values()
+				for k < end && vs[k] == vs[r] {
+					k++
+				}
+				end = k
+				continue
+			}
+		case *array.String:
+			if x.NullN() == 0 {
+				v := x.Value(r)
+				for k < end && x.Value(k) == v {
+					k++
+				}
+				end = k
+				continue
+			}
+		}
+		keys := []any{arrowValue(col, r)}
+		for k < end && sameKeys([]arrow.Array{col}, k, keys) {
+			k++
+		}
+		end = k
+	}
+	return end
 }
 
 // sameKeys reports whether row r of the key columns holds the keys ks.
