@@ -74,8 +74,9 @@ func (g *ValueGroup) SortValues() {
 // SortScratch holds the buffers of Sort and SortChunks, reused from one
 // call to the next.
 type SortScratch struct {
-	a, b []uint64
-	out  []float64
+	a, b   []uint64
+	out    []float64
+	counts *[radixPasses][1 << radixBits]int
 }
 
 // Sort sorts float64 values (no NaN) ascending with a least-significant-
@@ -115,16 +116,21 @@ func (s *SortScratch) SortChunks(chunks [][]float64) []float64 {
 	return out
 }
 
-// radix sorts the values of chunks into out (which may be the only chunk).
+// radix sorts the values of chunks into out (which may be the only chunk):
+// six passes of 11, 11, 11, 11, 11 and 9 bits.
 func (s *SortScratch) radix(chunks [][]float64, out []float64) {
 	n := len(out)
 	if cap(s.a) < n {
 		s.a, s.b = make([]uint64, n), make([]uint64, n)
 	}
+	if s.counts == nil {
+		s.counts = new([radixPasses][1 << radixBits]int)
+	}
+	counts := s.counts
+	*counts = [radixPasses][1 << radixBits]int{}
 	keys, tmp := s.a[:n], s.b[:n]
 	// Order-preserving keys: flip every bit of negatives, the sign bit of
-	// the rest. The same pass counts every byte of the keys.
-	var counts [8][256]int
+	// the rest. The same pass counts every digit of the keys.
 	i := 0
 	for _, c := range chunks {
 		for _, x := range c {
@@ -136,21 +142,19 @@ func (s *SortScratch) radix(chunks [][]float64, out []float64) {
 			}
 			keys[i] = b
 			i++
-			counts[0][b&0xff]++
-			counts[1][(b>>8)&0xff]++
-			counts[2][(b>>16)&0xff]++
-			counts[3][(b>>24)&0xff]++
-			counts[4][(b>>32)&0xff]++
-			counts[5][(b>>40)&0xff]++
-			counts[6][(b>>48)&0xff]++
-			counts[7][b>>56]++
+			counts[0][b&radixMask]++
+			counts[1][(b>>11)&radixMask]++
+			counts[2][(b>>22)&radixMask]++
+			counts[3][(b>>33)&radixMask]++
+			counts[4][(b>>44)&radixMask]++
+			counts[5][b>>55]++
 		}
 	}
-	for pass := range 8 {
-		shift := uint(pass * 8)
+	for pass := range radixPasses {
+		shift := uint(pass * radixBits)
 		count := &counts[pass]
-		if count[(keys[0]>>shift)&0xff] == n {
-			continue // every key has this byte: the pass would not move anything
+		if count[(keys[0]>>shift)&radixMask] == n {
+			continue // every key has this digit: the pass would not move anything
 		}
 		pos := 0
 		for i, c := range count {
@@ -158,7 +162,7 @@ func (s *SortScratch) radix(chunks [][]float64, out []float64) {
 			pos += c
 		}
 		for _, k := range keys {
-			d := (k >> shift) & 0xff
+			d := (k >> shift) & radixMask
 			tmp[count[d]] = k
 			count[d]++
 		}
@@ -173,6 +177,12 @@ func (s *SortScratch) radix(chunks [][]float64, out []float64) {
 		out[i] = math.Float64frombits(b)
 	}
 }
+
+const (
+	radixBits   = 11
+	radixMask   = 1<<radixBits - 1
+	radixPasses = 6
+)
 
 // radixMin is the size below which a comparison sort is faster.
 const radixMin = 256

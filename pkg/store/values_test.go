@@ -103,3 +103,26 @@ func BenchmarkSortChunks(b *testing.B) {
 		s.SortChunks(chunks)
 	}
 }
+
+// SortChunks sorts the values of all chunks together, as Sort does.
+func TestSortChunksMatchesSort(t *testing.T) {
+	r := rand.New(rand.NewPCG(9, 10))
+	var s SortScratch
+	for _, sizes := range [][]int{{}, {3}, {100, 0, 50}, {5000}, {70000, 1, 30000}} {
+		var chunks [][]float64
+		var all []float64
+		for _, n := range sizes {
+			c := make([]float64, n)
+			for i := range c {
+				c[i] = math.Round(r.NormFloat64()*100) / 8
+			}
+			chunks = append(chunks, c)
+			all = append(all, c...)
+		}
+		got := slices.Clone(s.SortChunks(chunks))
+		slices.Sort(all)
+		if !slices.Equal(got, all) && !(len(got) == 0 && len(all) == 0) {
+			t.Errorf("chunks %v: not the sorted values", sizes)
+		}
+	}
+}

@@ -30,7 +30,7 @@ type queryFlags struct {
 // readMemoryLimit is DuckDB's memory limit for queries from the command
 // line: its own default (80% of RAM) lets the blocks a query read stay
 // cached in the process, which a one-off query has no use for.
-const readMemoryLimit = "1GB"
+const readMemoryLimit = "512MB"
 
 func (f *queryFlags) register(fs interface {
 	StringVar(*string, string, string, string)
