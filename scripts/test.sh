@@ -14,10 +14,12 @@ start=$(date +%s)
 step "Go modules"
 go mod download
 
-step "ClickHouse server for the store tests (Debian's clickhouse-server, run by the tests themselves)"
-if ! command -v clickhouse-server >/dev/null; then
-  apt-get update -qq && apt-get install -y -qq clickhouse-server
+step "ClickHouse server and ZooKeeper for the store tests (Debian's clickhouse-server and zookeeperd, run by the tests themselves)"
+if ! command -v clickhouse-server >/dev/null || [ ! -x /usr/share/zookeeper/bin/zkServer.sh ]; then
+  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq clickhouse-server zookeeperd
 fi
+# zookeeperd's package starts a ZooKeeper service where an init system runs;
+# the tests start their own, on a free port.
 # The ClickHouse tests skip without a server elsewhere; here they must run.
 export VIGIL_REQUIRE_CLICKHOUSE=1
 

@@ -19,9 +19,10 @@
 // and act_N_local on every shard, sharded by idh (the 64-bit hash of the
 // record id), so a record, its actuals and its duplicate check live on one
 // shard and the actuals join runs on each shard. Catalog tables are written
-// to every shard, DDL runs on every shard listed in system.clusters (it needs
-// no ZooKeeper), and every query reads all shards: a shard that is down fails
-// the query with an error naming it, never a partial answer.
+// to every shard; DDL runs ON CLUSTER when the servers have a ZooKeeper,
+// else on every shard listed in system.clusters in turn; and every query
+// reads all shards: a shard that is down fails the query with an error
+// naming it, never a partial answer.
 //
 // (model, id) is never counted twice: a batch's ids are looked up before it
 // is inserted and stored ones are left out, so a re-sent or retried batch adds
@@ -139,6 +140,9 @@ type Store struct {
 	db     string // database name (validated identifier)
 	conn   driver.Conn
 	shards []*shard // every shard of the cluster; one (conn) without a cluster
+	// onCluster is true when the cluster's servers share a ZooKeeper: DDL
+	// then runs once, ON CLUSTER, through ClickHouse's distributed DDL queue.
+	onCluster bool
 
 	writeMu sync.Mutex
 	catMu   sync.RWMutex
@@ -179,6 +183,8 @@ func Open(ctx context.Context, opts Options) (*Store, error) {
 	} else if err := s.openShards(ctx); err != nil {
 		_ = s.Close()
 		return nil, err
+	} else {
+		s.onCluster = hasZooKeeper(ctx, conn)
 	}
 	if err := s.migrate(ctx); err != nil {
 		_ = s.Close()
@@ -266,9 +272,38 @@ func (s *Store) Close() error {
 // clustered says whether tables are sharded.
 func (s *Store) clustered() bool { return s.opts.Cluster != "" }
 
-// ddl runs a statement on every shard (once without a cluster). {db} stands
-// for the database.
+// hasZooKeeper says whether the server has a ZooKeeper configured (the
+// system.zookeeper table answers only then).
+func hasZooKeeper(ctx context.Context, conn driver.Conn) bool {
+	var n uint64
+	return conn.QueryRow(ctx, "SELECT count() FROM system.zookeeper WHERE path = '/'").Scan(&n) == nil
+}
+
+// OnCluster says whether DDL runs ON CLUSTER (the cluster has ZooKeeper)
+// rather than on each shard in turn.
+func (s *Store) OnCluster() bool { return s.onCluster }
+
+// ddlObject is the object a DDL statement creates or alters, after which
+// ON CLUSTER goes.
+var ddlObject = regexp.MustCompile(`^(CREATE DATABASE IF NOT EXISTS \{db\}|CREATE TABLE IF NOT EXISTS \{db\}\.\w+|ALTER TABLE \{db\}\.\w+)`)
+
+// ddl runs a statement on every shard (once without a cluster): ON CLUSTER
+// when the cluster has ZooKeeper, so ClickHouse runs it on every server
+// (and on a server that is down when it comes back), else on each shard
+// listed in system.clusters in turn. {db} stands for the database.
 func (s *Store) ddl(ctx context.Context, stmt string) error {
+	if s.onCluster {
+		loc := ddlObject.FindStringIndex(stmt)
+		if loc == nil {
+			return fmt.Errorf("no object to run ON CLUSTER in %.60q", stmt)
+		}
+		stmt = stmt[:loc[1]] + " ON CLUSTER " + s.opts.Cluster + stmt[loc[1]:]
+		stmt = strings.ReplaceAll(stmt, "{db}", s.db)
+		if err := s.conn.Exec(ctx, stmt); err != nil {
+			return fmt.Errorf("cluster %q (ON CLUSTER): %w", s.opts.Cluster, err)
+		}
+		return nil
+	}
 	stmt = strings.ReplaceAll(stmt, "{db}", s.db)
 	for _, sh := range s.shards {
 		if err := sh.conn.Exec(ctx, stmt); err != nil {

@@ -17,6 +17,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"syscall"
@@ -49,22 +50,38 @@ func (s *Server) Kill() {
 }
 
 // Deployment is a set of servers: one for a single node, one per shard for
-// the cluster (Cluster names it in every server's remote_servers).
+// the cluster (Cluster names it in every server's remote_servers), and the
+// ZooKeeper they share, if any.
 type Deployment struct {
-	Servers []*Server
-	Cluster string
+	Servers   []*Server
+	Cluster   string
+	ZooKeeper *Server
 }
 
 // Addr is the address clients connect to: the first server.
 func (d *Deployment) Addr() string { return d.Servers[0].Addr() }
 
 var (
-	mu      sync.Mutex
-	started []*Deployment
-	single  *Deployment
-	cluster *Deployment
-	errs    = map[string]error{}
+	mu        sync.Mutex
+	started   []*Deployment
+	single    *Deployment
+	cluster   *Deployment
+	clusterZK *Deployment
+	errs      = map[string]error{}
 )
+
+// ZooKeeperScript is Debian's zookeeperd launcher, which the tests run in
+// the foreground with their own configuration.
+func ZooKeeperScript() (string, error) {
+	if p := os.Getenv("VIGIL_ZOOKEEPER_SERVER"); p != "" {
+		return p, nil
+	}
+	const p = "/usr/share/zookeeper/bin/zkServer.sh"
+	if _, err := os.Stat(p); err != nil {
+		return "", fmt.Errorf("ZooKeeper: %w (Debian's zookeeperd)", err)
+	}
+	return p, nil
+}
 
 // Binary is the server binary the tests run.
 func Binary() (string, error) {
@@ -97,7 +114,23 @@ func Cluster(t testing.TB) *Deployment {
 	return shared(t, "cluster", &cluster, 2)
 }
 
+// ClusterWithZooKeeper returns a two-shard cluster whose servers share a
+// ZooKeeper (and its distributed DDL queue), starting it on first use.
+func ClusterWithZooKeeper(t testing.TB) *Deployment {
+	t.Helper()
+	zk, err := ZooKeeperScript()
+	if err != nil {
+		skipOrFail(t, err)
+	}
+	return sharedWith(t, "cluster with ZooKeeper", &clusterZK, 2, zk)
+}
+
 func shared(t testing.TB, name string, slot **Deployment, shards int) *Deployment {
+	t.Helper()
+	return sharedWith(t, name, slot, shards, "")
+}
+
+func sharedWith(t testing.TB, name string, slot **Deployment, shards int, zk string) *Deployment {
 	t.Helper()
 	bin, err := Binary()
 	if err != nil {
@@ -109,7 +142,7 @@ func shared(t testing.TB, name string, slot **Deployment, shards int) *Deploymen
 		t.Fatalf("ClickHouse %s: %v", name, err)
 	}
 	if *slot == nil {
-		d, err := Start(bin, shards)
+		d, err := start(bin, shards, zk)
 		if err != nil {
 			errs[name] = err
 			t.Fatalf("start ClickHouse %s: %v", name, err)
@@ -135,12 +168,16 @@ func StopAll() {
 	for _, d := range started {
 		d.Stop()
 	}
-	started, single, cluster = nil, nil, nil
+	started, single, cluster, clusterZK = nil, nil, nil, nil
 }
 
 // Stop kills the servers and removes their directories.
 func (d *Deployment) Stop() {
-	for _, s := range d.Servers {
+	all := d.Servers
+	if d.ZooKeeper != nil {
+		all = append(slices.Clone(all), d.ZooKeeper)
+	}
+	for _, s := range all {
 		s.Kill()
 		_ = os.RemoveAll(s.dir)
 	}
@@ -148,7 +185,23 @@ func (d *Deployment) Stop() {
 
 // Start starts shards servers; with more than one they form ClusterName.
 func Start(bin string, shards int) (*Deployment, error) {
+	return start(bin, shards, "")
+}
+
+// start starts shards servers, and first a ZooKeeper with the launcher zk
+// when it is not "".
+func start(bin string, shards int, zk string) (*Deployment, error) {
 	d := &Deployment{}
+	zkConfig := ""
+	if zk != "" {
+		z, err := startZooKeeper(zk)
+		if err != nil {
+			return nil, err
+		}
+		d.ZooKeeper = z
+		zkConfig = fmt.Sprintf(`<zookeeper><node><host>127.0.0.1</host><port>%d</port></node></zookeeper>
+ <distributed_ddl><path>/clickhouse/task_queue/ddl</path></distributed_ddl>`, z.Port)
+	}
 	ports := make([]int, shards)
 	for i := range ports {
 		p, err := freePort()
@@ -161,7 +214,7 @@ func Start(bin string, shards int) (*Deployment, error) {
 		d.Cluster = ClusterName
 	}
 	for i := range shards {
-		s, err := startServer(bin, ports[i], remoteServers(d.Cluster, ports))
+		s, err := startServer(bin, ports[i], remoteServers(d.Cluster, ports)+zkConfig)
 		if err != nil {
 			d.Stop()
 			return nil, err
@@ -258,6 +311,68 @@ func startServer(bin string, port int, remote string) (*Server, error) {
 		close(s.done)
 	}()
 	return s, nil
+}
+
+// startZooKeeper runs a standalone ZooKeeper through Debian's launcher in
+// the foreground, its configuration and data in a temporary directory, and
+// waits until it answers "ruok".
+func startZooKeeper(script string) (*Server, error) {
+	port, err := freePort()
+	if err != nil {
+		return nil, err
+	}
+	dir, err := os.MkdirTemp("", "vigil-zookeeper-")
+	if err != nil {
+		return nil, err
+	}
+	cfg := fmt.Sprintf("tickTime=2000\ndataDir=%s/data\nclientPort=%d\nclientPortAddress=127.0.0.1\nadmin.enableServer=false\n4lw.commands.whitelist=ruok\n", dir, port)
+	if err := os.WriteFile(filepath.Join(dir, "zoo.cfg"), []byte(cfg), 0o644); err != nil {
+		return nil, err
+	}
+	if err := os.WriteFile(filepath.Join(dir, "log4j.properties"), []byte("log4j.rootLogger=WARN, CONSOLE\nlog4j.appender.CONSOLE=org.apache.log4j.ConsoleAppender\nlog4j.appender.CONSOLE.layout=org.apache.log4j.PatternLayout\n"), 0o644); err != nil {
+		return nil, err
+	}
+	out, err := os.Create(filepath.Join(dir, "stdout.log"))
+	if err != nil {
+		return nil, err
+	}
+	cmd := exec.Command(script, "start-foreground", filepath.Join(dir, "zoo.cfg"))
+	cmd.Dir = dir
+	cmd.Env = append(os.Environ(), "ZOOCFGDIR="+dir, "ZOO_LOG_DIR="+dir)
+	cmd.Stdout, cmd.Stderr = out, out
+	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL, Setpgid: true}
+	if err := cmd.Start(); err != nil {
+		out.Close()
+		return nil, fmt.Errorf("start ZooKeeper: %w", err)
+	}
+	z := &Server{Port: port, dir: dir, cmd: cmd, done: make(chan struct{})}
+	go func() {
+		_ = cmd.Wait()
+		out.Close()
+		close(z.done)
+	}()
+	deadline := time.Now().Add(60 * time.Second)
+	for time.Now().Before(deadline) {
+		select {
+		case <-z.done:
+			log, _ := os.ReadFile(filepath.Join(dir, "stdout.log"))
+			return nil, fmt.Errorf("ZooKeeper on port %d exited: %s", port, tail(string(log), 2000))
+		default:
+		}
+		if c, err := net.DialTimeout("tcp", z.Addr(), time.Second); err == nil {
+			_ = c.SetDeadline(time.Now().Add(2 * time.Second))
+			_, _ = c.Write([]byte("ruok"))
+			b := make([]byte, 4)
+			n, _ := c.Read(b)
+			c.Close()
+			if string(b[:n]) == "imok" {
+				return z, nil
+			}
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+	z.Kill()
+	return nil, fmt.Errorf("ZooKeeper on port %d not ready after 60s", port)
 }
 
 // waitReady waits until the server answers a query (a cold start of 18.16
