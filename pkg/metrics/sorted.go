@@ -115,18 +115,31 @@ func DistancesOfSorted(reference, current []float64) (ks, w float64) {
 	}
 	for {
 		// The reference's values below the next current value: F_c stays
-		// j/m, so the run is summed apart and added with compensation once.
+		// j/m, so the run is summed in a tight loop and added with
+		// compensation once.
 		c := math.Inf(1)
 		if j < nc {
 			c = current[j]
 		}
-		jn := int64(j) * n
-		run := 0.0
-		for i < nr && reference[i] < c {
-			v := reference[i]
-			run += float64(gap) * (v - prev)
-			for i++; i < nr && reference[i] == v; i++ {
+		// The run of values below c: each value adds the gap before it times its
+		// distance from the previous value (a repeated value adds 0), and
+		// moves the signed gap i·m − j·n, exact in a float64, by m. |gap| is
+		// V-shaped over the run, so D needs only its end (its start was
+		// checked before).
+		if i < nr && reference[i] < c {
+			jn := int64(j) * n
+			sg := float64(int64(i)*m - jn)
+			run := 0.0
+			for ; i < nr; i++ {
+				v := reference[i]
+				if v >= c {
+					break
+				}
+				run += math.Abs(sg) * (v - prev)
+				sg += fm
+				prev = v
 			}
+			sum.add(run)
 			gap = int64(i)*m - jn
 			if gap < 0 {
 				gap = -gap
@@ -135,9 +148,7 @@ func DistancesOfSorted(reference, current []float64) (ks, w float64) {
 				best = max(best, gap)
 				ks = math.Max(ks, math.Abs(float64(i)/fn-float64(j)/fm))
 			}
-			prev = v
 		}
-		sum.add(run)
 		if j == nc {
 			break
 		}

@@ -7,7 +7,6 @@ import (
 	"io"
 	"math"
 	"os"
-	"runtime/debug"
 	"sort"
 	"strings"
 	"time"
@@ -26,16 +25,6 @@ type queryFlags struct {
 	interval            string
 	timeout             int
 	memory              string
-}
-
-// tightenGoHeap has the garbage collector run when the Go heap has grown by
-// half (instead of doubled): a drift query holds a scan's values at a time
-// and lets them go, so the process's peak follows what it holds. A GOGC set
-// by the user wins.
-func tightenGoHeap() {
-	if os.Getenv("GOGC") == "" {
-		debug.SetGCPercent(50)
-	}
 }
 
 // readMemoryLimit is DuckDB's memory limit for queries from the command
@@ -60,7 +49,6 @@ func (f *queryFlags) register(fs interface {
 // runQueries runs the queries through the datasource's QueryData, exactly as
 // Grafana would.
 func runQueries(ctx context.Context, f queryFlags) (*backend.QueryDataResponse, []string, error) {
-	tightenGoHeap()
 	target, err := parseStoreTarget(f.db, f.store)
 	if err != nil {
 		return nil, nil, err
