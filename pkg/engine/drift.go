@@ -542,17 +542,11 @@ func (r *driftRun) referenceHistogram(ctx context.Context, t driftTarget) (*drif
 }
 
 func (r *driftRun) noteEdges(t driftTarget, edges []float64, ref *driftSample) {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	if r.edges == nil {
-		r.edges = map[string][]float64{}
-	}
-	if edges == nil {
-		edges = []float64{}
-	}
-	r.edges[t.name] = edges
+	r.noteEdgesOf(t, edges)
 	if ref.gridded && r.q.Binning.Strategy != "uniform" {
+		r.mu.Lock()
 		r.approxEdges = true
+		r.mu.Unlock()
 	}
 }
 

@@ -26,8 +26,10 @@ type Store interface {
 	Values(ctx context.Context, req ValuesRequest, fn func(ValueGroup) error) error
 	// CDFDistances computes inside the store, for numeric columns, the
 	// two-sample KS statistic and/or the first Wasserstein distance between
-	// the reference sample and each group of the current scope (see
-	// CDFDistanceRow for the exact definitions). One row per (group, column)
+	// the reference sample and each group of the current scope, and when
+	// asked the histograms of both on the reference's bin edges (see
+	// CDFDistanceRow for the exact definitions): one pass serves every
+	// numeric drift metric. One row per (group, column)
 	// crosses into Go, never the raw values. fn is called from one goroutine
 	// at a time; a column's groups come in the order of the keys, the
 	// columns in no set order.

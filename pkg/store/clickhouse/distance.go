@@ -141,7 +141,7 @@ func (s *Store) columnDistances(ctx context.Context, rm, cm *modelEntry, req sto
 		// The counts of values at or below each edge.
 		for _, side := range []string{"r", "c"} {
 			q.write("arrayMap(e -> arraySum(arrayMap((v, c) -> if(v <= e, c, 0.), ", side, "v, ", side, "c)), ")
-			q.floatArray(edges)
+			boundArray(q, edges)
 			q.write(") AS ", side, "le, ")
 		}
 	}
@@ -262,14 +262,9 @@ func (s *Store) binEdges(ctx context.Context, m *modelEntry, sc store.Scope, c s
 	if err != nil {
 		return nil, err
 	}
-	q.write("SELECT arrayMap(r -> s[r + 1], [")
-	for i, r := range ranks {
-		if i > 0 {
-			q.write(", ")
-		}
-		q.arg(r)
-	}
-	q.write("]) FROM (SELECT arraySort(groupArray(toFloat64(", col, "))) AS s FROM ")
+	q.write("SELECT arrayMap(r -> s[r + 1], ")
+	boundArray(q, ranks)
+	q.write(") FROM (SELECT arraySort(groupArray(toFloat64(", col, "))) AS s FROM ")
 	s.from(q, m)
 	if err := m.where(q, sc); err != nil {
 		return nil, err

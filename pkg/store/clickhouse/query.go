@@ -42,27 +42,25 @@ func (q *query) arg(v any) {
 	q.args = append(q.args, v)
 }
 
-// floatArray writes an array literal of bound numbers.
-func (q *query) floatArray(xs []float64) {
-	q.sql.WriteString("[")
-	for i, x := range xs {
-		if i > 0 {
-			q.sql.WriteString(", ")
-		}
-		q.arg(x)
-	}
-	q.sql.WriteString("]")
+// boundArray writes an array literal of bound values.
+func boundArray[T any](q *query, xs []T) {
+	q.bound("[", "]", len(xs), func(i int) any { return xs[i] })
 }
 
 func (q *query) argList(vs []any) {
-	q.sql.WriteString("(")
-	for i, v := range vs {
+	q.bound("(", ")", len(vs), func(i int) any { return vs[i] })
+}
+
+// bound writes n bound values between open and close, separated by commas.
+func (q *query) bound(open, close string, n int, at func(int) any) {
+	q.sql.WriteString(open)
+	for i := range n {
 		if i > 0 {
 			q.sql.WriteString(", ")
 		}
-		q.arg(v)
+		q.arg(at(i))
 	}
-	q.sql.WriteString(")")
+	q.sql.WriteString(close)
 }
 
 // text is the SQL with the FROM source filled in.
