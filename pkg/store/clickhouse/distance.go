@@ -138,12 +138,10 @@ func (s *Store) columnDistances(ctx context.Context, rm, cm *modelEntry, req sto
 		q.write(fmt.Sprintf("k%d, ", i))
 	}
 	if len(edges) > 0 {
-		// The counts of values at or below each edge.
-		for _, side := range []string{"r", "c"} {
-			q.write("arrayMap(e -> arraySum(arrayMap((v, c) -> if(v <= e, c, 0.), ", side, "v, ", side, "c)), ")
-			boundArray(q, edges)
-			q.write(") AS ", side, "le, ")
-		}
+		// The counts of values at or below each edge, computed in each side's
+		// own subquery: the reference's once, not once per joined group.
+		cur, ref = withCountsBelow(cur, "c", edges), withCountsBelow(ref, "r", edges)
+		q.write("rle, cle, ")
 	}
 	// z: both samples' pairs sorted by value, as (value, reference count, current count).
 	q.write(`rn, rm, cn, cm,
@@ -288,4 +286,15 @@ func (s *Store) binEdges(ctx context.Context, m *modelEntry, sc store.Scope, c s
 		return nil, fmt.Errorf("order statistics of %s: no answer", c)
 	}
 	return metrics.QuantileEdgesAt(n, spec.Bins, func(rank int64) float64 { return at[rank] }), nil
+}
+
+// withCountsBelow wraps a pairs query (side "r" or "c") with the counts of
+// its values at or below each edge, as the column rle or cle.
+func withCountsBelow(pairs *query, side string, edges []float64) *query {
+	w := &query{}
+	w.write("SELECT *, arrayMap(e -> arraySum(arrayMap((v, c) -> if(v <= e, c, 0.), ", side, "v, ", side, "c)), ")
+	boundArray(w, edges)
+	w.write(") AS ", side, "le FROM (", pairs.text(), ")")
+	w.args = append(w.args, pairs.args...)
+	return w
 }
