@@ -78,11 +78,32 @@ func (s *csvSource) next() ([]cell, int, error) {
 // ReadCSV reads a CSV file and emits batches of records.
 func ReadCSV(ctx context.Context, r io.Reader, opts CSVOptions, m Mapping, lim Limits, emit EmitFunc) (int, error) {
 	lim = lim.withDefaults()
+	src, err := openCSV(r, opts, lim)
+	if err != nil {
+		return 0, err
+	}
+	return readRows(ctx, src, m, lim, emit)
+}
+
+// CSVColumns returns the column names of a CSV file as ReadCSV reads them:
+// opts.Columns, or the header row after opts.SkipLines lines, each name
+// trimmed of spaces.
+func CSVColumns(r io.Reader, opts CSVOptions) ([]string, error) {
+	src, err := openCSV(r, opts, DefaultLimits)
+	if err != nil {
+		return nil, err
+	}
+	return src.cols, nil
+}
+
+// openCSV skips opts.SkipLines lines and reads the header row, unless
+// opts.Columns names the columns.
+func openCSV(r io.Reader, opts CSVOptions, lim Limits) (*csvSource, error) {
 	skipped := 0
 	br := newLineSkipper(r)
 	for skipped < opts.SkipLines {
 		if err := br.skipLine(); err != nil {
-			return 0, fmt.Errorf("skip line %d: %w", skipped+1, err)
+			return nil, fmt.Errorf("skip line %d: %w", skipped+1, err)
 		}
 		skipped++
 	}
@@ -96,20 +117,20 @@ func ReadCSV(ctx context.Context, r io.Reader, opts CSVOptions, m Mapping, lim L
 	if len(opts.Columns) > 0 {
 		src.cols = opts.Columns
 		cr.FieldsPerRecord = len(opts.Columns)
-	} else {
-		header, err := cr.Read()
-		if err != nil {
-			if errors.Is(err, io.EOF) {
-				return 0, errors.New("the CSV file is empty: no header row")
-			}
-			return 0, &store.RecordError{Line: skipped + 1, Msg: "header: " + err.Error()}
-		}
-		for i := range header {
-			header[i] = strings.TrimSpace(header[i])
-		}
-		src.cols = header
+		return src, nil
 	}
-	return readRows(ctx, src, m, lim, emit)
+	header, err := cr.Read()
+	if err != nil {
+		if errors.Is(err, io.EOF) {
+			return nil, errors.New("the CSV file is empty: no header row")
+		}
+		return nil, &store.RecordError{Line: skipped + 1, Msg: "header: " + err.Error()}
+	}
+	for i := range header {
+		header[i] = strings.TrimSpace(header[i])
+	}
+	src.cols = header
+	return src, nil
 }
 
 // lineSkipper drops whole lines before the CSV reader starts.

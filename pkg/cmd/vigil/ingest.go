@@ -50,7 +50,7 @@ type ingestFlags struct {
 	features, tags, categorical, nulls     listFlag
 	columns                                listFlag
 	labelMap, delimiter, memory            string
-	noTrim                                 bool
+	noTrim, rowByRow                       bool
 	ndjson                                 ingest.NDJSONDefaults
 	// progressOut receives the progress of each file (stderr).
 	progressOut io.Writer
@@ -86,7 +86,7 @@ func runIngest(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	fs.StringVar(&f.token, "token", "", "Grafana service account token (with --grafana)")
 	fs.StringVar(&f.datasource, "datasource", "", "datasource UID (with --grafana)")
 	fs.StringVar(&f.format, "format", "", "ndjson, csv or parquet (default: from the file extension)")
-	fs.IntVar(&f.batch, "batch", ingest.DefaultLimits.BatchRecords, "records per batch (each batch is all-or-nothing; a Parquet file DuckDB loads with --db is one batch)")
+	fs.IntVar(&f.batch, "batch", ingest.DefaultLimits.BatchRecords, "records per batch (each batch is all-or-nothing; a Parquet or CSV file DuckDB loads with --db is one batch)")
 	fs.StringVar(&f.memory, "memory-limit", bulkMemoryLimit, "DuckDB's memory limit (with --db)")
 	m := &f.mapping
 	fs.StringVar(&m.Model, "model", "", "model name for every row (CSV/Parquet); for NDJSON records without one")
@@ -116,6 +116,7 @@ func runIngest(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	fs.IntVar(&f.csv.SkipLines, "skip-lines", 0, "lines to skip before the header or first row (CSV)")
 	fs.StringVar(&f.delimiter, "delimiter", ",", "CSV field separator")
 	fs.BoolVar(&f.noTrim, "no-trim", false, "keep spaces around CSV cells")
+	fs.BoolVar(&f.rowByRow, "row-by-row", false, "with --db, read Parquet and CSV files row by row in batches of --batch records, not whole through DuckDB's readers")
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
@@ -208,9 +209,9 @@ func runIngest(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	f.progressOut = stderr
 	var total store.IngestResult
 	for _, path := range files {
-		if ss, ok := sink.(*storeSink); ok {
-			if format, _ := formatOf(path, f.format); format == "parquet" {
-				res, err := bulkParquet(ctx, ss.st, path, f, lim)
+		if ss, ok := sink.(*storeSink); ok && !f.rowByRow {
+			if format, _ := formatOf(path, f.format); format == "parquet" || format == "csv" {
+				res, err := bulkFile(ctx, ss.st, path, format, f, lim)
 				if err == nil {
 					add(&total, res)
 					fmt.Fprintf(stdout, "%s: %s\n", path, describe(res))
@@ -393,13 +394,14 @@ func (g *grafanaSink) send(ctx context.Context, body bytes.Buffer) (store.Ingest
 	}
 }
 
-// bulkParquet loads a Parquet file through DuckDB's own reader as one
+// bulkFile loads a Parquet or CSV file through DuckDB's own reader as one
 // all-or-nothing batch (duckdb.Store.BulkLoad). It returns an error wrapping
 // duckdb.ErrBulkUnsupported, with nothing written, when the mapping or the
 // file needs the row reader: --model-col, --embedding-col, --text-col,
-// --label-map, a DATECOL+HOURCOL time, column types it does not map, or a
-// row failing a check (the row reader then names the row and the column).
-func bulkParquet(ctx context.Context, st *duckdb.Store, path string, f ingestFlags, lim ingest.Limits) (store.IngestResult, error) {
+// --label-map, a DATECOL+HOURCOL time, column types or cells it does not
+// map, or a row failing a check (the row reader then names the row and the
+// column).
+func bulkFile(ctx context.Context, st *duckdb.Store, path, format string, f ingestFlags, lim ingest.Limits) (store.IngestResult, error) {
 	m := f.mapping
 	unsupported := func(why string) (store.IngestResult, error) {
 		return store.IngestResult{}, fmt.Errorf("%w: %s", duckdb.ErrBulkUnsupported, why)
@@ -412,8 +414,18 @@ func bulkParquet(ctx context.Context, st *duckdb.Store, path string, f ingestFla
 	case len(m.LabelMap) > 0:
 		return unsupported("--label-map")
 	}
-	cols, err := st.ParquetColumns(ctx, path)
-	if err != nil {
+	var cols []string
+	var layout *duckdb.CSVLayout
+	var err error
+	if format == "csv" {
+		if cols, err = csvColumns(path, f.csv); err != nil {
+			return unsupported(err.Error())
+		}
+		layout = &duckdb.CSVLayout{
+			Columns: cols, Header: len(f.csv.Columns) == 0, SkipLines: f.csv.SkipLines, Delimiter: f.csv.Delimiter, Trim: f.csv.Trim,
+			Nulls: m.NullValues, InferRows: m.InferRows, MaxLineBytes: lim.MaxLineBytes,
+		}
+	} else if cols, err = st.ParquetColumns(ctx, path); err != nil {
 		return unsupported(fmt.Sprintf("DuckDB cannot read the file: %v", err))
 	}
 	c, err := m.Columns(cols)
@@ -428,11 +440,21 @@ func bulkParquet(ctx context.Context, st *duckdb.Store, path string, f ingestFla
 		prefix = filepath.Base(path)
 	}
 	return st.BulkLoad(ctx, duckdb.BulkSource{
-		Path: path, Model: m.Model,
+		Path: path, CSV: layout, Model: m.Model,
 		Version: m.Version, VersionCol: c.Version, Environment: m.Environment, EnvironmentCol: c.Environment,
 		IDCol: c.ID, IDPrefix: prefix, Time: c.ConstTime, TimeCol: c.Time, TimeUnitMS: c.TimeUnitMS,
 		PredLabelCol: c.PredLabel, PredScoreCol: c.PredScore, PredValueCol: c.PredValue,
 		ActLabelCol: c.ActLabel, ActValueCol: c.ActValue,
 		Features: c.Features, Tags: c.Tags, Categorical: m.CategoricalCols, MaxNameBytes: lim.MaxNameBytes,
 	})
+}
+
+// csvColumns returns a CSV file's column names as the row reader reads them.
+func csvColumns(path string, opts ingest.CSVOptions) ([]string, error) {
+	file, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer file.Close()
+	return ingest.CSVColumns(bufio.NewReader(file), opts)
 }

@@ -19,11 +19,13 @@ import (
 	"github.com/vigil-mlobs/vigil/pkg/store"
 )
 
-// BulkSource is a Parquet file mapped to inference records (the mapping the
-// row reader of pkg/ingest applies), which BulkLoad has DuckDB read itself.
-// Column names are the file's; constants apply to every row.
+// BulkSource is a Parquet or CSV file mapped to inference records (the
+// mapping the row reader of pkg/ingest applies), which BulkLoad has DuckDB
+// read itself. Column names are the file's; constants apply to every row.
 type BulkSource struct {
 	Path string
+	// CSV describes a CSV file; nil for a Parquet file.
+	CSV *CSVLayout
 	// Model is the model of every row.
 	Model string
 	// Version and Environment are constants, or VersionCol and
@@ -57,16 +59,17 @@ type BulkSource struct {
 // column, or loads what is outside BulkLoad's scope.
 var ErrBulkUnsupported = errors.New("left to the row reader")
 
-// BulkLoad stores a Parquet file as ONE batch, all-or-nothing, read by
-// DuckDB's own Parquet reader (read_parquet): no row is parsed in Go. It
-// keeps the guarantees of Ingest: it first checks every row in one scan
-// (numbers finite, names present and well formed, times within range,
-// feature kinds as in the catalog; strings are valid UTF-8 or DuckDB refuses
-// the file), and any failure returns ErrBulkUnsupported with the store
-// unchanged. Ids are hashed in Go as Ingest hashes them; records whose
-// (model, id) is stored are left out and counted as duplicates, so loading
-// the same file again adds nothing; actuals waiting for the new ids are
-// attached. A field whose values are all null gets no column, as in Ingest.
+// BulkLoad stores a Parquet or CSV file as ONE batch, all-or-nothing, read
+// by DuckDB's own readers (read_parquet; read_csv into a staging table, see
+// stageCSV): no row is parsed in Go. It keeps the guarantees of Ingest: it
+// first checks every row in one scan (numbers finite, names present and well
+// formed, times within range, feature kinds as in the catalog; strings are
+// valid UTF-8 or DuckDB refuses the file), and any failure returns
+// ErrBulkUnsupported with the store unchanged. Ids are hashed as Ingest
+// hashes them; records whose (model, id) is stored are left out and counted
+// as duplicates, so loading the same file again adds nothing; actuals
+// waiting for the new ids are attached. A field whose values are all null
+// gets no column, as in Ingest.
 func (s *Store) BulkLoad(ctx context.Context, src BulkSource) (store.IngestResult, error) {
 	var res store.IngestResult
 	if s.readOnly {
@@ -77,6 +80,10 @@ func (s *Store) BulkLoad(ctx context.Context, src BulkSource) (store.IngestResul
 	}
 	if src.Model == "" || (src.Version == "" && src.VersionCol == "") || (src.Time.IsZero() && src.TimeCol == "") {
 		return unsupported("the model, version and time are required")
+	}
+	if strings.ContainsAny(src.Path, "*?[{") {
+		// DuckDB's readers would take the name as a pattern of files.
+		return unsupported("the file name has a character DuckDB reads as a pattern (*?[{)")
 	}
 	if src.MaxNameBytes <= 0 {
 		src.MaxNameBytes = 256
@@ -93,17 +100,30 @@ func (s *Store) BulkLoad(ctx context.Context, src BulkSource) (store.IngestResul
 	defer conn.Close()
 
 	file := "read_parquet(" + sqlString(src.Path) + ", file_row_number = true)"
+	var rowBase, lines int64
+	var probes []bulkProbe
+	scan := file // the table the checks read
+	if src.CSV != nil {
+		var reason string
+		scan, file, rowBase, lines, probes, reason, err = s.csvTable(ctx, conn, src)
+		if err != nil {
+			return res, err
+		}
+		if reason != "" {
+			return unsupported("%s", reason)
+		}
+	}
 	types, err := columnTypes(ctx, conn, file)
 	if err != nil {
 		return unsupported("DuckDB cannot read the file: %v", err)
 	}
-	b := &bulkPlan{src: src, types: types}
+	b := &bulkPlan{src: src, types: types, rowBase: rowBase, probes: probes, unnumbered: src.CSV != nil}
 	if reason := b.build(); reason != "" {
 		return unsupported("%s", reason)
 	}
 	var checks *bulkChecks
 	err = s.withAllCores(ctx, func() (err error) {
-		checks, err = b.check(ctx, conn, file)
+		checks, err = b.check(ctx, conn, scan)
 		return err
 	})
 	if err != nil {
@@ -111,6 +131,9 @@ func (s *Store) BulkLoad(ctx context.Context, src BulkSource) (store.IngestResul
 	}
 	if checks.bad != "" {
 		return unsupported("%s", checks.bad)
+	}
+	if src.CSV != nil && lines != rowBase+checks.rows {
+		return unsupported("the file has %d lines for %d rows: blank lines or values spanning lines", lines-rowBase, checks.rows)
 	}
 	if checks.rows == 0 {
 		return res, nil
@@ -265,8 +288,15 @@ type bulkField struct {
 // SQL expressions of each stored column (identifiers quoted, constants as
 // literals of the catalog's own values).
 type bulkPlan struct {
-	src        BulkSource
-	types      map[string]string
+	src     BulkSource
+	types   map[string]string
+	rowBase int64 // file_row_number + 1 - rowBase is the row's place, 1-based
+	// probes are checks of the file's own (a CSV file's cells).
+	probes []bulkProbe
+	// unnumbered: the table scanned for the checks has no file_row_number
+	// (numbering a CSV file's rows costs its scan its parallelism); the
+	// checks count failing rows instead of naming the first.
+	unnumbered bool
 	idExpr     string
 	baseExprs  []string // version … actual_ms
 	fields     []bulkField
@@ -448,6 +478,10 @@ func integerType(t string) bool {
 	return false
 }
 
+// bulkProbe is a check of every row: what fails it, and the SQL condition
+// that is true on a failing row.
+type bulkProbe struct{ what, cond string }
+
 // bulkChecks is what one scan of the file found.
 type bulkChecks struct {
 	rows   int64
@@ -458,17 +492,16 @@ type bulkChecks struct {
 // check scans the file once: row count, non-null values per field, and the
 // first row failing each check.
 func (b *bulkPlan) check(ctx context.Context, conn *sql.Conn, file string) (*bulkChecks, error) {
-	type probe struct{ what, cond string }
-	var probes []probe
+	probes := slices.Clone(b.probes)
 	for _, f := range b.finite {
-		probes = append(probes, probe{f[0] + " is not a finite number", "NOT isfinite(" + f[1] + ")"})
+		probes = append(probes, bulkProbe{f[0] + " is not a finite number", "NOT isfinite(" + f[1] + ")"})
 	}
 	for _, n := range b.names {
-		probes = append(probes, probe{n[0] + " is missing, empty, longer than " + strconv.Itoa(b.src.MaxNameBytes) + " bytes or holds control characters",
+		probes = append(probes, bulkProbe{n[0] + " is missing, empty, longer than " + strconv.Itoa(b.src.MaxNameBytes) + " bytes or holds control characters",
 			fmt.Sprintf("(%[1]s IS NULL OR %[1]s = '' OR strlen(%[1]s) > %[2]d OR regexp_matches(%[1]s, '[[:cntrl:]]'))", n[1], b.src.MaxNameBytes)})
 	}
 	if b.src.TimeCol != "" {
-		probes = append(probes, probe{"timestamp is missing or outside 1970-01-01 … 2200-01-01",
+		probes = append(probes, bulkProbe{"timestamp is missing or outside 1970-01-01 … 2200-01-01",
 			fmt.Sprintf("(%[1]s IS NULL OR %[1]s < 0 OR %[1]s >= %[2]d)", b.tsExpr, time.Date(2200, 1, 1, 0, 0, 0, 0, time.UTC).UnixMilli())})
 	}
 	sel := []string{"count(*)"}
@@ -476,7 +509,11 @@ func (b *bulkPlan) check(ctx context.Context, conn *sql.Conn, file string) (*bul
 		sel = append(sel, "count("+e+")")
 	}
 	for _, p := range probes {
-		sel = append(sel, "min(p.file_row_number + 1) FILTER (WHERE "+p.cond+")")
+		if b.unnumbered {
+			sel = append(sel, "count(*) FILTER (WHERE "+p.cond+")")
+		} else {
+			sel = append(sel, "min(p.file_row_number + 1) FILTER (WHERE "+p.cond+")")
+		}
 	}
 	dest := make([]sql.NullInt64, len(sel))
 	ptrs := make([]any, len(sel))
@@ -492,20 +529,24 @@ func (b *bulkPlan) check(ctx context.Context, conn *sql.Conn, file string) (*bul
 	}
 	first := int64(-1)
 	for i, p := range probes {
-		if d := dest[1+len(b.fieldExprs)+i]; d.Valid && (first < 0 || d.Int64 < first) {
+		switch d := dest[1+len(b.fieldExprs)+i]; {
+		case b.unnumbered && d.Int64 > 0 && c.bad == "":
+			c.bad = fmt.Sprintf("%d rows: %s", d.Int64, p.what)
+		case !b.unnumbered && d.Valid && (first < 0 || d.Int64 < first):
 			first, c.bad = d.Int64, fmt.Sprintf("row %d: %s", d.Int64, p.what)
 		}
 	}
 	return c, nil
 }
 
-// hashes returns the id hash of each row in file order.
+// hashes returns the id hash of each row, in file order when the table
+// numbers its rows.
 func (b *bulkPlan) hashes(ctx context.Context, conn *sql.Conn, file string, rows int64) ([]uint64, error) {
 	out := make([]uint64, 0, rows)
 	if b.src.IDCol == "" {
 		prefix := b.src.IDPrefix + ":"
 		buf := []byte(prefix)
-		for i := int64(1); i <= rows; i++ {
+		for i := b.rowBase + 1; i <= b.rowBase+rows; i++ {
 			buf = strconv.AppendInt(buf[:len(prefix)], i, 10)
 			out = append(out, idHash(string(buf)))
 		}
@@ -520,7 +561,11 @@ func (b *bulkPlan) hashes(ctx context.Context, conn *sql.Conn, file string, rows
 		if err != nil {
 			return fmt.Errorf("arrow interface: %w", err)
 		}
-		rr, err := ar.QueryContext(ctx, "SELECT "+b.idExpr+" FROM "+file+" AS p ORDER BY p.file_row_number")
+		order := " ORDER BY p.file_row_number"
+		if b.unnumbered {
+			order = "" // a CSV file's rows in any order: only the set of hashes matters
+		}
+		rr, err := ar.QueryContext(ctx, "SELECT "+b.idExpr+" FROM "+file+" AS p"+order)
 		if err != nil {
 			return err
 		}
