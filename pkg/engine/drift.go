@@ -463,29 +463,13 @@ func (r *driftRun) checkReference(t driftTarget, ref *driftSample) error {
 }
 
 func (r *driftRun) staticCategorical(ctx context.Context, t driftTarget) (map[driftGroup]metrics.Optional, error) {
-	ref, err := r.e.categorySample(ctx, r.ref.scope, t.col)
+	counts, err := r.categoryCounts(ctx, t)
 	if err != nil {
-		return nil, fmt.Errorf("reference: %w", err)
-	}
-	if err := r.checkReference(t, ref); err != nil {
 		return nil, err
 	}
-	agg, err := r.e.Store.Aggregate(ctx, store.AggregateRequest{
-		Scope:     r.cur,
-		Keys:      []store.Key{r.bucketKey(), driftVersionKey, {Kind: store.KeyColumn, Col: t.col}},
-		Measures:  []store.Measure{{Op: store.Count}},
-		MaxGroups: r.e.Limits.MaxGroups,
-	})
-	if err != nil {
-		return nil, fmt.Errorf("current categories: %w", err)
-	}
-	cur := map[driftGroup]*driftSample{}
-	for _, row := range agg.Rows {
-		g := driftGroup{bucket: row.Keys[0].Int, version: row.Keys[1].Str}
-		if cur[g] == nil {
-			cur[g] = newCategorySample()
-		}
-		cur[g].addKey(row.Keys[2], int64(row.Measures[0]), store.Categorical)
+	ref, cur := counts.ref, counts.cur
+	if err := r.checkReference(t, ref); err != nil {
+		return nil, err
 	}
 	r.noteDisjointCategories(t, ref, cur)
 	out := make(map[driftGroup]metrics.Optional, len(cur))
@@ -496,6 +480,44 @@ func (r *driftRun) staticCategorical(ctx context.Context, t driftTarget) (map[dr
 		}
 	}
 	return out, nil
+}
+
+// categoryCounts are a categorical target's counts in the reference and in
+// each (bucket, version) of the current data.
+type categoryCounts struct {
+	ref *driftSample
+	cur map[driftGroup]*driftSample
+}
+
+// categoryCounts reads a categorical target's counts once per request: the
+// queries of a request that differ only in the metric (PSI, JS, chi²) share
+// them, as the numeric metrics share a comparison. They are only read after.
+func (r *driftRun) categoryCounts(ctx context.Context, t driftTarget) (*categoryCounts, error) {
+	key := fmt.Sprintf("category counts\x00%#v\x00%#v\x00%d\x00%v", r.cur, r.ref.scope, r.q.IntervalDur, t.col)
+	return shared(ctx, key, func() (*categoryCounts, error) {
+		ref, err := r.e.categorySample(ctx, r.ref.scope, t.col)
+		if err != nil {
+			return nil, fmt.Errorf("reference: %w", err)
+		}
+		agg, err := r.e.Store.Aggregate(ctx, store.AggregateRequest{
+			Scope:     r.cur,
+			Keys:      []store.Key{r.bucketKey(), driftVersionKey, {Kind: store.KeyColumn, Col: t.col}},
+			Measures:  []store.Measure{{Op: store.Count}},
+			MaxGroups: r.e.Limits.MaxGroups,
+		})
+		if err != nil {
+			return nil, fmt.Errorf("current categories: %w", err)
+		}
+		cur := map[driftGroup]*driftSample{}
+		for _, row := range agg.Rows {
+			g := driftGroup{bucket: row.Keys[0].Int, version: row.Keys[1].Str}
+			if cur[g] == nil {
+				cur[g] = newCategorySample()
+			}
+			cur[g].addKey(row.Keys[2], int64(row.Measures[0]), store.Categorical)
+		}
+		return &categoryCounts{ref: ref, cur: cur}, nil
+	})
 }
 
 // driftEdges returns the bin edges of the query's binning strategy from the

@@ -17,6 +17,18 @@ import (
 type passCounter struct {
 	store.Store
 	passes atomic.Int32
+	// catPasses counts the category counts read (reference and current).
+	catPasses atomic.Int32
+}
+
+// Aggregate counts the passes over a categorical feature's values.
+func (c *passCounter) Aggregate(ctx context.Context, req store.AggregateRequest) (*store.AggregateResult, error) {
+	for _, k := range req.Keys {
+		if k.Kind == store.KeyColumn && k.Col.Kind == store.ColFeature {
+			c.catPasses.Add(1)
+		}
+	}
+	return c.Store.Aggregate(ctx, req)
 }
 
 func (c *passCounter) CDFDistances(ctx context.Context, req store.CDFDistancesRequest, fn func(store.CDFDistanceRow) error) error {
@@ -65,6 +77,49 @@ func TestDriftQueriesOfARequestShareOnePass(t *testing.T) {
 	}
 	if got := counter.passes.Load(); got != 1 {
 		t.Errorf("%d passes for one request, want 1", got)
+	}
+}
+
+// The categorical metrics of a request read a feature's category counts
+// once (the reference's and the current data's), and answer exactly what
+// they answer alone.
+func TestCategoricalQueriesOfARequestShareTheCounts(t *testing.T) {
+	base := driftEngine(t, Limits{}, driftScenario())
+	counter := &passCounter{Store: base.Store}
+	e := New(counter, Limits{})
+	metrics := []string{"psi", "js", "hellinger", "chi2", "chi2_pvalue"}
+	run := func(ctx context.Context, metric string) string {
+		q, err := models.Parse(models.Request{RefID: "A", From: driftT0, To: driftT0.Add(3 * time.Hour),
+			JSON: fmt.Appendf(nil, `{"queryType":"drift","model":"m","environment":"production","features":["c"],"metric":%q,"interval":"1h"}`, metric)}, models.Limits{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		res, err := e.Run(ctx, q)
+		if err != nil {
+			t.Fatalf("%s: %v", metric, err)
+		}
+		b, err := json.Marshal(res)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return string(b)
+	}
+	alone := map[string]string{}
+	for _, m := range metrics {
+		alone[m] = run(context.Background(), m)
+	}
+	if got := counter.catPasses.Load(); got != int32(2*len(metrics)) {
+		t.Fatalf("%d category passes for %d queries on their own, want two each", got, len(metrics))
+	}
+	counter.catPasses.Store(0)
+	ctx := WithShare(context.Background())
+	for _, m := range metrics {
+		if got := run(ctx, m); got != alone[m] {
+			t.Errorf("%s in a shared request:\n%s\nalone:\n%s", m, got, alone[m])
+		}
+	}
+	if got := counter.catPasses.Load(); got != 2 {
+		t.Errorf("%d category passes for one request, want 2", got)
 	}
 }
 

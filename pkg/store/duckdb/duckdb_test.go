@@ -230,3 +230,57 @@ func TestAggregateTrafficAndHistogram(t *testing.T) {
 		t.Fatalf("want unknown field, got %v", err)
 	}
 }
+
+// Time buckets start at floor(ts / interval) × interval for every time a
+// store holds: around the Unix epoch (negative times included), today, and
+// on both sides of ±2^53 ms, where the bucket expression changes from
+// floating-point to integer arithmetic; one millisecond either side of each
+// edge.
+func TestBucketEdgesAreExact(t *testing.T) {
+	s, _ := openTemp(t)
+	ctx := context.Background()
+	const big = int64(1) << 53
+	floorDiv := func(ts, ms int64) int64 {
+		q := ts / ms
+		if ts%ms != 0 && ts < 0 {
+			q--
+		}
+		return q * ms
+	}
+	intervals := []time.Duration{7 * time.Millisecond, time.Hour, 24 * time.Hour, 7 * 24 * time.Hour}
+	for _, iv := range intervals {
+		ms := iv.Milliseconds()
+		var batch []store.Record
+		var times []int64
+		for _, around := range []int64{0, t0.UnixMilli(), big, -big, big + 5*ms, -big - 5*ms} {
+			edge := floorDiv(around, ms)
+			for _, d := range []int64{-1, 0, 1, ms - 1, ms} {
+				times = append(times, edge+d)
+			}
+		}
+		for i, ts := range times {
+			batch = append(batch, store.Record{Line: i + 1, Model: "m" + fmt.Sprint(ms), ID: fmt.Sprint(i), Version: "v1", Environment: "production",
+				Time: time.UnixMilli(ts), Features: []store.Feature{{Name: "i", Value: store.Num(float64(i))}}})
+		}
+		if _, err := s.Ingest(ctx, batch, store.IngestOptions{}); err != nil {
+			t.Fatal(err)
+		}
+		res, err := s.Aggregate(ctx, store.AggregateRequest{
+			Scope:    store.Scope{Model: "m" + fmt.Sprint(ms), From: time.UnixMilli(-big * 4), To: time.UnixMilli(big * 4)},
+			Keys:     []store.Key{{Kind: store.KeyBucket, Interval: iv}, {Kind: store.KeyColumn, Col: store.Column{Kind: store.ColFeature, Name: "i"}}},
+			Measures: []store.Measure{{Op: store.Count}},
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(res.Rows) != len(times) {
+			t.Fatalf("interval %v: %d rows for %d records", iv, len(res.Rows), len(times))
+		}
+		for _, r := range res.Rows {
+			ts := times[int(r.Keys[1].Num)]
+			if want := floorDiv(ts, ms); r.Keys[0].Int != want {
+				t.Errorf("interval %v: %d ms is in the bucket of %d, want %d", iv, ts, r.Keys[0].Int, want)
+			}
+		}
+	}
+}
