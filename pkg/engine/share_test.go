@@ -36,18 +36,15 @@ func (c *passCounter) CDFDistances(ctx context.Context, req store.CDFDistancesRe
 	return c.Store.CDFDistances(ctx, req, fn)
 }
 
-// The queries of one request that differ only in the metric read the
-// values once, and answer exactly what they answer alone: the same series,
-// meta and notices.
-func TestDriftQueriesOfARequestShareOnePass(t *testing.T) {
-	rows := driftScenario()
-	base := driftEngine(t, Limits{}, rows)
-	counter := &passCounter{Store: base.Store}
-	e := New(counter, Limits{})
-	metrics := []string{"psi", "js", "ks", "wasserstein", "wasserstein_norm", "hellinger", "ks_pvalue"}
+// sharedAndAlone runs each metric's drift query over feature on its own,
+// then all of them in one request: a request answers exactly what the
+// queries answer alone (the same series, meta and notices). counter counts
+// the store passes; it is reset between the two.
+func sharedAndAlone(t *testing.T, counter *atomic.Int32, e *Engine, feature string, metrics []string) (alone, shared int32) {
+	t.Helper()
 	run := func(ctx context.Context, metric string) string {
 		q, err := models.Parse(models.Request{RefID: "A", From: driftT0, To: driftT0.Add(3 * time.Hour),
-			JSON: fmt.Appendf(nil, `{"queryType":"drift","model":"m","environment":"production","features":["x"],"metric":%q,"interval":"1h"}`, metric)}, models.Limits{})
+			JSON: fmt.Appendf(nil, `{"queryType":"drift","model":"m","environment":"production","features":[%q],"metric":%q,"interval":"1h"}`, feature, metric)}, models.Limits{})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -61,65 +58,47 @@ func TestDriftQueriesOfARequestShareOnePass(t *testing.T) {
 		}
 		return string(b)
 	}
-	alone := map[string]string{}
+	answers := map[string]string{}
 	for _, m := range metrics {
-		alone[m] = run(context.Background(), m)
+		answers[m] = run(context.Background(), m)
 	}
-	if got := counter.passes.Load(); got != int32(len(metrics)) {
-		t.Fatalf("%d passes for %d queries on their own, want one each", got, len(metrics))
-	}
-	counter.passes.Store(0)
+	alone = counter.Swap(0)
 	ctx := WithShare(context.Background())
 	for _, m := range metrics {
-		if got := run(ctx, m); got != alone[m] {
-			t.Errorf("%s in a shared request:\n%s\nalone:\n%s", m, got, alone[m])
+		if got := run(ctx, m); got != answers[m] {
+			t.Errorf("%s in a shared request:\n%s\nalone:\n%s", m, got, answers[m])
 		}
 	}
-	if got := counter.passes.Load(); got != 1 {
-		t.Errorf("%d passes for one request, want 1", got)
+	return alone, counter.Load()
+}
+
+// The queries of one request that differ only in the metric read the
+// values once.
+func TestDriftQueriesOfARequestShareOnePass(t *testing.T) {
+	base := driftEngine(t, Limits{}, driftScenario())
+	counter := &passCounter{Store: base.Store}
+	metrics := []string{"psi", "js", "ks", "wasserstein", "wasserstein_norm", "hellinger", "ks_pvalue"}
+	alone, shared := sharedAndAlone(t, &counter.passes, New(counter, Limits{}), "x", metrics)
+	if alone != int32(len(metrics)) {
+		t.Errorf("%d passes for %d queries on their own, want one each", alone, len(metrics))
+	}
+	if shared != 1 {
+		t.Errorf("%d passes for one request, want 1", shared)
 	}
 }
 
 // The categorical metrics of a request read a feature's category counts
-// once (the reference's and the current data's), and answer exactly what
-// they answer alone.
+// once (the reference's and the current data's).
 func TestCategoricalQueriesOfARequestShareTheCounts(t *testing.T) {
 	base := driftEngine(t, Limits{}, driftScenario())
 	counter := &passCounter{Store: base.Store}
-	e := New(counter, Limits{})
 	metrics := []string{"psi", "js", "hellinger", "chi2", "chi2_pvalue"}
-	run := func(ctx context.Context, metric string) string {
-		q, err := models.Parse(models.Request{RefID: "A", From: driftT0, To: driftT0.Add(3 * time.Hour),
-			JSON: fmt.Appendf(nil, `{"queryType":"drift","model":"m","environment":"production","features":["c"],"metric":%q,"interval":"1h"}`, metric)}, models.Limits{})
-		if err != nil {
-			t.Fatal(err)
-		}
-		res, err := e.Run(ctx, q)
-		if err != nil {
-			t.Fatalf("%s: %v", metric, err)
-		}
-		b, err := json.Marshal(res)
-		if err != nil {
-			t.Fatal(err)
-		}
-		return string(b)
+	alone, shared := sharedAndAlone(t, &counter.catPasses, New(counter, Limits{}), "c", metrics)
+	if alone != int32(2*len(metrics)) {
+		t.Errorf("%d category passes for %d queries on their own, want two each", alone, len(metrics))
 	}
-	alone := map[string]string{}
-	for _, m := range metrics {
-		alone[m] = run(context.Background(), m)
-	}
-	if got := counter.catPasses.Load(); got != int32(2*len(metrics)) {
-		t.Fatalf("%d category passes for %d queries on their own, want two each", got, len(metrics))
-	}
-	counter.catPasses.Store(0)
-	ctx := WithShare(context.Background())
-	for _, m := range metrics {
-		if got := run(ctx, m); got != alone[m] {
-			t.Errorf("%s in a shared request:\n%s\nalone:\n%s", m, got, alone[m])
-		}
-	}
-	if got := counter.catPasses.Load(); got != 2 {
-		t.Errorf("%d category passes for one request, want 2", got)
+	if shared != 2 {
+		t.Errorf("%d category passes for one request, want 2", shared)
 	}
 }
 
