@@ -104,14 +104,14 @@ func (s *Store) BulkLoad(ctx context.Context, src BulkSource) (store.IngestResul
 	var probes []bulkProbe
 	scan := file // the table the checks read
 	if src.CSV != nil {
-		var reason string
-		scan, file, rowBase, lines, probes, reason, err = s.csvTable(ctx, conn, src)
+		t, reason, err := s.csvTable(ctx, conn, src)
 		if err != nil {
 			return res, err
 		}
 		if reason != "" {
 			return unsupported("%s", reason)
 		}
+		scan, file, rowBase, lines, probes = t.scan, t.file, t.rowBase, t.lines, t.probes
 	}
 	types, err := columnTypes(ctx, conn, file)
 	if err != nil {
@@ -515,12 +515,8 @@ func (b *bulkPlan) check(ctx context.Context, conn *sql.Conn, file string) (*bul
 			sel = append(sel, "min(p.file_row_number + 1) FILTER (WHERE "+p.cond+")")
 		}
 	}
-	dest := make([]sql.NullInt64, len(sel))
-	ptrs := make([]any, len(sel))
-	for i := range dest {
-		ptrs[i] = &dest[i]
-	}
-	if err := conn.QueryRowContext(ctx, "SELECT "+strings.Join(sel, ", ")+" FROM "+file+" AS p").Scan(ptrs...); err != nil {
+	dest, err := scanInts(ctx, conn, "SELECT "+strings.Join(sel, ", ")+" FROM "+file+" AS p", len(sel))
+	if err != nil {
 		return nil, err
 	}
 	c := &bulkChecks{rows: dest[0].Int64}

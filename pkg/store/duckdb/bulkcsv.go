@@ -54,8 +54,9 @@ const (
 	csvRFC3339 = `^[0-9]{4}-[0-9]{2}-[0-9]{2}T([01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9](\.[0-9]{1,6})?(Z|[+-](0[0-9]|1[0-4]):[0-5][0-9])$`
 )
 
-// csvTable returns a table expression over a CSV file, read by DuckDB's own
-// reader (read_csv, every cell as text), shaped as read_parquet's: the
+// csvTable returns table expressions over a CSV file (csvStaged), read by
+// DuckDB's own reader (read_csv, every cell as text), shaped as
+// read_parquet's: the
 // mapped columns typed as the row reader types them (trimmed, null values
 // NULL; numbers DOUBLE, texts VARCHAR, the time TIMESTAMP) under the file's
 // names; file, which the rows are inserted from, numbers them
@@ -76,21 +77,21 @@ const (
 // it that Go trims and DuckDB's trim (spaces and tabs) does not; a number or
 // a time with one does not match its pattern and is left to the row reader
 // too.
-func (s *Store) csvTable(ctx context.Context, conn *sql.Conn, src BulkSource) (scan, file string, rowBase, lines int64, probes []bulkProbe, reason string, err error) {
+func (s *Store) csvTable(ctx context.Context, conn *sql.Conn, src BulkSource) (t *csvStaged, reason string, err error) {
 	lay := src.CSV
 	delim := byte(',')
 	if lay.Delimiter != 0 {
 		if lay.Delimiter >= 0x80 || strings.ContainsRune("\"\r\n", lay.Delimiter) {
-			return "", "", 0, 0, nil, fmt.Sprintf("delimiter %q", lay.Delimiter), nil
+			return nil, fmt.Sprintf("delimiter %q", lay.Delimiter), nil
 		}
 		delim = byte(lay.Delimiter)
 	}
-	if lines, err = countLines(src.Path); err != nil {
-		return "", "", 0, 0, nil, "", fmt.Errorf("bulk load: %w", err)
+	t = &csvStaged{rowBase: int64(lay.SkipLines)}
+	if t.lines, err = countLines(src.Path); err != nil {
+		return nil, "", fmt.Errorf("bulk load: %w", err)
 	}
-	rowBase = int64(lay.SkipLines)
 	if lay.Header {
-		rowBase++
+		t.rowBase++
 	}
 	c := csvCells{lay: lay, index: map[string]int{}}
 	for i, n := range lay.Columns {
@@ -99,7 +100,7 @@ func (s *Store) csvTable(ctx context.Context, conn *sql.Conn, src BulkSource) (s
 	number := regexp.MustCompile(csvNumber)
 	for _, n := range lay.Nulls {
 		if number.MatchString(strings.Trim(n, " \t")) {
-			return "", "", 0, 0, nil, fmt.Sprintf("the null value %q is a number", n), nil
+			return nil, fmt.Sprintf("the null value %q is a number", n), nil
 		}
 	}
 	var cols []string
@@ -111,7 +112,7 @@ func (s *Store) csvTable(ctx context.Context, conn *sql.Conn, src BulkSource) (s
 	// delimiters and quotes too).
 	read := fmt.Sprintf(`read_csv(%s, header = false, skip = %d, delim = %s, quote = '"', escape = '"', columns = {%s},
 		auto_detect = false, strict_mode = true, null_padding = false, compression = 'none', max_line_size = %d)`,
-		sqlString(src.Path), rowBase, sqlString(string(delim)), strings.Join(cols, ", "), max(lay.MaxLineBytes, 1024))
+		sqlString(src.Path), t.rowBase, sqlString(string(delim)), strings.Join(cols, ", "), max(lay.MaxLineBytes, 1024))
 
 	// The columns that may hold numbers, whose kinds their cells decide.
 	categorical := map[string]bool{}
@@ -143,20 +144,23 @@ func (s *Store) csvTable(ctx context.Context, conn *sql.Conn, src BulkSource) (s
 		sample = append(sample, "count(*) FILTER (WHERE "+c.isNumber(raw)+")", "count(*) FILTER (WHERE "+c.isText(raw)+")",
 			fmt.Sprintf("count(*) FILTER (WHERE regexp_matches(%s, '%s'))", raw, csvOddNumber))
 	}
-	counts := make([]sql.NullInt64, len(sample))
-	err = s.scanOne(ctx, conn, fmt.Sprintf("SELECT %s FROM (SELECT * FROM %s LIMIT %d)", strings.Join(sample, ", "), read, infer), counts)
+	var counts []sql.NullInt64
+	err = s.withAllCores(ctx, func() (err error) {
+		counts, err = scanInts(ctx, conn, fmt.Sprintf("SELECT %s FROM (SELECT * FROM %s LIMIT %d)", strings.Join(sample, ", "), read, infer), len(sample))
+		return err
+	})
 	if err != nil {
 		msg, _, _ := strings.Cut(err.Error(), "\n") // DuckDB's first line; the rest repeats the options
-		return "", "", 0, 0, nil, "DuckDB cannot read the file: " + msg, nil
+		return nil, "DuckDB cannot read the file: " + msg, nil
 	}
 	numeric := map[string]bool{}
 	for k, n := range candidates {
 		nums, texts, odd := counts[1+3*k].Int64, counts[2+3*k].Int64, counts[3+3*k].Int64
 		switch {
 		case odd > 0:
-			return "", "", 0, 0, nil, fmt.Sprintf("column %q holds an infinity, NaN or a hexadecimal number", n), nil
+			return nil, fmt.Sprintf("column %q holds an infinity, NaN or a hexadecimal number", n), nil
 		case nums > 0 && texts > 0:
-			return "", "", 0, 0, nil, fmt.Sprintf("column %q mixes numbers and text in its first %d rows", n, infer), nil
+			return nil, fmt.Sprintf("column %q mixes numbers and text in its first %d rows", n, infer), nil
 		case isNumber[n] || nums > 0:
 			numeric[n] = true
 		}
@@ -175,9 +179,9 @@ func (s *Store) csvTable(ctx context.Context, conn *sql.Conn, src BulkSource) (s
 		}
 	}
 	flag := func(what, cond string) {
-		name := fmt.Sprintf("_vigil_check_%d", len(probes))
+		name := fmt.Sprintf("_vigil_check_%d", len(t.probes))
 		exprs = append(exprs, "("+cond+") AS "+name)
-		probes = append(probes, bulkProbe{what, "p." + name})
+		t.probes = append(t.probes, bulkProbe{what, "p." + name})
 	}
 	if src.TimeCol != "" {
 		// Epoch milliseconds, as the row reader reads the time: a number
@@ -212,13 +216,25 @@ func (s *Store) csvTable(ctx context.Context, conn *sql.Conn, src BulkSource) (s
 	if len(odd) > 0 {
 		flag("a text holds a quote, a carriage return or a space DuckDB does not trim", strings.Join(odd, " OR "))
 	}
-	scan = "(SELECT " + strings.Join(exprs, ", ") + " FROM " + read + ")"
-	file = scan
+	t.scan = "(SELECT " + strings.Join(exprs, ", ") + " FROM " + read + ")"
+	t.file = t.scan
 	if src.IDCol == "" {
 		// Ids FILE:LINE need each row's place: numbered in file order.
-		file = fmt.Sprintf("(SELECT ordinality - 1 + %d AS file_row_number, %s FROM %s WITH ORDINALITY)", rowBase, strings.Join(exprs, ", "), read)
+		t.file = fmt.Sprintf("(SELECT ordinality - 1 + %d AS file_row_number, %s FROM %s WITH ORDINALITY)", t.rowBase, strings.Join(exprs, ", "), read)
 	}
-	return scan, file, rowBase, lines, probes, "", nil
+	return t, "", nil
+}
+
+// csvStaged is a CSV file as BulkLoad reads it (csvTable).
+type csvStaged struct {
+	// scan is the table the checks read; file the one the rows are
+	// inserted from, numbered (file_row_number) when the ids need it.
+	scan, file string
+	// rowBase is the lines before the first row (skipped, header); lines
+	// the file's line count.
+	rowBase, lines int64
+	// probes are the checks of the file's own cells.
+	probes []bulkProbe
 }
 
 // csvCells writes the SQL of a staged CSV file's cells.
@@ -289,15 +305,17 @@ func textColumns(src BulkSource, numeric map[string]bool) []string {
 	return out
 }
 
-// scanOne runs a query of one row on every core into dest.
-func (s *Store) scanOne(ctx context.Context, conn *sql.Conn, query string, dest []sql.NullInt64) error {
-	ptrs := make([]any, len(dest))
+// scanInts runs a query of one row of n integers.
+func scanInts(ctx context.Context, conn *sql.Conn, query string, n int) ([]sql.NullInt64, error) {
+	dest := make([]sql.NullInt64, n)
+	ptrs := make([]any, n)
 	for i := range dest {
 		ptrs[i] = &dest[i]
 	}
-	return s.withAllCores(ctx, func() error {
-		return conn.QueryRowContext(ctx, query).Scan(ptrs...)
-	})
+	if err := conn.QueryRowContext(ctx, query).Scan(ptrs...); err != nil {
+		return nil, err
+	}
+	return dest, nil
 }
 
 // countLines counts the lines of a file as a line reader numbers them:
