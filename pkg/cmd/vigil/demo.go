@@ -13,6 +13,13 @@ import (
 	"github.com/vigil-mlobs/vigil/pkg/store/duckdb"
 )
 
+// demoCommitBatches is how many batches `vigil demo` commits at once: a
+// transaction of ten 100,000-record batches gives the credit-risk table about
+// four row groups, which DuckDB then writes straight into the file (see
+// duckdb.Load). Stopped midway, the demo keeps the groups committed before;
+// a re-run with the same seed stores the rest.
+const demoCommitBatches = 10
+
 func runDemo(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := newFlags("demo", stderr)
 	db := fs.String("db", "", "DuckDB file to fill (this or --store is required)")
@@ -62,18 +69,24 @@ func runDemo(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	}
 	defer st.Close()
 
-	// The next batch is generated and prepared while the previous one is stored.
+	// The next batch is generated and prepared while the previous one is
+	// stored; every demoCommitBatches batches are committed together.
 	var total store.IngestResult
 	pipe := startJobPipeline(ctx, &total)
+	loads := &groupedLoads{st: st, every: demoCommitBatches}
 	opts := store.IngestOptions{Now: cfg.End}
 	// The models are generated one after the other, each over the whole timeline: no share of the work is known.
 	prog := newProgress(stderr, "demo", nil)
 	sum, err := demo.Generate(ctx, cfg, func(batch []store.Record) error {
-		return pipe.emit(ctx, countedJob(prepareForStore(st, batch, opts), prog, len(batch)))
+		return pipe.emit(ctx, countedJob(loads.job(st.Prepare(batch, opts)), prog, len(batch)))
 	})
 	if werr := pipe.wait(); err == nil {
 		err = werr
 	}
+	if err == nil {
+		err = loads.finish(ctx)
+	}
+	loads.abort()
 	prog.finish(err)
 	if err != nil {
 		return fmt.Errorf("generate demo: %w", err)

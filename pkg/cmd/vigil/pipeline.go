@@ -86,3 +86,56 @@ func startJobPipeline(ctx context.Context, total *store.IngestResult) *pipeline[
 		return err
 	})
 }
+
+// groupedLoads stores prepared batches in loads of every batches each
+// (duckdb.Load): one transaction, and so one commit, per group. Its jobs run
+// in the pipeline's goroutine; finish commits the last group once the
+// pipeline has ended, abort rolls it back.
+type groupedLoads struct {
+	st    *duckdb.Store
+	every int
+	load  *duckdb.Load
+	added int
+}
+
+// job stores one prepared batch in the open load, starting one when none is
+// open and committing it after its every-th batch.
+func (g *groupedLoads) job(p *duckdb.Prepared) storeJob {
+	return func(ctx context.Context) (store.IngestResult, error) {
+		defer p.Release()
+		if g.load == nil {
+			l, err := g.st.BeginLoad(ctx)
+			if err != nil {
+				return store.IngestResult{}, err
+			}
+			g.load, g.added = l, 0
+		}
+		res, err := g.load.Add(ctx, p)
+		if err != nil {
+			g.load = nil // Add rolled the load back
+			return res, err
+		}
+		if g.added++; g.added == g.every {
+			err = g.finish(ctx)
+		}
+		return res, err
+	}
+}
+
+// finish commits the open load, if any.
+func (g *groupedLoads) finish(ctx context.Context) error {
+	l := g.load
+	if l == nil {
+		return nil
+	}
+	g.load = nil
+	return l.Commit(ctx)
+}
+
+// abort rolls the open load back, if any.
+func (g *groupedLoads) abort() {
+	if g.load != nil {
+		g.load.Rollback()
+		g.load = nil
+	}
+}

@@ -52,8 +52,9 @@ type ingestPlan struct {
 // plan checks a prepared batch against the catalog without writing anything.
 // A field that changes kind, or an embedding that changes dimension, is an
 // error naming the first record at fault; so is a record-level error of the
-// batch, whichever comes first.
-func (s *Store) plan(p *Prepared) (*ingestPlan, error) {
+// batch, whichever comes first. pending holds the catalog entries that earlier
+// batches of the same load changed, which take precedence over the store's.
+func (s *Store) plan(p *Prepared, pending map[string]*modelEntry) (*ingestPlan, error) {
 	pl := &ingestPlan{
 		models:    map[string]*modelEntry{},
 		newFields: map[*modelEntry][]store.FieldInfo{},
@@ -74,9 +75,15 @@ func (s *Store) plan(p *Prepared) (*ingestPlan, error) {
 		nextKey = max(nextKey, m.key)
 	}
 	s.catMu.RUnlock()
+	for _, m := range pending {
+		nextKey = max(nextKey, m.key)
+	}
 
 	for _, pm := range p.models {
-		m := s.model(pm.name)
+		m := pending[pm.name]
+		if m == nil {
+			m = s.model(pm.name)
+		}
 		if m != nil {
 			m = m.clone()
 		} else {
@@ -143,33 +150,93 @@ func (s *Store) Ingest(ctx context.Context, batch []store.Record, opts store.Ing
 
 // IngestPrepared stores a prepared batch in a single transaction.
 func (s *Store) IngestPrepared(ctx context.Context, p *Prepared) (store.IngestResult, error) {
-	var res store.IngestResult
+	l, err := s.BeginLoad(ctx)
+	if err != nil {
+		return store.IngestResult{}, err
+	}
+	res, err := l.Add(ctx, p)
+	if err != nil {
+		return res, err // Add ended the load
+	}
+	return res, l.Commit(ctx)
+}
+
+// A Load stores prepared batches in one transaction: Add checks and writes
+// each batch as IngestPrepared does, and Commit makes them visible and
+// durable together. A batch that fails rolls the whole load back, the
+// batches added before it included. Until the load ends (Commit, Rollback or
+// a failed Add), the store takes no other write, and Close waits for it.
+//
+// A bulk load gains from loads of several batches: once a transaction adds a
+// row group (122,880 rows) to a table, DuckDB writes the table's new rows into
+// the file as compressed row groups at once, instead of moving them from the
+// transaction's own storage into the table at commit, logging them in the
+// write-ahead log and compressing them again at the next checkpoint.
+type Load struct {
+	s    *Store
+	conn *sql.Conn
+	// models are the catalog entries the load's batches changed, installed
+	// in the store's catalog when the load commits.
+	models map[string]*modelEntry
+	// filtered are the models whose id filters saw the load's ids: a
+	// rollback drops those filters, which may hold ids no longer stored.
+	filtered map[int]bool
+	ended    bool
+}
+
+var errLoadEnded = errors.New("ingest: the load has ended")
+
+// BeginLoad starts a load (see Load).
+func (s *Store) BeginLoad(ctx context.Context) (*Load, error) {
 	if s.readOnly {
-		return res, errors.New("the store is open read-only")
+		return nil, errors.New("the store is open read-only")
 	}
 	s.writeMu.Lock()
-	defer s.writeMu.Unlock()
+	return &Load{s: s, models: map[string]*modelEntry{}, filtered: map[int]bool{}}, nil
+}
 
-	pl, err := s.plan(p)
+// begin opens the load's transaction, once the first batch is checked: a
+// batch the catalog rejects does not touch the database.
+func (l *Load) begin(ctx context.Context) error {
+	if l.conn != nil {
+		return nil
+	}
+	conn, err := l.s.db.Conn(ctx)
+	if err != nil {
+		return fmt.Errorf("ingest: %w", err)
+	}
+	if _, err := conn.ExecContext(ctx, "BEGIN TRANSACTION"); err != nil {
+		_ = conn.Close()
+		return fmt.Errorf("ingest: begin: %w", err)
+	}
+	l.conn = conn
+	return nil
+}
+
+// Add stores one prepared batch in the load's transaction. When it fails, it
+// rolls the load back and ends it.
+func (l *Load) Add(ctx context.Context, p *Prepared) (store.IngestResult, error) {
+	if l.ended {
+		return store.IngestResult{}, errLoadEnded
+	}
+	res, err := l.add(ctx, p)
+	if err != nil {
+		l.Rollback()
+	}
+	return res, err
+}
+
+func (l *Load) add(ctx context.Context, p *Prepared) (store.IngestResult, error) {
+	var res store.IngestResult
+	s := l.s
+	pl, err := s.plan(p, l.models)
 	if err != nil {
 		return res, err
 	}
-	conn, err := s.db.Conn(ctx)
-	if err != nil {
-		return res, fmt.Errorf("ingest: %w", err)
+	if err := l.begin(ctx); err != nil {
+		return res, err
 	}
-	defer conn.Close()
-	if _, err := conn.ExecContext(ctx, "BEGIN TRANSACTION"); err != nil {
-		return res, fmt.Errorf("ingest: begin: %w", err)
-	}
-	committed := false
-	defer func() {
-		if !committed {
-			// A cancelled context must not keep the rollback from running.
-			_, _ = conn.ExecContext(context.WithoutCancel(ctx), "ROLLBACK")
-		}
-	}()
-
+	conn := l.conn
 	if p.idempotencyKey != "" {
 		var n int
 		err := conn.QueryRowContext(ctx, `SELECT count(*) FROM vigil_batches WHERE idempotency_key = ?`, p.idempotencyKey).Scan(&n)
@@ -187,6 +254,7 @@ func (s *Store) IngestPrepared(ctx context.Context, p *Prepared) (store.IngestRe
 	for i, pm := range p.models {
 		m := pl.entries[i]
 		if pm.inference != nil {
+			l.filtered[m.key] = true
 			added, dups, err := s.insertInferences(ctx, conn, m, pm)
 			if err != nil {
 				return res, fmt.Errorf("ingest model %q: %w", m.name, err)
@@ -210,20 +278,64 @@ func (s *Store) IngestPrepared(ctx context.Context, p *Prepared) (store.IngestRe
 			return res, fmt.Errorf("ingest: record idempotency key: %w", err)
 		}
 	}
-	if _, err := conn.ExecContext(ctx, "COMMIT"); err != nil {
-		return res, fmt.Errorf("ingest: commit: %w", err)
-	}
-	committed = true
-	s.catMu.Lock()
 	for name, m := range pl.models {
+		l.models[name] = m
+	}
+	return res, nil
+}
+
+// Commit ends the load, making its batches visible and durable.
+func (l *Load) Commit(ctx context.Context) error {
+	if l.ended {
+		return errLoadEnded
+	}
+	s := l.s
+	if l.conn == nil { // no batch was added
+		l.end()
+		return nil
+	}
+	if _, err := l.conn.ExecContext(ctx, "COMMIT"); err != nil {
+		l.Rollback()
+		return fmt.Errorf("ingest: commit: %w", err)
+	}
+	s.catMu.Lock()
+	for name, m := range l.models {
 		s.catalog[name] = m
 	}
 	s.catMu.Unlock()
-	// The batch is committed to the write-ahead log whatever the checkpoint
-	// does; one that fails is tried again after the next batch, and Close
+	// The load is committed to the write-ahead log whatever the checkpoint
+	// does; one that fails is tried again after the next load, and Close
 	// reports it if it keeps failing.
 	_ = s.maybeCheckpoint(ctx)
-	return res, nil
+	l.end()
+	return nil
+}
+
+// Rollback ends the load, storing none of its batches. It does nothing once
+// the load has ended.
+func (l *Load) Rollback() {
+	if l.ended {
+		return
+	}
+	if l.conn != nil {
+		// A cancelled context must not keep the rollback from running.
+		_, _ = l.conn.ExecContext(context.Background(), "ROLLBACK")
+	}
+	for key := range l.filtered {
+		if f := l.s.idFilters[key]; f != nil {
+			f.bloom.Release()
+			delete(l.s.idFilters, key)
+		}
+	}
+	l.end()
+}
+
+func (l *Load) end() {
+	l.ended = true
+	if l.conn != nil {
+		_ = l.conn.Close()
+	}
+	l.s.writeMu.Unlock()
 }
 
 func (s *Store) applyCatalog(ctx context.Context, conn *sql.Conn, p *ingestPlan, now time.Time) error {
