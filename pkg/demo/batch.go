@@ -7,9 +7,10 @@ import "github.com/vigil-mlobs/vigil/pkg/store"
 // string per batch, so a batch costs a handful of allocations instead of
 // several per record.
 //
-// With reuse set (what Generate does), a flush lets the batch's next fill
-// overwrite its records and blocks (the generator alternates two batches, so
-// that is the batch after next); strings are never overwritten. Without it
+// With reuse set (what Generate and GenerateEach do), a flush lets the
+// batch's next fill overwrite its records and blocks (Generate alternates two
+// batches, so that is the batch after next; GenerateEach fills the same one
+// again); strings are never overwritten. Without it
 // every batch and block is fresh, which costs two to three times as much CPU on one core
 // (allocation and garbage collection; see BenchmarkGenerate).
 type batch struct {

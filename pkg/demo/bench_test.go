@@ -8,12 +8,13 @@ import (
 )
 
 // BenchmarkGenerate measures generation alone (emit does nothing) at scale 1,
-// with fresh batches (what Generate does) and with reused batch memory.
+// with fresh batches, with two batches in turn (Generate) and with one
+// (GenerateEach).
 func BenchmarkGenerate(b *testing.B) {
 	for _, mode := range []struct {
 		name  string
-		reuse bool
-	}{{"fresh", false}, {"reuse", true}} {
+		reuse int
+	}{{"fresh", noReuse}, {"reuse", reuseNext}, {"each", reuseAtOnce}} {
 		b.Run(mode.name, func(b *testing.B) {
 			b.ReportAllocs()
 			records := 0

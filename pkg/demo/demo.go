@@ -150,11 +150,26 @@ func Lifecycle(cfg Config) []LifecycleEvent {
 //
 // An error from emit or a cancelled ctx stops generation and is returned.
 func Generate(ctx context.Context, cfg Config, emit func([]store.Record) error) (Summary, error) {
-	return generate(ctx, cfg, true, emit)
+	return generate(ctx, cfg, reuseNext, emit)
 }
 
-// generate is Generate; with reuse set, batches share memory (benchmarks compare both).
-func generate(ctx context.Context, cfg Config, reuse bool, emit func([]store.Record) error) (Summary, error) {
+// GenerateEach is Generate with one batch instead of two: a batch is valid
+// only until emit returns, and its memory is the next batch's. It suits an
+// emit that converts each batch before it returns (a store's Prepare does),
+// and keeps half the records in memory.
+func GenerateEach(ctx context.Context, cfg Config, emit func([]store.Record) error) (Summary, error) {
+	return generate(ctx, cfg, reuseAtOnce, emit)
+}
+
+// How a generator reuses its batches' memory.
+const (
+	noReuse     = iota // every batch fresh (benchmarks compare it)
+	reuseNext          // two batches in turn (Generate)
+	reuseAtOnce        // one batch (GenerateEach)
+)
+
+// generate is Generate or GenerateEach, or with noReuse every batch fresh.
+func generate(ctx context.Context, cfg Config, reuse int, emit func([]store.Record) error) (Summary, error) {
 	c, err := cfg.normalized()
 	if err != nil {
 		return Summary{}, err

@@ -36,17 +36,19 @@ func TestDeterministic(t *testing.T) {
 func TestReusedBatchesMatchFreshOnes(t *testing.T) {
 	cfg := testConfig(0.05)
 	want, _ := hashRun(t, cfg)
-	h := newHash()
-	if _, err := generate(context.Background(), cfg, false, func(b []store.Record) error {
-		for i := range b {
-			hashRecord(h, &b[i])
+	for name, reuse := range map[string]int{"fresh batches": noReuse, "one batch (GenerateEach)": reuseAtOnce} {
+		h := newHash()
+		if _, err := generate(context.Background(), cfg, reuse, func(b []store.Record) error {
+			for i := range b {
+				hashRecord(h, &b[i])
+			}
+			return nil
+		}); err != nil {
+			t.Fatal(err)
 		}
-		return nil
-	}); err != nil {
-		t.Fatal(err)
-	}
-	if got := sum32(h); got != want {
-		t.Error("fresh batch memory gave other records than reused memory")
+		if got := sum32(h); got != want {
+			t.Errorf("%s gave other records than two batches in turn", name)
+		}
 	}
 }
 

@@ -41,8 +41,9 @@ type generator struct {
 	tl    timeline
 	scale float64
 	// b is the batch being filled; spare is the one emitted last, which the
-	// caller may still read until the next emit returns (reuse mode).
+	// caller may still read until the next emit returns (reuseNext).
 	b, spare batch
+	swap     bool // alternate b and spare (reuseNext)
 
 	streams []stream
 	next    []int64
@@ -56,11 +57,11 @@ type generator struct {
 	line       int
 }
 
-func newGenerator(c Config, reuse bool) *generator {
-	g := &generator{cfg: c, tl: newTimeline(c), scale: c.Scale}
-	g.b = newBatch(c.BatchSize, reuse)
-	if reuse {
-		g.spare = newBatch(c.BatchSize, reuse)
+func newGenerator(c Config, reuse int) *generator {
+	g := &generator{cfg: c, tl: newTimeline(c), scale: c.Scale, swap: reuse == reuseNext}
+	g.b = newBatch(c.BatchSize, reuse != noReuse)
+	if g.swap {
+		g.spare = newBatch(c.BatchSize, true)
 	}
 	addCreditRisk(g)
 	addDeliveryETA(g)
@@ -123,11 +124,11 @@ func (g *generator) run(ctx context.Context, emit func([]store.Record) error) er
 	return nil
 }
 
-// flush emits the batch being filled, then fills the other one, so the
-// emitted batch stays intact until the next emit returns.
+// flush emits the batch being filled; with swap it then fills the other
+// one, so the emitted batch stays intact until the next emit returns.
 func (g *generator) flush(emit func([]store.Record) error) error {
 	err := g.b.flush(emit)
-	if g.b.reuse {
+	if g.swap {
 		g.b, g.spare = g.spare, g.b
 	}
 	return err

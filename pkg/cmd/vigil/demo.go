@@ -77,7 +77,9 @@ func runDemo(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	opts := store.IngestOptions{Now: cfg.End}
 	// The models are generated one after the other, each over the whole timeline: no share of the work is known.
 	prog := newProgress(stderr, "demo", nil)
-	sum, err := demo.Generate(ctx, cfg, func(batch []store.Record) error {
+	// Prepare copies a batch into Arrow columns before emit returns, so the
+	// generator may refill it at once.
+	sum, err := demo.GenerateEach(ctx, cfg, func(batch []store.Record) error {
 		return pipe.emit(ctx, countedJob(loads.job(st.Prepare(batch, opts)), prog, len(batch)))
 	})
 	if werr := pipe.wait(); err == nil {
