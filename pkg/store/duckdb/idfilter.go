@@ -76,10 +76,7 @@ func (s *Store) idFilterFor(ctx context.Context, conn *sql.Conn, m *modelEntry, 
 	} else if err := conn.QueryRowContext(ctx, fmt.Sprintf(`SELECT count(*) FROM %s`, m.table())).Scan(&stored); err != nil {
 		return nil, fmt.Errorf("count stored ids: %w", err)
 	}
-	if f != nil {
-		f.bloom.Release()
-		delete(s.idFilters, m.key)
-	}
+	s.dropIDFilter(m.key)
 	if (stored+incoming)*idFilterBitsPerID/8 > idFilterMaxBytes {
 		return nil, nil
 	}
@@ -92,6 +89,15 @@ func (s *Store) idFilterFor(ctx context.Context, conn *sql.Conn, m *modelEntry, 
 	}
 	s.idFilters[m.key] = f
 	return f, nil
+}
+
+// dropIDFilter frees the model's id filter, if any; the next ingest of the
+// model builds it again from the table. Callers hold writeMu.
+func (s *Store) dropIDFilter(key int) {
+	if f := s.idFilters[key]; f != nil {
+		f.bloom.Release()
+		delete(s.idFilters, key)
+	}
 }
 
 // load adds every id hash stored in the model's table.

@@ -322,10 +322,7 @@ func (l *Load) Rollback() {
 		_, _ = l.conn.ExecContext(context.Background(), "ROLLBACK")
 	}
 	for key := range l.filtered {
-		if f := l.s.idFilters[key]; f != nil {
-			f.bloom.Release()
-			delete(l.s.idFilters, key)
-		}
+		l.s.dropIDFilter(key)
 	}
 	l.end()
 }
