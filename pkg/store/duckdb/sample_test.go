@@ -5,6 +5,8 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"math/rand/v2"
+	"slices"
 	"sort"
 	"testing"
 	"time"
@@ -347,5 +349,44 @@ func TestLookupByID(t *testing.T) {
 	}
 	if _, err := s.Lookup(ctx, store.LookupRequest{Model: "nope", IDs: []string{"x"}}); !errors.Is(err, store.ErrUnknownModel) {
 		t.Fatalf("unknown model: %v", err)
+	}
+}
+
+// TestEmbeddingsStoredPlain checks that a model table keeps its embeddings
+// as plain floats (see baseColumns) and reads them back bit for bit.
+func TestEmbeddingsStoredPlain(t *testing.T) {
+	s, _ := openTemp(t)
+	ctx := context.Background()
+	rng := rand.New(rand.NewPCG(1, 2))
+	const n, dim = 3000, 64
+	batch := make([]store.Record, n)
+	for i := range batch {
+		vec := make([]float32, dim)
+		for k := range vec {
+			vec[k] = float32(rng.NormFloat64() * 0.05)
+		}
+		batch[i] = embRecord(i, "v1", t0.Add(time.Duration(i)*time.Second), vec)
+	}
+	if _, err := s.Ingest(ctx, batch, store.IngestOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.DB().ExecContext(ctx, "CHECKPOINT"); err != nil {
+		t.Fatal(err)
+	}
+	var methods string
+	err := s.DB().QueryRowContext(ctx, `SELECT string_agg(DISTINCT compression, ',') FROM pragma_storage_info('inf_1')
+		WHERE column_name = 'embedding' AND segment_type = 'FLOAT'`).Scan(&methods)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if methods != "Uncompressed" {
+		t.Errorf("embedding components are stored with %q, want Uncompressed", methods)
+	}
+	got, err := s.Lookup(ctx, store.LookupRequest{Model: "emb", IDs: []string{batch[2999].ID}, Embeddings: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(got) != 1 || !slices.Equal(got[0].Embedding, batch[2999].Embedding) {
+		t.Errorf("embedding read back as %v, want %v", got, batch[2999].Embedding)
 	}
 }
