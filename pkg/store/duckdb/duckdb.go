@@ -7,6 +7,7 @@ import (
 	"cmp"
 	"context"
 	"database/sql"
+	"database/sql/driver"
 	"errors"
 	"fmt"
 	"math"
@@ -44,6 +45,15 @@ type Options struct {
 	// checkpoints with every core itself, once the write-ahead log is past
 	// CheckpointThreshold after a batch, and when it is closed.
 	BulkLoad bool
+	// SkipWAL (with BulkLoad and a file Path) attaches the file in DuckDB's
+	// recovery mode no_wal_writes: commits are not logged, so the rows a load
+	// leaves in memory are written once, at the next checkpoint, instead of
+	// also into the write-ahead log at every commit. The store checkpoints
+	// once CheckpointThreshold of table data waits in memory (or spilled to
+	// the temporary directory) and when it is closed. A crash loses what was
+	// committed since the last checkpoint, so it suits loads that can simply
+	// be run again (vigil demo: a re-run skips the ids already stored).
+	SkipWAL bool
 	// FilterIDs keeps a Bloom filter of each model's stored id hashes in
 	// memory (4 bytes per stored inference, built on a model's first ingest),
 	// so duplicate checks scan the table only for ids that may be stored:
@@ -64,9 +74,11 @@ type Store struct {
 	catalog map[string]*modelEntry
 
 	// bulk is Options.BulkLoad; walPath and checkpointBytes say when a bulk
-	// load checkpoints (0: only when closed, e.g. in memory).
+	// load checkpoints (0: only when closed, e.g. in memory). With skipWAL
+	// the measure is the table data waiting in memory, not the log's size.
 	bulk            bool
 	walPath         string
+	skipWAL         bool
 	checkpointBytes int64
 
 	// filterIDs turns on idFilters, by model key (guarded by writeMu).
@@ -98,18 +110,22 @@ func Open(ctx context.Context, opts Options) (*Store, error) {
 		// DuckDB itself would checkpoint inside a commit, on one thread.
 		opts.Threads, opts.CheckpointThreshold = 1, "1000TB"
 	}
-	dsn, err := buildDSN(opts)
+	onFile := opts.Path != "" && opts.Path != ":memory:"
+	if opts.SkipWAL && (!bulk || !onFile) {
+		return nil, errors.New("open store: SkipWAL needs BulkLoad and a database file")
+	}
+	dsn, init, err := connectString(opts)
 	if err != nil {
 		return nil, err
 	}
-	connector, err := duckdb.NewConnector(dsn, nil)
+	connector, err := duckdb.NewConnector(dsn, init)
 	if err != nil {
 		return nil, classifyOpenError(opts.Path, err)
 	}
 	db := sql.OpenDB(connector)
 	s := &Store{db: db, connector: connector, readOnly: opts.ReadOnly, catalog: map[string]*modelEntry{},
-		filterIDs: opts.FilterIDs, idFilters: map[int]*idFilter{}, bulk: bulk}
-	if bulk && opts.Path != "" && opts.Path != ":memory:" {
+		filterIDs: opts.FilterIDs, idFilters: map[int]*idFilter{}, bulk: bulk, skipWAL: opts.SkipWAL}
+	if bulk && onFile {
 		s.walPath, s.checkpointBytes = opts.Path+".wal", checkpointBytes
 	}
 	if err := db.PingContext(ctx); err != nil {
@@ -131,6 +147,40 @@ func Open(ctx context.Context, opts Options) (*Store, error) {
 		return nil, err
 	}
 	return s, nil
+}
+
+// skipWALAlias names the database file attached without a write-ahead log.
+const skipWALAlias = "vigil"
+
+// connectString is the DSN for opts and the statements each new connection
+// runs first. With SkipWAL the connections open an in-memory database and
+// attach the file to it (the recovery mode is an option of ATTACH only).
+func connectString(opts Options) (string, func(driver.ExecerContext) error, error) {
+	if !opts.SkipWAL {
+		dsn, err := buildDSN(opts)
+		return dsn, nil, err
+	}
+	if strings.ContainsAny(opts.Path, "?#") {
+		return "", nil, fmt.Errorf("database path %q: must not contain '?' or '#'", opts.Path)
+	}
+	file := opts.Path
+	mem := opts
+	mem.Path = ""
+	dsn, err := buildDSN(mem)
+	if err != nil {
+		return "", nil, err
+	}
+	// DuckDB spills next to the file, as it does for a file opened directly.
+	dsn += "&temp_directory=" + url.QueryEscape(file+".tmp")
+	attach := fmt.Sprintf("ATTACH IF NOT EXISTS %s AS %s (RECOVERY_MODE no_wal_writes)", sqlString(file), skipWALAlias)
+	init := func(conn driver.ExecerContext) error {
+		if _, err := conn.ExecContext(context.Background(), attach, nil); err != nil {
+			return err
+		}
+		_, err := conn.ExecContext(context.Background(), "USE "+skipWALAlias, nil)
+		return err
+	}
+	return dsn, init, nil
 }
 
 func buildDSN(opts Options) (string, error) {
@@ -204,6 +254,18 @@ const defaultBulkCheckpoint = "2GB"
 func (s *Store) maybeCheckpoint(ctx context.Context) error {
 	if s.checkpointBytes <= 0 {
 		return nil
+	}
+	if s.skipWAL {
+		var waiting int64
+		err := s.db.QueryRowContext(ctx, `SELECT coalesce(sum(memory_usage_bytes + temporary_storage_bytes), 0)::BIGINT
+			FROM duckdb_memory() WHERE tag = 'IN_MEMORY_TABLE'`).Scan(&waiting)
+		if err != nil {
+			return fmt.Errorf("measure table data waiting for a checkpoint: %w", err)
+		}
+		if waiting < s.checkpointBytes {
+			return nil
+		}
+		return s.checkpoint(ctx)
 	}
 	fi, err := os.Stat(s.walPath)
 	if err != nil || fi.Size() < s.checkpointBytes {

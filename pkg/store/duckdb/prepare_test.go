@@ -299,6 +299,79 @@ func TestBulkLoadCheckpoints(t *testing.T) {
 	}
 }
 
+// A bulk load without a write-ahead log writes none, checkpoints once the
+// table data waiting in memory passes the threshold, and leaves every
+// committed record in the file when closed.
+func TestBulkLoadSkipsTheLog(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "it's.duckdb") // a quote in the name goes into ATTACH
+	ctx := context.Background()
+	s, err := Open(ctx, Options{Path: path, BulkLoad: true, SkipWAL: true, CheckpointThreshold: "256KB"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Table data waiting in memory (staging tables included).
+	waiting := func() int64 {
+		var n int64
+		if err := s.db.QueryRow(`SELECT coalesce(sum(memory_usage_bytes + temporary_storage_bytes), 0)::BIGINT
+			FROM duckdb_memory() WHERE tag = 'IN_MEMORY_TABLE'`).Scan(&n); err != nil {
+			t.Fatal(err)
+		}
+		return n
+	}
+	if _, err := s.Ingest(ctx, []store.Record{rec(1, "a", "v1", 0, 1, "north")}, store.IngestOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	fileSize := func() int64 {
+		fi, err := os.Stat(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return fi.Size()
+	}
+	empty := fileSize()
+	if waiting() == 0 {
+		t.Fatal("a small batch should wait in memory for a checkpoint")
+	}
+	if _, err := os.Stat(path + ".wal"); !errors.Is(err, os.ErrNotExist) {
+		t.Fatalf("a write-ahead log was written: %v", err)
+	}
+	var big []store.Record
+	for i := range 20000 {
+		big = append(big, rec(i+1, fmt.Sprint("b", i), "v1", i%60, float64(i), "south"))
+	}
+	if _, err := s.Ingest(ctx, big, store.IngestOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	// The staging tables of the last batch stay in memory; the records moved
+	// into the file.
+	if grown := fileSize() - empty; grown < 256<<10 {
+		t.Fatalf("the file grew by %d bytes after the threshold was passed: no checkpoint", grown)
+	}
+	if _, err := s.Ingest(ctx, []store.Record{rec(1, "c", "v1", 0, 1, "east")}, store.IngestOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Stat(filepath.Join(dir, ".tmp")); !errors.Is(err, os.ErrNotExist) {
+		t.Errorf("temporary directory in the working directory's place: %v", err)
+	}
+	s, err = Open(ctx, Options{Path: path, ReadOnly: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	if n := count(t, s, "true"); n != 20002 {
+		t.Fatalf("%d records after reopening, want 20002", n)
+	}
+	for _, opts := range []Options{{Path: path, SkipWAL: true}, {BulkLoad: true, SkipWAL: true}, {Path: ":memory:", BulkLoad: true, SkipWAL: true}} {
+		if _, err := Open(ctx, opts); err == nil || !strings.Contains(err.Error(), "SkipWAL needs BulkLoad and a database file") {
+			t.Errorf("Open(%+v): %v", opts, err)
+		}
+	}
+}
+
 func TestParseBytes(t *testing.T) {
 	for in, want := range map[string]int64{"2GB": 2 << 30, "512MB": 512 << 20, "64 kb": 64 << 10, "1.5GB": 3 << 29, "1000": 1000, "1TB": 1 << 40} {
 		if got, err := parseBytes(in); err != nil || got != want {
