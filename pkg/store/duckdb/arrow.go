@@ -16,8 +16,10 @@ import (
 )
 
 // arrowView is the name under which a record batch's Arrow columns are
-// visible to the statement that reads them; it exists only during that
-// statement.
+// visible to the statement that reads them. DuckDB registers it as a view of
+// the database itself, not a temporary one, so execWithArrow drops it after
+// the statement: the view must never reach the file, where it would point at
+// memory freed long before.
 const arrowView = "vigil_arrow_rows"
 
 // execWithArrow runs one statement that reads an Arrow record batch as the
@@ -48,6 +50,10 @@ func execWithArrow(ctx context.Context, conn *sql.Conn, rec arrow.RecordBatch, s
 		}
 		defer release()
 		_, err = exec.ExecContext(ctx, stmt, nil)
+		// A cancelled context must not keep the view in the catalog.
+		if _, derr := exec.ExecContext(context.WithoutCancel(ctx), "DROP VIEW IF EXISTS "+arrowView, nil); err == nil && derr != nil {
+			err = fmt.Errorf("drop arrow view: %w", derr)
+		}
 		return err
 	})
 }

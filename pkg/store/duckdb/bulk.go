@@ -268,10 +268,7 @@ func (s *Store) BulkLoad(ctx context.Context, src BulkSource) (store.IngestResul
 	s.catMu.Unlock()
 	// The id filter of the model no longer knows every stored id: the next
 	// Ingest builds it again from the table.
-	if f := s.idFilters[m.key]; f != nil {
-		f.bloom.Release()
-		delete(s.idFilters, m.key)
-	}
+	s.dropIDFilter(m.key)
 	_ = s.maybeCheckpoint(ctx)
 	res.Inferences, res.Duplicates = int(added), int(checks.rows-added)
 	return res, nil

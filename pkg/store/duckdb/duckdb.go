@@ -371,5 +371,10 @@ func (s *Store) migrate(ctx context.Context) error {
 	if _, err := s.db.ExecContext(ctx, schemaSQL); err != nil {
 		return fmt.Errorf("create catalog tables: %w", err)
 	}
+	// Earlier versions left the view of their last ingested batch in the
+	// file (see arrowView), pointing at memory freed long ago.
+	if _, err := s.db.ExecContext(ctx, "DROP VIEW IF EXISTS "+arrowView); err != nil {
+		return fmt.Errorf("drop a stale arrow view: %w", err)
+	}
 	return nil
 }

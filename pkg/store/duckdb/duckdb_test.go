@@ -284,3 +284,45 @@ func TestBucketEdgesAreExact(t *testing.T) {
 		}
 	}
 }
+
+// The view through which DuckDB reads a batch's Arrow columns never stays in
+// the file (it would point at freed memory), and one an earlier version left
+// is dropped when the store opens.
+func TestNoArrowViewStays(t *testing.T) {
+	ctx := context.Background()
+	s, path := openTemp(t)
+	views := func(s *Store) int {
+		var n int
+		if err := s.DB().QueryRowContext(ctx, `SELECT count(*) FROM duckdb_views() WHERE NOT internal`).Scan(&n); err != nil {
+			t.Fatal(err)
+		}
+		return n
+	}
+	batch := []store.Record{rec(1, "a", "v1", 0, 1, "north"), rec(2, "b", "v1", 1, 2, "south")}
+	batch[1].Actual, batch[1].ActualTime = store.Outcome{Label: "good", HasLabel: true}, t0.Add(time.Hour)
+	if _, err := s.Ingest(ctx, batch, store.IngestOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	late := store.Record{Line: 1, Model: "credit", ID: "a", ActualOnly: true, Actual: store.Outcome{Label: "bad", HasLabel: true}, ActualTime: t0.Add(2 * time.Hour)}
+	if _, err := s.Ingest(ctx, []store.Record{late}, store.IngestOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	if n := views(s); n != 0 {
+		t.Fatalf("%d views left after ingesting", n)
+	}
+	// A view such as earlier versions left behind.
+	if _, err := s.DB().ExecContext(ctx, "CREATE VIEW "+arrowView+" AS SELECT 1 AS x"); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Close(); err != nil {
+		t.Fatal(err)
+	}
+	s, err := Open(ctx, Options{Path: path})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	if n := views(s); n != 0 {
+		t.Fatalf("%d views after reopening, want the stale one dropped", n)
+	}
+}
