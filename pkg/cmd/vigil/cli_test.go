@@ -300,4 +300,9 @@ func TestSecondProcessGetsLockMessage(t *testing.T) {
 	if code != 1 || !strings.Contains(errOut, "is held by") || !strings.Contains(errOut, "--grafana") {
 		t.Fatalf("exit %d, stderr %q", code, errOut)
 	}
+	// The demo attaches the file without a write-ahead log: the same message.
+	code, _, errOut = vigil(t, "demo", "--db", db, "--scale", "0.01")
+	if code != 1 || !strings.Contains(errOut, "is held by") || !strings.Contains(errOut, "--grafana") {
+		t.Fatalf("demo: exit %d, stderr %q", code, errOut)
+	}
 }

@@ -171,7 +171,11 @@ func connectString(opts Options) (string, func(driver.ExecerContext) error, erro
 		return "", nil, err
 	}
 	// DuckDB spills next to the file, as it does for a file opened directly.
-	dsn += "&temp_directory=" + url.QueryEscape(file+".tmp")
+	sep := "?"
+	if strings.Contains(dsn, "?") {
+		sep = "&"
+	}
+	dsn += sep + "temp_directory=" + url.QueryEscape(file+".tmp")
 	attach := fmt.Sprintf("ATTACH IF NOT EXISTS %s AS %s (RECOVERY_MODE no_wal_writes)", sqlString(file), skipWALAlias)
 	init := func(conn driver.ExecerContext) error {
 		if _, err := conn.ExecContext(context.Background(), attach, nil); err != nil {
@@ -256,14 +260,9 @@ func (s *Store) maybeCheckpoint(ctx context.Context) error {
 		return nil
 	}
 	if s.skipWAL {
-		var waiting int64
-		err := s.db.QueryRowContext(ctx, `SELECT coalesce(sum(memory_usage_bytes + temporary_storage_bytes), 0)::BIGINT
-			FROM duckdb_memory() WHERE tag = 'IN_MEMORY_TABLE'`).Scan(&waiting)
-		if err != nil {
-			return fmt.Errorf("measure table data waiting for a checkpoint: %w", err)
-		}
-		if waiting < s.checkpointBytes {
-			return nil
+		waiting, err := s.uncheckpointedBytes(ctx)
+		if err != nil || waiting < s.checkpointBytes {
+			return err
 		}
 		return s.checkpoint(ctx)
 	}
@@ -272,6 +271,19 @@ func (s *Store) maybeCheckpoint(ctx context.Context) error {
 		return nil // no log yet, or a small one
 	}
 	return s.checkpoint(ctx)
+}
+
+// uncheckpointedBytes is the size of the table data DuckDB holds in memory or
+// in its temporary files until a checkpoint writes it into the file (the
+// temporary tables of the last batch included).
+func (s *Store) uncheckpointedBytes(ctx context.Context) (int64, error) {
+	var n int64
+	err := s.db.QueryRowContext(ctx, `SELECT coalesce(sum(memory_usage_bytes + temporary_storage_bytes), 0)::BIGINT
+		FROM duckdb_memory() WHERE tag = 'IN_MEMORY_TABLE'`).Scan(&n)
+	if err != nil {
+		return 0, fmt.Errorf("measure table data waiting for a checkpoint: %w", err)
+	}
+	return n, nil
 }
 
 // checkpoint writes the data of a bulk load into the database file with

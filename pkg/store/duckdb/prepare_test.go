@@ -310,11 +310,9 @@ func TestBulkLoadSkipsTheLog(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	// Table data waiting in memory (staging tables included).
 	waiting := func() int64 {
-		var n int64
-		if err := s.db.QueryRow(`SELECT coalesce(sum(memory_usage_bytes + temporary_storage_bytes), 0)::BIGINT
-			FROM duckdb_memory() WHERE tag = 'IN_MEMORY_TABLE'`).Scan(&n); err != nil {
+		n, err := s.uncheckpointedBytes(ctx)
+		if err != nil {
 			t.Fatal(err)
 		}
 		return n
