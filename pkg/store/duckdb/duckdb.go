@@ -156,27 +156,11 @@ const skipWALAlias = "vigil"
 // runs first. With SkipWAL the connections open an in-memory database and
 // attach the file to it (the recovery mode is an option of ATTACH only).
 func connectString(opts Options) (string, func(driver.ExecerContext) error, error) {
-	if !opts.SkipWAL {
-		dsn, err := buildDSN(opts)
+	dsn, err := buildDSN(opts)
+	if err != nil || !opts.SkipWAL {
 		return dsn, nil, err
 	}
-	if strings.ContainsAny(opts.Path, "?#") {
-		return "", nil, fmt.Errorf("database path %q: must not contain '?' or '#'", opts.Path)
-	}
-	file := opts.Path
-	mem := opts
-	mem.Path = ""
-	dsn, err := buildDSN(mem)
-	if err != nil {
-		return "", nil, err
-	}
-	// DuckDB spills next to the file, as it does for a file opened directly.
-	sep := "?"
-	if strings.Contains(dsn, "?") {
-		sep = "&"
-	}
-	dsn += sep + "temp_directory=" + url.QueryEscape(file+".tmp")
-	attach := fmt.Sprintf("ATTACH IF NOT EXISTS %s AS %s (RECOVERY_MODE no_wal_writes)", sqlString(file), skipWALAlias)
+	attach := fmt.Sprintf("ATTACH IF NOT EXISTS %s AS %s (RECOVERY_MODE no_wal_writes)", sqlString(opts.Path), skipWALAlias)
 	init := func(conn driver.ExecerContext) error {
 		if _, err := conn.ExecContext(context.Background(), attach, nil); err != nil {
 			return err
@@ -187,6 +171,8 @@ func connectString(opts Options) (string, func(driver.ExecerContext) error, erro
 	return dsn, init, nil
 }
 
+// buildDSN is the DSN of the database opts opens: with SkipWAL an in-memory
+// one, which connectString attaches the file to.
 func buildDSN(opts Options) (string, error) {
 	path := opts.Path
 	if path == ":memory:" {
@@ -196,6 +182,11 @@ func buildDSN(opts Options) (string, error) {
 		return "", fmt.Errorf("database path %q: must not contain '?' or '#'", opts.Path)
 	}
 	q := url.Values{}
+	if opts.SkipWAL {
+		// DuckDB spills next to the file, as it does for a file opened directly.
+		q.Set("temp_directory", path+".tmp")
+		path = ""
+	}
 	if opts.ReadOnly {
 		q.Set("access_mode", "read_only")
 	}

@@ -252,13 +252,7 @@ func TestBulkLoadCheckpoints(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	walSize := func() int64 {
-		fi, err := os.Stat(path + ".wal")
-		if err != nil {
-			return 0
-		}
-		return fi.Size()
-	}
+	walSize := func() int64 { return sizeOf(path + ".wal") }
 	small := []store.Record{rec(1, "a", "v1", 0, 1, "north")}
 	if _, err := s.Ingest(ctx, small, store.IngestOptions{}); err != nil {
 		t.Fatal(err)
@@ -320,14 +314,10 @@ func TestBulkLoadSkipsTheLog(t *testing.T) {
 	if _, err := s.Ingest(ctx, []store.Record{rec(1, "a", "v1", 0, 1, "north")}, store.IngestOptions{}); err != nil {
 		t.Fatal(err)
 	}
-	fileSize := func() int64 {
-		fi, err := os.Stat(path)
-		if err != nil {
-			t.Fatal(err)
-		}
-		return fi.Size()
+	empty := sizeOf(path)
+	if empty == 0 {
+		t.Fatal("no database file")
 	}
-	empty := fileSize()
 	if waiting() == 0 {
 		t.Fatal("a small batch should wait in memory for a checkpoint")
 	}
@@ -343,7 +333,7 @@ func TestBulkLoadSkipsTheLog(t *testing.T) {
 	}
 	// The staging tables of the last batch stay in memory; the records moved
 	// into the file.
-	if grown := fileSize() - empty; grown < 256<<10 {
+	if grown := sizeOf(path) - empty; grown < 256<<10 {
 		t.Fatalf("the file grew by %d bytes after the threshold was passed: no checkpoint", grown)
 	}
 	if _, err := s.Ingest(ctx, []store.Record{rec(1, "c", "v1", 0, 1, "east")}, store.IngestOptions{}); err != nil {
@@ -368,6 +358,15 @@ func TestBulkLoadSkipsTheLog(t *testing.T) {
 			t.Errorf("Open(%+v): %v", opts, err)
 		}
 	}
+}
+
+// sizeOf is the size of a file, 0 when there is none.
+func sizeOf(path string) int64 {
+	fi, err := os.Stat(path)
+	if err != nil {
+		return 0
+	}
+	return fi.Size()
 }
 
 func TestParseBytes(t *testing.T) {
