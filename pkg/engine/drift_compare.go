@@ -3,6 +3,8 @@ package engine
 import (
 	"context"
 	"fmt"
+	"maps"
+	"slices"
 
 	"github.com/vigil-mlobs/vigil/pkg/metrics"
 	"github.com/vigil-mlobs/vigil/pkg/models"
@@ -10,11 +12,12 @@ import (
 )
 
 // driftComparison is one pass of the store over a static reference and the
-// current data that serves every numeric drift metric: for each numeric
-// target and (bucket, version), KS, Wasserstein and the histograms on the
-// reference's edges (Store.CDFDistances with Bins). A request's queries that
-// differ only in the metric share it (WithShare), so a dashboard asking for
-// PSI, JS, KS and Wasserstein reads and sorts the values once.
+// current data that serves the numeric drift metrics of a request: for each
+// numeric target and (bucket, version), KS, Wasserstein and the histograms on
+// the reference's edges (Store.CDFDistances with Bins), each when a query of
+// the request asks for it (comparisonNeeds). A request's queries that differ
+// only in the metric share it (WithShare), so a dashboard asking for PSI, JS,
+// KS and Wasserstein reads and sorts the values once.
 type driftComparison struct {
 	// fits is false when the reference's or the current records are past
 	// the exact-value limit: the metrics then take the paths that read
@@ -35,13 +38,36 @@ func (r *driftRun) comparison(ctx context.Context) (*driftComparison, error) {
 		}
 	}
 	b := r.q.Binning
-	key := fmt.Sprintf("drift comparison\x00%#v\x00%#v\x00%d\x00%s\x00%d\x00%v", r.cur, r.ref.scope, r.q.IntervalDur, b.Strategy, b.Bins, cols)
+	need := comparisonNeeds(r.q.Metric, requestDriftMetrics(ctx))
+	key := fmt.Sprintf("drift comparison\x00%#v\x00%#v\x00%d\x00%s\x00%d\x00%v\x00%+v", r.cur, r.ref.scope, r.q.IntervalDur, b.Strategy, b.Bins, cols, need)
 	return shared(ctx, key, func() (*driftComparison, error) {
-		return r.compare(ctx, cols)
+		return r.compare(ctx, cols, need)
 	})
 }
 
-func (r *driftRun) compare(ctx context.Context, cols []store.Column) (*driftComparison, error) {
+// comparisonWants says what a comparison computes.
+type comparisonWants struct{ ks, wasserstein, bins bool }
+
+// comparisonNeeds is what the comparison must compute for a query's metric
+// and the other drift metrics of its request: KS and Wasserstein each only
+// when asked for (they sort every value), the histograms when a binned
+// metric is.
+func comparisonNeeds(metric string, request map[string]bool) comparisonWants {
+	var w comparisonWants
+	for _, m := range append(slices.Collect(maps.Keys(request)), metric) {
+		switch m {
+		case "ks", "ks_pvalue":
+			w.ks = true
+		case "wasserstein", "wasserstein_norm":
+			w.wasserstein = true
+		default:
+			w.bins = w.bins || slices.Contains(driftBinnedMetrics, m)
+		}
+	}
+	return w
+}
+
+func (r *driftRun) compare(ctx context.Context, cols []store.Column, need comparisonWants) (*driftComparison, error) {
 	limit := int64(r.e.Limits.ExactValueLimit)
 	cur, err := r.currentRecords(ctx)
 	if err != nil {
@@ -66,11 +92,14 @@ func (r *driftRun) compare(ctx context.Context, cols []store.Column) (*driftComp
 	for i := range byCol {
 		byCol[i] = map[driftGroup]store.CDFDistanceRow{}
 	}
+	var bins *store.BinSpec
+	if need.bins {
+		bins = &store.BinSpec{Strategy: r.q.Binning.Strategy, Bins: r.q.Binning.Bins}
+	}
 	err = r.e.Store.CDFDistances(ctx, store.CDFDistancesRequest{
 		Reference: r.ref.scope, Current: r.cur,
 		Keys: []store.Key{r.bucketKey(), driftVersionKey}, Cols: cols,
-		KS: true, Wasserstein: true,
-		Bins:      &store.BinSpec{Strategy: r.q.Binning.Strategy, Bins: r.q.Binning.Bins},
+		KS: need.ks, Wasserstein: need.wasserstein, Bins: bins,
 		MaxGroups: r.e.Limits.MaxGroups,
 	}, func(row store.CDFDistanceRow) error {
 		if row.Col < 0 || row.Col >= len(cols) {

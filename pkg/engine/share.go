@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"sync"
+
+	"github.com/vigil-mlobs/vigil/pkg/models"
 )
 
 // A request's queries often read the same data: a drift dashboard asks for
@@ -11,8 +13,18 @@ import (
 // one request. WithShare gives the queries run under ctx a memo, so what one
 // query read from the store (see driftRun.comparison) serves the others.
 // Without it each query reads for itself; the answers are the same.
-func WithShare(ctx context.Context) context.Context {
-	return context.WithValue(ctx, shareKey{}, &share{entries: map[string]*shareEntry{}})
+//
+// The request's queries, when given, say what a shared read must serve: the
+// drift comparison then computes the distances the request's drift queries
+// ask for and no others (a PSI dashboard sorts no value).
+func WithShare(ctx context.Context, queries ...*models.Query) context.Context {
+	s := &share{entries: map[string]*shareEntry{}, driftMetrics: map[string]bool{}}
+	for _, q := range queries {
+		if q != nil && q.QueryType == models.TypeDrift {
+			s.driftMetrics[q.Metric] = true
+		}
+	}
+	return context.WithValue(ctx, shareKey{}, s)
 }
 
 type shareKey struct{}
@@ -20,6 +32,17 @@ type shareKey struct{}
 type share struct {
 	mu      sync.Mutex
 	entries map[string]*shareEntry
+	// driftMetrics are the metrics of the request's drift queries.
+	driftMetrics map[string]bool
+}
+
+// requestDriftMetrics returns the metrics of the drift queries of ctx's
+// request, as given to WithShare (none without it).
+func requestDriftMetrics(ctx context.Context) map[string]bool {
+	if s, _ := ctx.Value(shareKey{}).(*share); s != nil {
+		return s.driftMetrics
+	}
+	return nil
 }
 
 type shareEntry struct {

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -17,6 +18,9 @@ import (
 type passCounter struct {
 	store.Store
 	passes atomic.Int32
+	// asked records what each comparison pass asked for.
+	mu    sync.Mutex
+	asked []string
 	// catPasses counts the category counts read (reference and current).
 	catPasses atomic.Int32
 }
@@ -33,6 +37,9 @@ func (c *passCounter) Aggregate(ctx context.Context, req store.AggregateRequest)
 
 func (c *passCounter) CDFDistances(ctx context.Context, req store.CDFDistancesRequest, fn func(store.CDFDistanceRow) error) error {
 	c.passes.Add(1)
+	c.mu.Lock()
+	c.asked = append(c.asked, fmt.Sprintf("ks=%v wasserstein=%v bins=%v", req.KS, req.Wasserstein, req.Bins != nil))
+	c.mu.Unlock()
 	return c.Store.CDFDistances(ctx, req, fn)
 }
 
@@ -42,13 +49,16 @@ func (c *passCounter) CDFDistances(ctx context.Context, req store.CDFDistancesRe
 // the store passes; it is reset between the two.
 func sharedAndAlone(t *testing.T, counter *atomic.Int32, e *Engine, feature string, metrics []string) (alone, shared int32) {
 	t.Helper()
-	run := func(ctx context.Context, metric string) string {
+	parse := func(metric string) *models.Query {
 		q, err := models.Parse(models.Request{RefID: "A", From: driftT0, To: driftT0.Add(3 * time.Hour),
 			JSON: fmt.Appendf(nil, `{"queryType":"drift","model":"m","environment":"production","features":[%q],"metric":%q,"interval":"1h"}`, feature, metric)}, models.Limits{})
 		if err != nil {
 			t.Fatal(err)
 		}
-		res, err := e.Run(ctx, q)
+		return q
+	}
+	run := func(ctx context.Context, metric string) string {
+		res, err := e.Run(ctx, parse(metric))
 		if err != nil {
 			t.Fatalf("%s: %v", metric, err)
 		}
@@ -63,7 +73,12 @@ func sharedAndAlone(t *testing.T, counter *atomic.Int32, e *Engine, feature stri
 		answers[m] = run(context.Background(), m)
 	}
 	alone = counter.Swap(0)
-	ctx := WithShare(context.Background())
+	// As the data source does: the request's queries are given to WithShare.
+	var queries []*models.Query
+	for _, m := range metrics {
+		queries = append(queries, parse(m))
+	}
+	ctx := WithShare(context.Background(), queries...)
 	for _, m := range metrics {
 		if got := run(ctx, m); got != answers[m] {
 			t.Errorf("%s in a shared request:\n%s\nalone:\n%s", m, got, answers[m])
@@ -84,6 +99,31 @@ func TestDriftQueriesOfARequestShareOnePass(t *testing.T) {
 	}
 	if shared != 1 {
 		t.Errorf("%d passes for one request, want 1", shared)
+	}
+	if got := counter.asked[len(counter.asked)-1]; got != "ks=true wasserstein=true bins=true" {
+		t.Errorf("the request's pass asked for %s, want everything", got)
+	}
+}
+
+// A comparison computes what the request's queries ask for, no more: alone,
+// PSI sorts no value and KS computes no histogram; a request of PSI and KS
+// computes no Wasserstein distance.
+func TestDriftComparisonComputesWhatIsAsked(t *testing.T) {
+	base := driftEngine(t, Limits{}, driftScenario())
+	for _, tc := range []struct {
+		metrics []string
+		want    string
+	}{
+		{[]string{"psi"}, "ks=false wasserstein=false bins=true"},
+		{[]string{"ks"}, "ks=true wasserstein=false bins=false"},
+		{[]string{"wasserstein_norm"}, "ks=false wasserstein=true bins=false"},
+		{[]string{"psi", "ks_pvalue"}, "ks=true wasserstein=false bins=true"},
+	} {
+		counter := &passCounter{Store: base.Store}
+		sharedAndAlone(t, &counter.passes, New(counter, Limits{}), "x", tc.metrics)
+		if got := counter.asked[len(counter.asked)-1]; got != tc.want {
+			t.Errorf("%v: the request's pass asked for %s, want %s", tc.metrics, got, tc.want)
+		}
 	}
 }
 

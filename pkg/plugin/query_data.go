@@ -24,10 +24,19 @@ func (d *Datasource) QueryData(ctx context.Context, req *backend.QueryDataReques
 // queryData runs each query on its own, so one bad query never drops the others.
 func (d *Datasource) queryData(ctx context.Context, req *backend.QueryDataRequest) (*backend.QueryDataResponse, error) {
 	resp := backend.NewQueryDataResponse()
+	parsed := make([]*models.Query, len(req.Queries))
+	failed := make([]*backend.DataResponse, len(req.Queries))
+	for i, q := range req.Queries {
+		parsed[i], failed[i] = d.parse(q)
+	}
 	// The queries of a request share what they read (engine.WithShare).
-	ctx = engine.WithShare(ctx)
-	for _, q := range req.Queries {
-		resp.Responses[q.RefID] = d.query(ctx, q)
+	ctx = engine.WithShare(ctx, parsed...)
+	for i, q := range req.Queries {
+		if failed[i] != nil {
+			resp.Responses[q.RefID] = *failed[i]
+			continue
+		}
+		resp.Responses[q.RefID] = d.query(ctx, q, parsed[i])
 	}
 	return resp, nil
 }
@@ -48,11 +57,11 @@ func (d *Datasource) unknownQueryType(_ context.Context, req *backend.QueryDataR
 	return resp, nil
 }
 
-func (d *Datasource) query(ctx context.Context, dq backend.DataQuery) (resp backend.DataResponse) {
+// parse reads a query, or gives the response that says what is wrong with it.
+func (d *Datasource) parse(dq backend.DataQuery) (q *models.Query, failed *backend.DataResponse) {
 	defer func() {
 		if r := recover(); r != nil {
-			backend.Logger.Error("panic in query", "refId", dq.RefID, "queryType", dq.QueryType, "panic", r, "stack", string(debug.Stack()))
-			resp = backend.ErrorResponseWithErrorSource(backend.PluginError(fmt.Errorf("internal error while running query %s", dq.RefID)))
+			q, failed = nil, internalError(dq, r)
 		}
 	}()
 	q, err := models.Parse(models.Request{
@@ -60,8 +69,26 @@ func (d *Datasource) query(ctx context.Context, dq backend.DataQuery) (resp back
 		From: dq.TimeRange.From, To: dq.TimeRange.To, Interval: dq.Interval, MaxDataPoints: dq.MaxDataPoints,
 	}, models.Limits{MaxBuckets: d.settings.MaxBuckets})
 	if err != nil {
-		return errorResponse(err)
+		resp := errorResponse(err)
+		return nil, &resp
 	}
+	return q, nil
+}
+
+// internalError logs a panic of a query's handling and answers it as our bug.
+func internalError(dq backend.DataQuery, r any) *backend.DataResponse {
+	backend.Logger.Error("panic in query", "refId", dq.RefID, "queryType", dq.QueryType, "panic", r, "stack", string(debug.Stack()))
+	resp := backend.ErrorResponseWithErrorSource(backend.PluginError(fmt.Errorf("internal error while running query %s", dq.RefID)))
+	return &resp
+}
+
+// query runs a parsed query.
+func (d *Datasource) query(ctx context.Context, dq backend.DataQuery, q *models.Query) (resp backend.DataResponse) {
+	defer func() {
+		if r := recover(); r != nil {
+			resp = *internalError(dq, r)
+		}
+	}()
 	qctx, cancel := context.WithTimeout(ctx, d.settings.QueryTimeoutDuration())
 	defer cancel()
 	res, err := d.engine.Run(qctx, q)

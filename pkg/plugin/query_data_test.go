@@ -2,8 +2,11 @@ package plugin_test
 
 import (
 	"context"
+	"fmt"
 	"math"
+	"slices"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -14,6 +17,7 @@ import (
 	"github.com/vigil-mlobs/vigil/pkg/engine"
 	"github.com/vigil-mlobs/vigil/pkg/models"
 	"github.com/vigil-mlobs/vigil/pkg/plugin"
+	"github.com/vigil-mlobs/vigil/pkg/store"
 )
 
 func demoTarget(t *testing.T, s models.Settings) (*target, *demoData) {
@@ -506,5 +510,50 @@ func TestExpiredContextOnTheRealStore(t *testing.T) {
 	// The caller's deadline ran out, not the datasource's 30s timeout.
 	if strings.Contains(msg, "datasource's timeout") || !strings.Contains(msg, "request's deadline") {
 		t.Errorf("message %q blames the wrong deadline", msg)
+	}
+}
+
+// comparisonLog records what each drift comparison pass of the store asks for.
+type comparisonLog struct {
+	store.Store
+	mu    sync.Mutex
+	asked []string
+}
+
+func (c *comparisonLog) CDFDistances(ctx context.Context, req store.CDFDistancesRequest, fn func(store.CDFDistanceRow) error) error {
+	c.mu.Lock()
+	c.asked = append(c.asked, fmt.Sprintf("ks=%v wasserstein=%v bins=%v", req.KS, req.Wasserstein, req.Bins != nil))
+	c.mu.Unlock()
+	return c.Store.CDFDistances(ctx, req, fn)
+}
+
+// The drift queries of one request share one pass over the values, which
+// computes what they ask for and nothing else; a bad query among them
+// changes nothing.
+func TestDriftQueriesOfARequestShareOnePass(t *testing.T) {
+	d := loadDemo(t)
+	log := &comparisonLog{Store: d.store}
+	tg := serve(t, plugin.New(log, models.Settings{}))
+	from, to := d.summary.End.Add(-72*time.Hour), d.summary.End
+	drift := func(refID, metric string) backend.DataQuery {
+		return vigilQuery(refID, from, to, map[string]any{"queryType": "drift", "model": "credit-risk", "environment": "production",
+			"features": []string{"income", "age"}, "metric": metric, "interval": "1d",
+			"reference": map[string]any{"type": "environment", "environment": "training", "version": "v1"}})
+	}
+	bad := drift("C", "psi")
+	bad.JSON = []byte(`{"queryType":"drift","model":"credit-risk","metric":"wasserstein","interval":"soon"}`)
+	resp := tg.query(drift("A", "psi"), drift("B", "ks"), bad)
+	requireOK(t, resp.Responses["A"])
+	requireOK(t, resp.Responses["B"])
+	if r := resp.Responses["C"]; r.Status != backend.StatusBadRequest {
+		t.Errorf("C: status %d, want 400", r.Status)
+	}
+	if want := []string{"ks=true wasserstein=false bins=true"}; !slices.Equal(log.asked, want) {
+		t.Errorf("passes %v, want %v", log.asked, want)
+	}
+	for _, ref := range []string{"A", "B"} {
+		if n := len(resp.Responses[ref].Frames); n == 0 {
+			t.Errorf("%s: no series", ref)
+		}
 	}
 }

@@ -82,6 +82,28 @@ type BinSpec struct {
 	Bins     int
 }
 
+// BinCounts counts values in any order, given in chunks, into the bins of
+// sorted edges as BinCountsOfSorted does: len(edges)+1 counts, value v in
+// the bin of the number of edges below it.
+func BinCounts(edges []float64, chunks ...[]float64) []int64 {
+	counts := make([]int64, len(edges)+1)
+	for _, chunk := range chunks {
+		for _, v := range chunk {
+			lo, hi := 0, len(edges)
+			for lo < hi {
+				mid := int(uint(lo+hi) >> 1)
+				if edges[mid] < v {
+					lo = mid + 1
+				} else {
+					hi = mid
+				}
+			}
+			counts[lo]++
+		}
+	}
+	return counts
+}
+
 // BinCountsOfSorted counts sorted values into the bins of sorted edges (see
 // CDFDistanceRow.Edges): len(edges)+1 counts.
 func BinCountsOfSorted(sorted, edges []float64) []int64 {

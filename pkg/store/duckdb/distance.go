@@ -11,6 +11,7 @@ import (
 	"math"
 	"runtime"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 
@@ -36,7 +37,8 @@ import (
 // metrics.DistancesOfSorted gives KS and Wasserstein from one merge,
 // metrics.KSOfSorted KS alone by galloping, and the bins are counted by
 // binary search on the sorted values, on edges taken from the sorted
-// reference (metrics.EdgesOfSorted). Only the rows reach the caller, and
+// reference (metrics.EdgesOfSorted); asked for bins alone, the store sorts
+// only the reference and bins each current value where it is (store.BinCounts). Only the rows reach the caller, and
 // everything is exact (Approx 0). Scans run one per core, each on its own
 // connection; a scan's values are held only while it is processed.
 //
@@ -205,14 +207,23 @@ func (s *Store) scanDistances(ctx context.Context, rm, cm *modelEntry, req store
 		if req.MaxGroups > 0 && len(groups) > req.MaxGroups {
 			return fmt.Errorf("%w: %d groups, more than %d", store.ErrTooManyGroups, len(groups), req.MaxGroups)
 		}
+		// Histograms alone need no sorting: each value is binned where it is.
+		binsOnly := !req.KS && !req.Wasserstein
 		for _, g := range groups {
 			for c := range nc {
-				ref, cur := refs[c].sorted, scratch.SortChunks(g.values[c])
+				ref := refs[c].sorted
 				row := store.CDFDistanceRow{
 					Keys: g.keys, Col: c, RefN: int64(len(ref)), RefMissing: refs[c].missing,
-					CurN: int64(len(cur)), CurMissing: g.missing[c], KS: math.NaN(), Wasserstein: math.NaN(), RefStd: refs[c].std,
+					CurN: int64(g.values[c].len()), CurMissing: g.missing[c], KS: math.NaN(), Wasserstein: math.NaN(), RefStd: refs[c].std,
 					Edges: refs[c].edges, RefBins: refs[c].bins,
 				}
+				if binsOnly {
+					row.CurBins = store.BinCounts(refs[c].edges, g.values[c]...)
+					g.values[c] = nil
+					out = append(out, row)
+					continue
+				}
+				cur := scratch.SortChunks(g.values[c])
 				switch {
 				case len(ref) == 0 || len(cur) == 0:
 				case req.Wasserstein:
@@ -269,6 +280,8 @@ func streamQuery(m *modelEntry, sc store.Scope, keys []store.Key, cols []string)
 // valueGroup gathers one group's values as they stream in.
 type valueGroup struct {
 	keys []store.KeyValue
+	// raw are the keys as Go values (arrowValue), to compare rows with.
+	raw []any
 	// values and missing per value column.
 	values  []valueChunks
 	missing []int64
@@ -311,11 +324,16 @@ func (c valueChunks) flat() []float64 {
 	return out
 }
 
+// recentGroups is how many of the last groups rows are compared with before
+// their keys are looked up: records are stored in time order, so a bucket's
+// rows come together, its versions interleaved.
+const recentGroups = 4
+
 // readGroups runs a streamQuery through the Arrow interface and splits its
-// rows into groups by their nk keys (nv value columns follow them), returned in key order (nulls last, as
-// DuckDB orders them). Rows stream in batches of Arrow columns; a row whose
-// keys equal the previous row's (records are stored in time order, so
-// buckets come in runs) joins the same group without a map look-up.
+// rows into groups by their nk keys (nv value columns follow them), returned
+// in key order (nulls last, as DuckDB orders them). Rows stream in batches of
+// Arrow columns and are taken in runs of equal keys; a run whose keys are
+// those of one of the last few groups joins it without a map look-up.
 func readGroups(ctx context.Context, ar *duckdb.Arrow, q *query, nk, nv int) ([]*valueGroup, error) {
 	rr, err := ar.QueryContext(ctx, q.sql.String(), q.args...)
 	if err != nil {
@@ -324,9 +342,8 @@ func readGroups(ctx context.Context, ar *duckdb.Arrow, q *query, nk, nv int) ([]
 	defer rr.Release()
 	byKey := map[string]*valueGroup{}
 	var groups []*valueGroup
-	var cur *valueGroup
-	var curKeys []any // the current group's keys as Go values
-	var sig strings.Builder
+	var recent []*valueGroup // most recent first
+	var sig []byte
 	for rr.Next() {
 		rec := rr.RecordBatch()
 		if int(rec.NumCols()) != nk+nv {
@@ -341,29 +358,42 @@ func readGroups(ctx context.Context, ar *duckdb.Arrow, q *query, nk, nv int) ([]
 			vals[c] = v
 		}
 		keyCols := rec.Columns()[:nk]
+		eq := keyEquals(keyCols)
 		nrows := int(rec.NumRows())
 		for r := 0; r < nrows; {
-			// The run [r, end) of rows with the same keys.
-			end := r + 1
-			if cur == nil || !sameKeys(keyCols, r, curKeys) {
-				sig.Reset()
+			var cur *valueGroup
+			for i, g := range recent {
+				if sameKeys(keyCols, r, g.raw) {
+					cur = g
+					copy(recent[1:i+1], recent[:i])
+					recent[0] = g
+					break
+				}
+			}
+			if cur == nil {
 				keys := make([]any, nk)
+				sig = sig[:0]
 				for i, col := range keyCols {
 					keys[i] = arrowValue(col, r)
-					fmt.Fprintf(&sig, "%T:%v\x00", keys[i], keys[i])
+					sig = appendKeySig(sig, keys[i])
 				}
-				g := byKey[sig.String()]
-				if g == nil {
-					g = &valueGroup{keys: make([]store.KeyValue, nk), values: make([]valueChunks, nv), missing: make([]int64, nv)}
+				cur = byKey[string(sig)]
+				if cur == nil {
+					cur = &valueGroup{keys: make([]store.KeyValue, nk), raw: keys, values: make([]valueChunks, nv), missing: make([]int64, nv)}
 					for i, k := range keys {
-						g.keys[i] = keyValue(k)
+						cur.keys[i] = keyValue(k)
 					}
-					byKey[sig.String()] = g
-					groups = append(groups, g)
+					byKey[string(sig)] = cur
+					groups = append(groups, cur)
 				}
-				cur, curKeys = g, keys
+				if len(recent) < recentGroups {
+					recent = append(recent, nil)
+				}
+				copy(recent[1:], recent[:len(recent)-1])
+				recent[0] = cur
 			}
-			end = runEnd(keyCols, r, nrows)
+			// The run [r, end) of rows with the same keys.
+			end := runEnd(eq, r, nrows)
 			for c, v := range vals {
 				if v.NullN() == 0 {
 					cur.values[c].add(v.Float64Values()[r:end]...)
@@ -390,39 +420,62 @@ func readGroups(ctx context.Context, ar *duckdb.Arrow, q *query, nk, nv int) ([]
 	return groups, nil
 }
 
-// runEnd returns the end of the run of rows from r on whose keys equal row
-// r's (at most n), comparing the typed values of each key column.
-func runEnd(cols []arrow.Array, r, n int) int {
-	end := n
-	for _, col := range cols {
-		k := r + 1
+// appendKeySig appends a key value's type and value to a group's signature.
+func appendKeySig(b []byte, k any) []byte {
+	switch x := k.(type) {
+	case nil:
+		return append(b, 'n', 0)
+	case int64:
+		return append(strconv.AppendInt(append(b, 'i'), x, 10), 0)
+	case string:
+		// Length first: a string may hold the separator.
+		b = strconv.AppendInt(append(b, 's'), int64(len(x)), 10)
+		return append(append(b, ':'), x...)
+	}
+	return append(fmt.Appendf(append(b, 'v'), "%T:%v", k, k), 0)
+}
+
+// keyEquals returns, for each key column of a batch, whether two of its rows
+// hold the same value (two nulls are the same).
+func keyEquals(cols []arrow.Array) []func(i, j int) bool {
+	out := make([]func(i, j int) bool, len(cols))
+	for c, col := range cols {
 		switch x := col.(type) {
 		case *array.Int64:
 			if x.NullN() == 0 {
 				vs := x.Int64Values()
-				for k < end && vs[k] == vs[r] {
-					k++
-				}
-				end = k
+				out[c] = func(i, j int) bool { return vs[i] == vs[j] }
 				continue
 			}
 		case *array.String:
 			if x.NullN() == 0 {
-				v := x.Value(r)
-				for k < end && x.Value(k) == v {
-					k++
-				}
-				end = k
+				out[c] = func(i, j int) bool { return x.Value(i) == x.Value(j) }
 				continue
 			}
 		}
-		keys := []any{arrowValue(col, r)}
-		for k < end && sameKeys([]arrow.Array{col}, k, keys) {
-			k++
+		out[c] = func(i, j int) bool {
+			if col.IsNull(i) || col.IsNull(j) {
+				return col.IsNull(i) == col.IsNull(j)
+			}
+			return arrowValue(col, i) == arrowValue(col, j)
 		}
-		end = k
 	}
-	return end
+	return out
+}
+
+// runEnd returns the end of the run of rows from r on whose keys equal row
+// r's (at most n). Rows are compared one by one across all the key columns,
+// so finding a run costs its length, however long the runs of any one
+// column are.
+func runEnd(eq []func(i, j int) bool, r, n int) int {
+	for k := r + 1; k < n; k++ {
+		for _, same := range eq {
+			if !same(k, r) {
+				return k
+			}
+		}
+	}
+	return n
 }
 
 // sameKeys reports whether row r of the key columns holds the keys ks.

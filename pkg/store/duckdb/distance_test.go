@@ -8,6 +8,7 @@ import (
 	"math"
 	"slices"
 	"strconv"
+	"strings"
 	"testing"
 	"time"
 
@@ -110,14 +111,22 @@ func TestCDFDistancesMatchTheFile(t *testing.T) {
 		t.Fatalf("%d rows, want %d", len(got), groups)
 	}
 
-	// Histograms from the same pass: the edges are the reference's
-	// (numpy's quantiles, or linspace), the counts those of the store's own
-	// KeyBin aggregate.
-	for _, strategy := range []string{"quantile", "uniform"} {
+	// Histograms from the same pass, or alone (no value sorted): the edges
+	// are the reference's (numpy's quantiles, or linspace), the counts those
+	// of the store's own KeyBin aggregate.
+	for _, mode := range []string{"quantile", "uniform", "quantile alone", "uniform alone"} {
+		strategy, alone := strings.CutSuffix(mode, " alone")
 		breq := req
 		breq.Bins = &store.BinSpec{Strategy: strategy, Bins: 10}
+		breq.KS, breq.Wasserstein = !alone, !alone
 		err := s.CDFDistances(ctx, breq, func(r store.CDFDistanceRow) error {
 			col := req.Cols[r.Col]
+			if math.IsNaN(r.KS) != alone || math.IsNaN(r.Wasserstein) != alone {
+				return fmt.Errorf("%s %s %v: KS %v and Wasserstein %v", mode, col.Name, r.Keys, r.KS, r.Wasserstein)
+			}
+			if want := got[fmt.Sprintf("%s/%d/%s", col.Name, r.Keys[0].Int, r.Keys[1].Str)]; r.CurN != want.CurN || r.RefN != want.RefN {
+				return fmt.Errorf("%s %s %v: %d and %d values, want %d and %d", mode, col.Name, r.Keys, r.RefN, r.CurN, want.RefN, want.CurN)
+			}
 			var refValues []float64
 			for g, counts := range want[col.Name] {
 				if g[1] == "v1" {
@@ -159,7 +168,7 @@ func TestCDFDistancesMatchTheFile(t *testing.T) {
 					got = r.CurBins
 				}
 				if !slices.Equal(got, wantBins) {
-					return fmt.Errorf("%s %s %s %v: bins %v, want %v", strategy, col.Name, side, r.Keys, got, wantBins)
+					return fmt.Errorf("%s %s %s %v: bins %v, want %v", mode, col.Name, side, r.Keys, got, wantBins)
 				}
 			}
 			return nil
@@ -264,6 +273,76 @@ func TestCDFDistancesMissingAndBadInput(t *testing.T) {
 		err := s.CDFDistances(ctx, bad, func(store.CDFDistanceRow) error { return nil })
 		if err == nil {
 			t.Errorf("%s: no error", name)
+		}
+	}
+}
+
+// Groups whose rows interleave (more of them than the recent groups the
+// reader compares rows with first, a null key among them) each get exactly
+// their own values.
+func TestCDFDistancesInterleavedGroups(t *testing.T) {
+	s, _ := openTemp(t)
+	ctx := context.Background()
+	regions := []string{"a", "b", "c", "", "d", "e", "f", "a\x00b"} // "": missing
+	type group struct {
+		hour   int64
+		region string
+	}
+	want := map[group][]float64{}
+	var ref []float64
+	var batch []store.Record
+	for i := range 3000 {
+		version, region := "c", regions[(i*5+i/7)%len(regions)]
+		if i%10 == 0 {
+			version = "r"
+		}
+		r := rec(i+1, "id"+strconv.Itoa(i), version, i/3, float64((i*37)%101), region)
+		if region == "" {
+			r.Features[1].Value = store.Value{}
+		}
+		batch = append(batch, r)
+		if version == "r" {
+			ref = append(ref, r.Features[0].Value.Num)
+			continue
+		}
+		g := group{hour: r.Time.Truncate(time.Hour).UnixMilli(), region: region}
+		want[g] = append(want[g], r.Features[0].Value.Num)
+	}
+	if _, err := s.Ingest(ctx, batch, store.IngestOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	sc := store.Scope{Model: "credit", From: t0, To: t0.Add(24 * time.Hour)}
+	refScope, cur := sc, sc
+	refScope.Versions, cur.Versions = []string{"r"}, []string{"c"}
+	slices.Sort(ref)
+	for _, alone := range []bool{false, true} {
+		req := store.CDFDistancesRequest{Reference: refScope, Current: cur, Cols: []store.Column{{Kind: store.ColFeature, Name: "income"}},
+			KS: !alone, Wasserstein: !alone, Bins: &store.BinSpec{Strategy: "quantile", Bins: 10},
+			Keys: []store.Key{{Kind: store.KeyBucket, Interval: time.Hour}, {Kind: store.KeyColumn, Col: store.Column{Kind: store.ColFeature, Name: "region"}}}}
+		seen := 0
+		err := s.CDFDistances(ctx, req, func(r store.CDFDistanceRow) error {
+			g := group{hour: r.Keys[0].Int, region: r.Keys[1].Str}
+			if r.Keys[1].Null != (g.region == "") {
+				return fmt.Errorf("%v: region key %+v", g, r.Keys[1])
+			}
+			values := slices.Sorted(slices.Values(want[g]))
+			if int(r.CurN) != len(values) || len(values) == 0 {
+				return fmt.Errorf("%v: %d values, want %d", g, r.CurN, len(values))
+			}
+			if h := metrics.NumericHistogram(r.Edges, values); !slices.Equal(r.CurBins, h.Counts) {
+				return fmt.Errorf("%v: bins %v, want %v", g, r.CurBins, h.Counts)
+			}
+			if ks := metrics.KSOfSorted(ref, values); !alone && r.KS != ks {
+				return fmt.Errorf("%v: KS %v, want %v", g, r.KS, ks)
+			}
+			seen++
+			return nil
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if seen != len(want) {
+			t.Fatalf("alone %v: %d rows, want %d", alone, seen, len(want))
 		}
 	}
 }
