@@ -3,6 +3,7 @@ package engine
 import (
 	"context"
 	"fmt"
+	"runtime"
 	"slices"
 	"sort"
 	"strings"
@@ -300,15 +301,29 @@ func (bt *biasTrace) binNumeric(ctx context.Context, sc store.Scope, res *Result
 	if err != nil {
 		return err
 	}
+	// The features' values are read side by side: while the store reads
+	// one, another's are sorted here.
+	samples := make([]*driftSample, len(bt.features))
+	err = eachParallel(ctx, len(bt.features), runtime.GOMAXPROCS(0), func(ctx context.Context, i int) error {
+		f := bt.features[i]
+		if f.kind != store.Numeric {
+			return nil
+		}
+		var err error
+		if samples[i], err = bt.e.numericSample(ctx, ref, f.col); err != nil {
+			return fmt.Errorf("bias trace: reference values of %s: %w", f.name, err)
+		}
+		return nil
+	})
+	if err != nil {
+		return err
+	}
 	edges := map[string][]float64{}
-	for _, f := range bt.features {
+	for i, f := range bt.features {
 		if f.kind != store.Numeric {
 			continue
 		}
-		sample, err := bt.e.numericSample(ctx, ref, f.col)
-		if err != nil {
-			return fmt.Errorf("bias trace: reference values of %s: %w", f.name, err)
-		}
+		sample := samples[i]
 		if len(sample.values) == 0 && bt.q.Reference != nil {
 			return &models.QueryError{Option: "reference", Msg: fmt.Sprintf("%s has no value in the reference (%s) to take quantile bins from", f.name, desc)}
 		}

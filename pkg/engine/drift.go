@@ -5,19 +5,16 @@ import (
 	"errors"
 	"fmt"
 	"math"
-	"runtime/debug"
 	"slices"
 	"sort"
 	"strconv"
 	"strings"
 	"sync"
-	"sync/atomic"
 	"time"
 
 	"github.com/vigil-mlobs/vigil/pkg/metrics"
 	"github.com/vigil-mlobs/vigil/pkg/models"
 	"github.com/vigil-mlobs/vigil/pkg/store"
-	"golang.org/x/sync/errgroup"
 )
 
 // Drift compares the distribution of a target in the current data (the
@@ -168,32 +165,14 @@ func driftQuery(ctx context.Context, e *Engine, q *models.Query) (*Result, error
 	// Targets are independent: while one waits on the store, another's
 	// values are compared in Go. Series keep the targets' order.
 	points := make([]map[string][]Point, len(targets))
-	g, gctx := errgroup.WithContext(ctx)
-	g.SetLimit(driftParallelTargets)
-	// A panic in a target's goroutine is raised again in the caller's, where
-	// the datasource turns it into an error response instead of a crash.
-	var crash atomic.Pointer[string]
-	for i, t := range targets {
-		g.Go(func() (err error) {
-			defer func() {
-				if p := recover(); p != nil {
-					msg := fmt.Sprintf("drift of %s: %v\n%s", t.name, p, debug.Stack())
-					crash.CompareAndSwap(nil, &msg)
-					err = errors.New("a target's computation panicked")
-				}
-			}()
-			p, err := run.target(gctx, t)
-			if err != nil {
-				return driftWrap(err, "drift of %s", t.name)
-			}
-			points[i] = p
-			return nil
-		})
-	}
-	err = g.Wait()
-	if msg := crash.Load(); msg != nil {
-		panic(*msg)
-	}
+	err = eachParallel(ctx, len(targets), driftParallelTargets, func(ctx context.Context, i int) error {
+		p, err := run.target(ctx, targets[i])
+		if err != nil {
+			return driftWrap(err, "drift of %s", targets[i].name)
+		}
+		points[i] = p
+		return nil
+	})
 	if err != nil {
 		return nil, err
 	}

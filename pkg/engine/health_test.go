@@ -1,6 +1,7 @@
 package engine
 
 import (
+	"context"
 	"fmt"
 	"math"
 	"math/rand/v2"
@@ -209,6 +210,48 @@ func TestPerformanceTraceMatchesDefinitions(t *testing.T) {
 			prev = c
 		}
 	}
+}
+
+// setCounter records the rows of each set of the grouping-sets aggregates.
+type setCounter struct {
+	store.Store
+	perSet []int
+}
+
+func (c *setCounter) Aggregate(ctx context.Context, req store.AggregateRequest) (*store.AggregateResult, error) {
+	res, err := c.Store.Aggregate(ctx, req)
+	if err == nil && len(req.Sets) > 0 {
+		c.perSet = make([]int, len(req.Sets))
+		for _, r := range res.Rows {
+			c.perSet[r.Set]++
+		}
+	}
+	return res, err
+}
+
+// A performance trace reads every feature in one pass, and the group limit
+// holds for each feature as it would alone: past it together, the features
+// are read one by one with the same answer; one feature past it alone is
+// named.
+func TestPerformanceTraceGroupLimitPerFeature(t *testing.T) {
+	ref, cur := healthRecords()
+	base, st := testEngine(t, Limits{}, healthT0, ref, cur)
+	counter := &setCounter{Store: st}
+	query := `{"queryType":"performanceTrace","model":"clf","environment":"production","metric":"auc","features":["amount","region"]}`
+	from, to := healthT0, healthT0.Add(5*24*time.Hour)
+	want := mustQuery(t, New(counter, base.Limits), from, to, query)
+	if len(counter.perSet) != 2 || counter.perSet[0] <= counter.perSet[1] || counter.perSet[1] == 0 {
+		t.Fatalf("rows per set %v: want amount's more than region's, both some", counter.perSet)
+	}
+	lim := base.Limits
+	lim.MaxGroups = counter.perSet[0]
+	got := mustQuery(t, New(st, lim), from, to, query)
+	if fmt.Sprint(got.Tables) != fmt.Sprint(want.Tables) {
+		t.Errorf("one feature at a time:\n%v\nin one pass:\n%v", got.Tables, want.Tables)
+	}
+	lim.MaxGroups--
+	_, err := runQuery(t, New(st, lim), from, to, query)
+	checkQueryError(t, err, "features", "features.amount has more than")
 }
 
 func TestHealthQueriesBadInput(t *testing.T) {

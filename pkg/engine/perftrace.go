@@ -102,19 +102,16 @@ func performanceTraceQuery(ctx context.Context, e *Engine, q *models.Query) (*Re
 		return nil, err
 	}
 	sc.WithActual = true
+	perFeature, err := traceSegments(ctx, e, q, sc, family, features)
+	if err != nil {
+		return nil, err
+	}
+	total := &ptSegment{scores: map[float64]*metrics.ScoreCount{}}
+	for _, s := range perFeature[0] {
+		addSegment(total, s)
+	}
 	var segs []*ptSegment
-	var total *ptSegment
-	for i, f := range features {
-		fs, err := traceFeature(ctx, e, q, sc, family, f)
-		if err != nil {
-			return nil, err
-		}
-		if i == 0 {
-			total = &ptSegment{scores: map[float64]*metrics.ScoreCount{}}
-			for _, s := range fs {
-				addSegment(total, s)
-			}
-		}
+	for _, fs := range perFeature {
 		segs = append(segs, fs...)
 	}
 	overall, ranked, err := tracePerformance(q.Metric, family, total, segs, minCount)
@@ -205,30 +202,55 @@ func traceFeatures(sch *store.ModelSchema, q *models.Query) ([]*tracedFeature, e
 	return out, nil
 }
 
-// traceFeature runs one feature's segment aggregate.
-func traceFeature(ctx context.Context, e *Engine, q *models.Query, sc store.Scope, family perfFamily, f *tracedFeature) ([]*ptSegment, error) {
-	keys := []store.Key{f.key()}
-	positive := []string{q.Positive}
-	var measures []store.Measure
-	switch family {
-	case famLabels:
-		keys = append(keys, store.Key{Kind: store.KeyIn, Col: colPredLabel, Values: positive}, store.Key{Kind: store.KeyIn, Col: colActualLabel, Values: positive})
-		measures = []store.Measure{{Op: store.Count}, {Op: store.CountEqual, A: colPredLabel, B: colActualLabel}}
-	case famAUC:
-		keys = append(keys, store.Key{Kind: store.KeyColumn, Col: colPredScore}, store.Key{Kind: store.KeyIn, Col: colActualLabel, Values: positive})
-		measures = []store.Measure{{Op: store.Count}}
-	case famLogLoss:
-		keys = append(keys, store.Key{Kind: store.KeyIn, Col: colActualLabel, Values: positive})
-		measures = []store.Measure{{Op: store.Count}, {Op: store.SumLogLoss, A: colPredScore, B: colActualLabel, Positive: q.Positive}, {Op: store.CountNotNull, A: colPredScore}}
-	case famRegression:
-		keys = append(keys, store.Key{Kind: store.KeyBin, Col: colActualValue}, store.Key{Kind: store.KeyBin, Col: colPredValue})
-		measures = []store.Measure{{Op: store.Count},
-			{Op: store.SumSqErr, A: colActualValue, B: colPredValue},
-			{Op: store.SumAbsErr, A: colActualValue, B: colPredValue},
-			{Op: store.SumAbsPctErr, A: colActualValue, B: colPredValue},
-			{Op: store.Sum, A: colActualValue},
-			{Op: store.SumSquares, A: colActualValue}}
+// traceSetFeatures bounds the features of one grouping-sets aggregate.
+const traceSetFeatures = 16
+
+// traceSegments reads every feature's segments: the features' keys and the
+// outcome's in one aggregate of the store with a grouping set per feature
+// (one pass over the records for up to traceSetFeatures features).
+func traceSegments(ctx context.Context, e *Engine, q *models.Query, sc store.Scope, family perfFamily, features []*tracedFeature) ([][]*ptSegment, error) {
+	outcome, measures := traceOutcome(q, family)
+	out := make([][]*ptSegment, 0, len(features))
+	for start := 0; start < len(features); start += traceSetFeatures {
+		chunk := features[start:min(start+traceSetFeatures, len(features))]
+		req := store.AggregateRequest{Scope: sc, Measures: measures, MaxGroups: e.Limits.MaxGroups}
+		for i, f := range chunk {
+			req.Keys = append(req.Keys, f.key())
+			set := []int{i}
+			for j := range outcome {
+				set = append(set, len(chunk)+j)
+			}
+			req.Sets = append(req.Sets, set)
+		}
+		req.Keys = append(req.Keys, outcome...)
+		agg, err := e.Store.Aggregate(ctx, req)
+		if errors.Is(err, store.ErrTooManyGroups) {
+			// The group limit holds for each feature: past it together,
+			// the features are read one by one.
+			for _, f := range chunk {
+				segs, err := traceOneFeature(ctx, e, q, sc, family, f, outcome, measures)
+				if err != nil {
+					return nil, err
+				}
+				out = append(out, segs)
+			}
+			continue
+		}
+		if err != nil {
+			return nil, fmt.Errorf("performance trace of model %q: %w", q.Model, err)
+		}
+		segs, err := traceRows(q, family, chunk, len(outcome), len(measures), agg.Rows)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, segs...)
 	}
+	return out, nil
+}
+
+// traceOneFeature reads one feature's segments with an aggregate of its own.
+func traceOneFeature(ctx context.Context, e *Engine, q *models.Query, sc store.Scope, family perfFamily, f *tracedFeature, outcome []store.Key, measures []store.Measure) ([]*ptSegment, error) {
+	keys := append([]store.Key{f.key()}, outcome...)
 	agg, err := e.Store.Aggregate(ctx, store.AggregateRequest{Scope: sc, Keys: keys, Measures: measures, MaxGroups: e.Limits.MaxGroups})
 	if errors.Is(err, store.ErrTooManyGroups) {
 		return nil, &models.QueryError{Option: "features", Msg: fmt.Sprintf("%s has more than %d segments in the time range; trace fewer or coarser features", f.name, e.Limits.MaxGroups)}
@@ -236,21 +258,60 @@ func traceFeature(ctx context.Context, e *Engine, q *models.Query, sc store.Scop
 	if err != nil {
 		return nil, fmt.Errorf("performance trace of model %q over %s: %w", q.Model, f.name, err)
 	}
-	byValue := map[string]*ptSegment{}
-	var order []*ptSegment
-	for _, row := range agg.Rows {
-		if len(row.Keys) != len(keys) || len(row.Measures) != len(measures) {
-			return nil, fmt.Errorf("performance trace of model %q: the store returned %d keys and %d measures, want %d and %d", q.Model, len(row.Keys), len(row.Measures), len(keys), len(measures))
+	segs, err := traceRows(q, family, []*tracedFeature{f}, len(outcome), len(measures), agg.Rows)
+	if err != nil {
+		return nil, err
+	}
+	return segs[0], nil
+}
+
+// traceOutcome gives the outcome keys and the measures a segment's metric
+// is computed from.
+func traceOutcome(q *models.Query, family perfFamily) ([]store.Key, []store.Measure) {
+	positive := []string{q.Positive}
+	switch family {
+	case famLabels:
+		return []store.Key{{Kind: store.KeyIn, Col: colPredLabel, Values: positive}, {Kind: store.KeyIn, Col: colActualLabel, Values: positive}},
+			[]store.Measure{{Op: store.Count}, {Op: store.CountEqual, A: colPredLabel, B: colActualLabel}}
+	case famAUC:
+		return []store.Key{{Kind: store.KeyColumn, Col: colPredScore}, {Kind: store.KeyIn, Col: colActualLabel, Values: positive}},
+			[]store.Measure{{Op: store.Count}}
+	case famLogLoss:
+		return []store.Key{{Kind: store.KeyIn, Col: colActualLabel, Values: positive}},
+			[]store.Measure{{Op: store.Count}, {Op: store.SumLogLoss, A: colPredScore, B: colActualLabel, Positive: q.Positive}, {Op: store.CountNotNull, A: colPredScore}}
+	}
+	return []store.Key{{Kind: store.KeyBin, Col: colActualValue}, {Kind: store.KeyBin, Col: colPredValue}},
+		[]store.Measure{{Op: store.Count},
+			{Op: store.SumSqErr, A: colActualValue, B: colPredValue},
+			{Op: store.SumAbsErr, A: colActualValue, B: colPredValue},
+			{Op: store.SumAbsPctErr, A: colActualValue, B: colPredValue},
+			{Op: store.Sum, A: colActualValue},
+			{Op: store.SumSquares, A: colActualValue}}
+}
+
+// traceRows turns the rows of a traceSegments aggregate into each feature's
+// segments, in the order the store gave them.
+func traceRows(q *models.Query, family perfFamily, features []*tracedFeature, nOutcome, nMeasures int, rows []store.AggregateRow) ([][]*ptSegment, error) {
+	nf := len(features)
+	byValue := make([]map[string]*ptSegment, nf)
+	order := make([][]*ptSegment, nf)
+	for i := range byValue {
+		byValue[i] = map[string]*ptSegment{}
+	}
+	for _, row := range rows {
+		if len(row.Keys) != nf+nOutcome || len(row.Measures) != nMeasures || row.Set < 0 || row.Set >= nf {
+			return nil, fmt.Errorf("performance trace of model %q: the store returned %d keys, %d measures and set %d, want %d, %d and one of %d", q.Model, len(row.Keys), len(row.Measures), row.Set, nf+nOutcome, nMeasures, nf)
 		}
-		v := f.value(row.Keys[0])
-		s := byValue[v]
+		f := features[row.Set]
+		v := f.value(row.Keys[row.Set])
+		s := byValue[row.Set][v]
 		if s == nil {
 			s = &ptSegment{feature: f.name, value: v, scores: map[float64]*metrics.ScoreCount{}}
-			byValue[v] = s
-			order = append(order, s)
+			byValue[row.Set][v] = s
+			order[row.Set] = append(order[row.Set], s)
 		}
 		n := int64(row.Measures[0])
-		k := row.Keys[1:]
+		k := row.Keys[nf:]
 		switch family {
 		case famLabels:
 			if k[0].Null || k[1].Null {
@@ -297,10 +358,12 @@ func traceFeature(ctx context.Context, e *Engine, q *models.Query, sc store.Scop
 			r.SumY2 += row.Measures[5]
 		}
 	}
-	out := order[:0]
-	for _, s := range order {
-		if s.count > 0 {
-			out = append(out, s)
+	out := make([][]*ptSegment, nf)
+	for i, segs := range order {
+		for _, s := range segs {
+			if s.count > 0 {
+				out[i] = append(out[i], s)
+			}
 		}
 	}
 	return out, nil

@@ -1,8 +1,10 @@
 package store
 
 import (
+	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"time"
 )
 
@@ -219,6 +221,82 @@ type AggregateRequest struct {
 	Measures []Measure
 	// MaxGroups bounds the result size; the store fails with ErrTooManyGroups past it.
 	MaxGroups int
+	// Sets, when given, groups the records by several sets of the keys in
+	// one request (SQL's GROUPING SETS), so one pass serves them all: each
+	// set lists indexes into Keys, and no two sets hold the same keys. A
+	// row's Set is the index of its set and its keys outside the set are
+	// null. Rows come set by set in the order of Sets, each set's ordered by
+	// its keys (in the order of Keys) as a request of those keys alone would
+	// be. MaxGroups bounds the rows of all the sets together.
+	Sets [][]int
+}
+
+// MaxSetKeys bounds the keys of a request with Sets.
+const MaxSetKeys = 62
+
+// CheckSets reports a request's Sets that do not name distinct sets of its
+// keys, or a request with sets and more than MaxSetKeys keys.
+func (r AggregateRequest) CheckSets() error {
+	if len(r.Sets) > 0 && len(r.Keys) > MaxSetKeys {
+		return fmt.Errorf("aggregate: %d keys, more than the %d of a request with sets", len(r.Keys), MaxSetKeys)
+	}
+	seen := map[string]bool{}
+	for i, set := range r.Sets {
+		sorted := slices.Sorted(slices.Values(set))
+		for j, k := range sorted {
+			if k < 0 || k >= len(r.Keys) {
+				return fmt.Errorf("aggregate: set %d names key %d of %d", i, k, len(r.Keys))
+			}
+			if j > 0 && sorted[j-1] == k {
+				return fmt.Errorf("aggregate: set %d names key %d twice", i, k)
+			}
+		}
+		sig := fmt.Sprint(sorted)
+		if seen[sig] {
+			return fmt.Errorf("aggregate: set %d repeats the keys %v", i, sorted)
+		}
+		seen[sig] = true
+	}
+	return nil
+}
+
+// AggregateEachSet answers a request with Sets by one aggregate of each set
+// (for a store whose SQL has no grouping sets): the same rows, one pass per
+// set.
+func AggregateEachSet(ctx context.Context, req AggregateRequest, aggregate func(context.Context, AggregateRequest) (*AggregateResult, error)) (*AggregateResult, error) {
+	if err := req.CheckSets(); err != nil {
+		return nil, err
+	}
+	res := &AggregateResult{}
+	for i, set := range req.Sets {
+		keys := slices.Sorted(slices.Values(set))
+		one := req
+		one.Sets, one.Keys = nil, make([]Key, len(keys))
+		for j, k := range keys {
+			one.Keys[j] = req.Keys[k]
+		}
+		if req.MaxGroups > 0 {
+			one.MaxGroups = req.MaxGroups - len(res.Rows)
+			if one.MaxGroups <= 0 {
+				return nil, fmt.Errorf("%w: more than %d groups", ErrTooManyGroups, req.MaxGroups)
+			}
+		}
+		part, err := aggregate(ctx, one)
+		if err != nil {
+			return nil, err
+		}
+		for _, row := range part.Rows {
+			full := AggregateRow{Keys: make([]KeyValue, len(req.Keys)), Measures: row.Measures, Set: i}
+			for j := range full.Keys {
+				full.Keys[j] = KeyValue{Null: true}
+			}
+			for j, k := range keys {
+				full.Keys[k] = row.Keys[j]
+			}
+			res.Rows = append(res.Rows, full)
+		}
+	}
+	return res, nil
 }
 
 // ErrTooManyGroups is returned when an aggregate would return more groups than allowed.
@@ -239,6 +317,8 @@ type KeyValue struct {
 type AggregateRow struct {
 	Keys     []KeyValue
 	Measures []float64
+	// Set is the index of the row's set in the request's Sets (0 without).
+	Set int
 }
 
 // AggregateResult holds the groups and how many records were scanned.

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"math"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -70,6 +71,7 @@ var conformanceQueries = []string{
 	`{"queryType":"performance","model":"credit-risk","environment":"production","metric":"accuracy","interval":"1d"}`,
 	`{"queryType":"performance","model":"credit-risk","environment":"production","metric":"auc","interval":"1d"}`,
 	`{"queryType":"performance","model":"credit-risk","environment":"production","metric":"log_loss","interval":"1d"}`,
+	`{"queryType":"performanceTrace","model":"credit-risk","environment":"production","metric":"accuracy"}`,
 	`{"queryType":"fairness","model":"credit-risk","environment":"production","metric":"disparate_impact","interval":"1d","fairness":{"attribute":"tags.sex","protected":["F"],"reference":["M"],"favorable":"1"}}`,
 	`{"queryType":"traffic","model":"credit-risk","environment":"production","metric":"share","interval":"1d"}`,
 	`{"queryType":"traffic","model":"credit-risk","metric":"count","interval":"1h"}`,
@@ -157,6 +159,12 @@ func compareRequests(t *testing.T, name string, want, got store.Store, from, to 
 	w, werr := want.Aggregate(ctx, agg)
 	g, gerr := got.Aggregate(ctx, agg)
 	check("aggregate", w, g, werr, gerr)
+	sets := agg
+	sets.Keys = append(slices.Clone(agg.Keys), store.Key{Kind: store.KeyColumn, Col: store.Column{Kind: store.ColFeature, Name: "region"}})
+	sets.Sets = [][]int{{0, 2}, {3, 1}, {}, {2}}
+	w, werr = want.Aggregate(ctx, sets)
+	g, gerr = got.Aggregate(ctx, sets)
+	check("grouping sets", w, g, werr, gerr)
 	bins := store.AggregateRequest{Scope: scope, Keys: []store.Key{{Kind: store.KeyBin, Col: income, Edges: []float64{1e4, 2e4, 3e4, 4e4, 5e4, 6e4, 7e4, 8e4, 9e4, 1e5, 2e5}},
 		{Kind: store.KeyGrid, Col: store.Column{Kind: store.ColFeature, Name: "age"}, Origin: 18, Width: 5}}, Measures: []store.Measure{{Op: store.Count}}}
 	w, werr = want.Aggregate(ctx, bins)

@@ -457,7 +457,13 @@ func (m *modelEntry) measureExpr(q *query, ms store.Measure) (merge string, err 
 // run with distributed_group_by_no_merge, so shards send finished partial
 // values (a few rows per group), not aggregate states; on one server the
 // outer query sees one row per group.
+//
+// A request with grouping sets runs one such aggregate per set
+// (store.AggregateEachSet): ClickHouse 18 has no GROUPING SETS.
 func (s *Store) Aggregate(ctx context.Context, req store.AggregateRequest) (*store.AggregateResult, error) {
+	if len(req.Sets) > 0 {
+		return store.AggregateEachSet(ctx, req, s.Aggregate)
+	}
 	m, err := s.model(ctx, req.Scope.Model)
 	if err != nil {
 		return nil, err

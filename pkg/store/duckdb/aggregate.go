@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -396,6 +397,9 @@ func (s *Store) Aggregate(ctx context.Context, req store.AggregateRequest) (*sto
 	if len(req.Measures) == 0 {
 		return nil, errors.New("aggregate: at least one measure is required")
 	}
+	if err := req.CheckSets(); err != nil {
+		return nil, err
+	}
 	q := &query{}
 	q.write("SELECT ")
 	for i, k := range req.Keys {
@@ -412,11 +416,20 @@ func (s *Store) Aggregate(ctx context.Context, req store.AggregateRequest) (*sto
 			return nil, err
 		}
 	}
+	if len(req.Sets) > 0 {
+		q.write(", ", setIndex(len(req.Keys), req.Sets), " AS grouping_set")
+	}
 	q.write(" FROM ", m.table())
 	if err := m.where(q, req.Scope); err != nil {
 		return nil, err
 	}
-	if len(req.Keys) > 0 {
+	switch {
+	case len(req.Sets) > 0:
+		q.write(" GROUP BY GROUPING SETS ", groupingSets(req.Sets), " ORDER BY grouping_set")
+		for i := range req.Keys {
+			q.write(fmt.Sprintf(", k%d", i))
+		}
+	case len(req.Keys) > 0:
 		q.write(" GROUP BY ALL ORDER BY ALL")
 	}
 	if req.MaxGroups > 0 {
@@ -428,8 +441,12 @@ func (s *Store) Aggregate(ctx context.Context, req store.AggregateRequest) (*sto
 	}
 	defer rows.Close()
 	nk, nm := len(req.Keys), len(req.Measures)
-	dest := make([]any, nk+nm)
-	ptrs := make([]any, nk+nm)
+	ncols := nk + nm
+	if len(req.Sets) > 0 {
+		ncols++
+	}
+	dest := make([]any, ncols)
+	ptrs := make([]any, ncols)
 	for i := range dest {
 		ptrs[i] = &dest[i]
 	}
@@ -456,6 +473,13 @@ func (s *Store) Aggregate(ctx context.Context, req store.AggregateRequest) (*sto
 		for i := 0; i < nm; i++ {
 			row.Measures[i] = measureValue(dest[nk+i])
 		}
+		if len(req.Sets) > 0 {
+			set, ok := dest[nk+nm].(int32)
+			if !ok {
+				return nil, fmt.Errorf("aggregate over %q: grouping set %v (%T)", m.name, dest[nk+nm], dest[nk+nm])
+			}
+			row.Set = int(set)
+		}
 		res.Rows = append(res.Rows, row)
 		if req.MaxGroups > 0 && len(res.Rows) > req.MaxGroups {
 			return nil, fmt.Errorf("%w: more than %d groups", store.ErrTooManyGroups, req.MaxGroups)
@@ -465,6 +489,42 @@ func (s *Store) Aggregate(ctx context.Context, req store.AggregateRequest) (*sto
 		return nil, fmt.Errorf("aggregate over %q: %w", m.name, err)
 	}
 	return res, nil
+}
+
+// groupingSets writes the GROUPING SETS of keys k0, k1, … named by index.
+func groupingSets(sets [][]int) string {
+	parts := make([]string, len(sets))
+	for i, set := range sets {
+		names := make([]string, len(set))
+		for j, k := range slices.Sorted(slices.Values(set)) {
+			names[j] = fmt.Sprintf("k%d", k)
+		}
+		parts[i] = "(" + strings.Join(names, ", ") + ")"
+	}
+	return "(" + strings.Join(parts, ", ") + ")"
+}
+
+// setIndex writes the index of a row's set: GROUPING(k0, …) has a bit set
+// for each key the row is not grouped by, k0's the highest.
+func setIndex(nk int, sets [][]int) string {
+	var b strings.Builder
+	b.WriteString("CAST(CASE GROUPING(")
+	for i := range nk {
+		if i > 0 {
+			b.WriteString(", ")
+		}
+		fmt.Fprintf(&b, "k%d", i)
+	}
+	b.WriteString(")")
+	for i, set := range sets {
+		mask := uint64(1)<<nk - 1
+		for _, k := range set {
+			mask &^= 1 << (nk - 1 - k)
+		}
+		fmt.Fprintf(&b, " WHEN %d THEN %d", mask, i)
+	}
+	b.WriteString(" END AS INTEGER)")
+	return b.String()
 }
 
 // aggregateBlockRows is how many result rows share one allocation.
