@@ -3,7 +3,6 @@ package engine
 import (
 	"context"
 	"fmt"
-	"maps"
 	"slices"
 
 	"github.com/vigil-mlobs/vigil/pkg/metrics"
@@ -53,18 +52,14 @@ type comparisonWants struct{ ks, wasserstein, bins bool }
 // when asked for (they sort every value), the histograms when a binned
 // metric is.
 func comparisonNeeds(metric string, request map[string]bool) comparisonWants {
-	var w comparisonWants
-	for _, m := range append(slices.Collect(maps.Keys(request)), metric) {
-		switch m {
-		case "ks", "ks_pvalue":
-			w.ks = true
-		case "wasserstein", "wasserstein_norm":
-			w.wasserstein = true
-		default:
-			w.bins = w.bins || slices.Contains(driftBinnedMetrics, m)
-		}
+	asked := func(metrics ...string) bool {
+		return slices.ContainsFunc(metrics, func(m string) bool { return m == metric || request[m] })
 	}
-	return w
+	return comparisonWants{
+		ks:          asked("ks", "ks_pvalue"),
+		wasserstein: asked("wasserstein", "wasserstein_norm"),
+		bins:        asked(driftBinnedMetrics...),
+	}
 }
 
 func (r *driftRun) compare(ctx context.Context, cols []store.Column, need comparisonWants) (*driftComparison, error) {

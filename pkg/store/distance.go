@@ -1,6 +1,10 @@
 package store
 
-import "sort"
+import (
+	"sort"
+
+	"github.com/vigil-mlobs/vigil/pkg/metrics"
+)
 
 // CDFDistancesRequest asks the store for the two-sample KS statistic and/or
 // the first Wasserstein distance between a reference sample and each group
@@ -83,22 +87,13 @@ type BinSpec struct {
 }
 
 // BinCounts counts values in any order, given in chunks, into the bins of
-// sorted edges as BinCountsOfSorted does: len(edges)+1 counts, value v in
-// the bin of the number of edges below it.
+// sorted edges as BinCountsOfSorted does (metrics.BinIndex): len(edges)+1
+// counts, value v in the bin of the number of edges below it.
 func BinCounts(edges []float64, chunks ...[]float64) []int64 {
 	counts := make([]int64, len(edges)+1)
 	for _, chunk := range chunks {
 		for _, v := range chunk {
-			lo, hi := 0, len(edges)
-			for lo < hi {
-				mid := int(uint(lo+hi) >> 1)
-				if edges[mid] < v {
-					lo = mid + 1
-				} else {
-					hi = mid
-				}
-			}
-			counts[lo]++
+			counts[metrics.BinIndex(edges, v)]++
 		}
 	}
 	return counts

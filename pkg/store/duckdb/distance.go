@@ -38,9 +38,10 @@ import (
 // metrics.KSOfSorted KS alone by galloping, and the bins are counted by
 // binary search on the sorted values, on edges taken from the sorted
 // reference (metrics.EdgesOfSorted); asked for bins alone, the store sorts
-// only the reference and bins each current value where it is (store.BinCounts). Only the rows reach the caller, and
-// everything is exact (Approx 0). Scans run one per core, each on its own
-// connection; a scan's values are held only while it is processed.
+// only the reference and bins each current value where it is
+// (store.BinCounts). Only the rows reach the caller, and everything is exact
+// (Approx 0). Scans run one per core, each on its own connection; a scan's
+// values are held only while it is processed.
 //
 // Measured alternatives: a SQL formulation (as-of joins of both CDFs per
 // group) was 50× slower than merging sorted arrays, and gathering each
